@@ -1,0 +1,80 @@
+/** A guest's stay as a booking channel or PMS describes it, before any lock or time zone is involved. */
+export interface Booking {
+  /** Stable across fetches: the feed's UID (Airbnb `...@airbnb.com`) or the PMS's reservation id. */
+  id: string;
+  /** The unit the booking is for, in the host's words ("Room 101", "Beach house"). */
+  unit: string;
+  /** Where it came from: a feed's name, "message", ... */
+  source: string;
+  /** Arrival day at the property (YYYY-MM-DD). */
+  arrival: string;
+  /** Checkout day (YYYY-MM-DD); for all-day feed events this is DTEND, which iCal makes exclusive. */
+  departure: string;
+  /** Exact check-in / checkout instants when the feed gives timed events (ISO, UTC). */
+  arrivalAt?: string;
+  departureAt?: string;
+  summary?: string;
+  guestName?: string;
+  reservationCode?: string;
+  phoneLast4?: string;
+  guests?: number;
+  email?: string;
+  /** Release conditions and other flags the host's flow may set (paid, idVerified, ...). */
+  flags?: Record<string, boolean>;
+}
+
+export type BookingChange = 'created' | 'changed' | 'cancelled';
+
+const DAY = /^\d{4}-\d{2}-\d{2}$/;
+
+/**
+ * Reads a booking that arrives as a message (http-in, a PMS webhook, a test) into a Booking, with an
+ * error a host can act on when something is missing.
+ */
+export function parseBooking(input: unknown, defaults: { unit?: string; source?: string } = {}): Booking {
+  if (!input || typeof input !== 'object') throw new Error('booking must be an object with id, arrival and departure');
+  const raw = input as Record<string, unknown>;
+  const id = text(raw.id) ?? text(raw.uid) ?? text(raw.reservationCode);
+  if (!id) throw new Error('booking has no id (give id, uid or reservationCode)');
+  const arrival = day(raw.arrival ?? raw.checkIn ?? raw.start, 'arrival', id);
+  const departure = day(raw.departure ?? raw.checkOut ?? raw.end, 'departure', id);
+  if (departure <= arrival) throw new Error(`booking ${id}: departure ${departure} is not after arrival ${arrival}`);
+  const unit = text(raw.unit) ?? defaults.unit;
+  if (!unit) throw new Error(`booking ${id} has no unit (set one on the node or in the booking)`);
+  const booking: Booking = { id, unit, source: text(raw.source) ?? defaults.source ?? 'message', arrival, departure };
+  copyText(raw, booking, ['summary', 'guestName', 'reservationCode', 'phoneLast4', 'email', 'arrivalAt', 'departureAt']);
+  if (typeof raw.guests === 'number' && Number.isFinite(raw.guests)) booking.guests = raw.guests;
+  if (raw.flags && typeof raw.flags === 'object') booking.flags = { ...(raw.flags as Record<string, boolean>) };
+  return booking;
+}
+
+function text(value: unknown): string | undefined {
+  if (typeof value === 'number') return String(value);
+  return typeof value === 'string' && value.trim() !== '' ? value.trim() : undefined;
+}
+
+function day(value: unknown, field: string, id: string): string {
+  const candidate = typeof value === 'string' ? value.slice(0, 10) : undefined;
+  if (!candidate || !DAY.test(candidate) || Number.isNaN(Date.parse(candidate))) {
+    throw new Error(`booking ${id}: ${field} must be a date like 2026-07-14`);
+  }
+  return candidate;
+}
+
+function copyText(from: Record<string, unknown>, to: Booking, keys: (keyof Booking)[]): void {
+  for (const key of keys) {
+    const value = text(from[key]);
+    if (value !== undefined) (to as unknown as Record<string, unknown>)[key] = value;
+  }
+}
+
+/** Two versions of one booking differ in anything that matters to its code or its messages. */
+export function bookingDiffers(a: Booking, b: Booking): boolean {
+  return JSON.stringify(canonical(a)) !== JSON.stringify(canonical(b));
+}
+
+function canonical(booking: Booking): unknown {
+  return Object.keys(booking)
+    .sort()
+    .map((key) => [key, (booking as unknown as Record<string, unknown>)[key]]);
+}

@@ -1,0 +1,90 @@
+/**
+ * The one interface every lock provider answers: simulated, manual, and later Z-Wave JS, ZHA,
+ * Zigbee2MQTT, TTLock and Nuki. Retry, confirmation and serialisation live around it (CommandRunner),
+ * not inside each provider.
+ */
+
+/** The rules a lock imposes on its codes. */
+export interface LockRules {
+  /** Allowed PIN lengths; StayKey issues the first. */
+  codeLengths: number[];
+  /** Slots StayKey may use (inclusive); slots outside it (a master code in slot 1) are never touched. */
+  firstSlot: number;
+  lastSlot: number;
+  /** Digits the keypad cannot take (Nuki: "0"; some TTLock cylinders: "089"). */
+  forbiddenDigits?: string;
+  /** Prefixes the lock refuses (Nuki: "12"). */
+  forbiddenPrefixes?: string[];
+}
+
+/** A lock as the host configured it. */
+export interface LockConfig {
+  id: string;
+  name: string;
+  rules: LockRules;
+  /** The lock keeps a schedule per code (TTLock, Nuki); if not (Z-Wave, Zigbee) a code goes on when its window opens. */
+  schedules: boolean;
+  batteryType?: string;
+}
+
+export interface LockStatus {
+  lockId: string;
+  online: boolean;
+  /** Battery in percent, null when the lock has not reported one. */
+  battery: number | null;
+  /** When the lock last reported anything (ISO). */
+  lastSeenAt?: string;
+}
+
+/** A code as a lock holds it. `pin` is null where the lock masks PINs on read-back. */
+export interface CodeOnLock {
+  slot: number;
+  name?: string;
+  pin: string | null;
+  startsAt?: string;
+  endsAt?: string;
+}
+
+/** What to put in a slot. */
+export interface CodeToSet {
+  slot: number;
+  name: string;
+  pin: string;
+  startsAt: string;
+  endsAt: string;
+}
+
+export type LockFailureReason =
+  | 'offline'
+  | 'timeout'
+  | 'busy'
+  | 'duplicate-code'
+  | 'slots-full'
+  | 'rejected-code'
+  | 'unknown-lock'
+  | 'auth'
+  | 'vendor-error';
+
+/** A failure a provider reports; `transient` ones are worth retrying, the others need the host or a new code. */
+export class LockError extends Error {
+  constructor(
+    message: string,
+    readonly reason: LockFailureReason,
+    readonly transient: boolean,
+  ) {
+    super(message);
+    this.name = 'LockError';
+  }
+}
+
+export interface LockProvider {
+  readonly kind: string;
+  listLocks(): Promise<LockConfig[]>;
+  status(lockId: string): Promise<LockStatus>;
+  listCodes(lockId: string): Promise<CodeOnLock[]>;
+  setCode(lockId: string, code: CodeToSet): Promise<void>;
+  /** Changes a code's dates (or PIN) in place: same slot, and the guest's code stays the same. */
+  updateCode(lockId: string, code: CodeToSet): Promise<void>;
+  clearCode(lockId: string, slot: number): Promise<void>;
+  close(): Promise<void>;
+}

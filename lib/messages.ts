@@ -1,0 +1,130 @@
+/**
+ * Every payload StayKey nodes send each other. `kind` tells a node what it has been given, so one
+ * input can take bookings, windows, lock results and controls. docs/messages.md describes each.
+ */
+import { Booking, BookingChange } from './bookings/booking';
+import { AccessWindow } from './windows/window';
+import { LockFailureReason } from './locks/provider';
+import { SealedPin } from './pins/vault';
+
+/** booking-source -> access-window */
+export interface BookingMessage {
+  kind: 'booking';
+  change: BookingChange;
+  booking: Booking;
+}
+
+/** access-window -> pin-issuer */
+export interface WindowMessage {
+  kind: 'window';
+  change: BookingChange;
+  booking: Booking;
+  window: AccessWindow;
+}
+
+export type LockAction = 'set' | 'update' | 'clear';
+
+/** pin-issuer -> lock-provider. The PIN travels sealed; only the provider and notifier open it. */
+export interface LockCommand {
+  id: string;
+  action: LockAction;
+  lockId: string;
+  slot: number;
+  codeId: string;
+  name: string;
+  pin?: SealedPin;
+  startsAt: string;
+  endsAt: string;
+}
+
+export interface LockCommandMessage {
+  kind: 'lock-command';
+  command: LockCommand;
+}
+
+/** lock-provider -> pin-issuer */
+export interface LockResultMessage {
+  kind: 'lock-result';
+  commandId: string;
+  codeId: string;
+  lockId: string;
+  action: LockAction;
+  ok: boolean;
+  /** The code was read back from the lock after the command (or, for a clear, found gone). */
+  confirmed: boolean;
+  attempts: number;
+  error?: string;
+  reason?: LockFailureReason;
+}
+
+export interface GuestCode {
+  lockId: string;
+  lockName: string;
+  unit: string;
+  slot: number;
+  pin: SealedPin;
+}
+
+export type CodeChange = 'issued' | 'updated' | 'reissued' | 'revoked';
+
+/** pin-issuer -> notifier: a guest's codes, ready to tell them (or to tell them they have gone). */
+export interface CodeMessage {
+  kind: 'code';
+  change: CodeChange;
+  bookingId: string;
+  booking: Booking;
+  window: AccessWindow;
+  codes: GuestCode[];
+}
+
+/** notifier -> pin-issuer: the guest has been told, so the PIN's ciphertext can become a hash. */
+export interface DeliveryMessage {
+  kind: 'delivery';
+  bookingId: string;
+  channel: string;
+  delivered: boolean;
+  error?: string;
+}
+
+export type Severity = 'info' | 'warning' | 'critical';
+
+/** Anything a host should know: a failed code, a dying battery, a booking without a code. */
+export interface AlertMessage {
+  kind: 'alert';
+  severity: Severity;
+  topic: string;
+  text: string;
+  lockId?: string;
+  bookingId?: string;
+}
+
+export type BatteryClass = 'healthy' | 'replace-soon' | 'critical' | 'unknown';
+
+export interface BatteryReading {
+  lockId: string;
+  lockName: string;
+  online: boolean;
+  level: number | null;
+  batteryClass: BatteryClass;
+  batteryType?: string;
+  advice: string;
+}
+
+/** battery-watch -> notifier / dashboards */
+export interface BatteryReportMessage {
+  kind: 'battery-report';
+  checkedAt: string;
+  locks: BatteryReading[];
+  /** The locks that need the host: replace soon, critical, offline or silent. */
+  attention: BatteryReading[];
+}
+
+export type StayKeyPayload =
+  | BookingMessage
+  | WindowMessage
+  | LockCommandMessage
+  | LockResultMessage
+  | CodeMessage
+  | DeliveryMessage
+  | AlertMessage
+  | BatteryReportMessage;

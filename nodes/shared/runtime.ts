@@ -1,0 +1,53 @@
+/**
+ * What every StayKey node shares with the Node-RED runtime: where StayKey keeps its files, the vault,
+ * and small status and error helpers. Nothing here knows about bookings or locks.
+ */
+import * as os from 'node:os';
+import * as path from 'node:path';
+import type { Node, NodeAPI, NodeMessage } from 'node-red';
+import { Vault } from '../../lib/pins/vault';
+
+export type RED = NodeAPI;
+
+const vaults = new Map<string, Vault>();
+
+/** `<userDir>/staykey`: the ledger, the installation key and the simulated locks live here. */
+export function staykeyDirectory(RED: RED): string {
+  const settings = RED.settings as unknown as { userDir?: string; staykey?: { directory?: string } };
+  if (settings.staykey?.directory) return settings.staykey.directory;
+  return path.join(settings.userDir ?? path.join(os.homedir(), '.node-red'), 'staykey');
+}
+
+export function vaultFor(RED: RED): Vault {
+  const directory = staykeyDirectory(RED);
+  let vault = vaults.get(directory);
+  if (!vault) {
+    vault = Vault.openDirectory(directory);
+    vaults.set(directory, vault);
+  }
+  return vault;
+}
+
+export type Fill = 'red' | 'green' | 'yellow' | 'blue' | 'grey';
+
+export function showStatus(node: Node, fill: Fill, text: string, shape: 'dot' | 'ring' = 'dot'): void {
+  node.status({ fill, shape, text: text.length > 32 ? `${text.slice(0, 31)}…` : text });
+}
+
+export function errorText(err: unknown): string {
+  return err instanceof Error ? err.message : String(err);
+}
+
+/** Bad input: red status, and an error Catch nodes can see, without stopping the flow. */
+export function reportInputError(node: Node, err: unknown, msg: NodeMessage, done: (err?: Error) => void): void {
+  const error = err instanceof Error ? err : new Error(String(err));
+  showStatus(node, 'red', error.message, 'ring');
+  done(error);
+  void msg;
+}
+
+export function numberSetting(value: unknown, fallback: number): number {
+  if (value === undefined || value === null || value === '') return fallback;
+  const parsed = Number(value);
+  return Number.isFinite(parsed) ? parsed : fallback;
+}
