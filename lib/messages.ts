@@ -62,7 +62,8 @@ export interface GuestCode {
   lockName: string;
   unit: string;
   slot: number;
-  pin: SealedPin;
+  /** Absent when the guest already has this PIN and StayKey keeps only its hash ("your code is unchanged"). */
+  pin?: SealedPin;
 }
 
 export type CodeChange = 'issued' | 'updated' | 'reissued' | 'revoked';

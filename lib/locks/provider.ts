@@ -45,7 +45,7 @@ export interface CodeOnLock {
   endsAt?: string;
 }
 
-/** What to put in a slot. */
+/** What to put in a slot. An update may leave `pin` out: the lock keeps the PIN it has. */
 export interface CodeToSet {
   slot: number;
   name: string;
@@ -53,6 +53,8 @@ export interface CodeToSet {
   startsAt: string;
   endsAt: string;
 }
+
+export type CodeUpdate = Omit<CodeToSet, 'pin'> & { pin?: string };
 
 export type LockFailureReason =
   | 'offline'
@@ -83,8 +85,8 @@ export interface LockProvider {
   status(lockId: string): Promise<LockStatus>;
   listCodes(lockId: string): Promise<CodeOnLock[]>;
   setCode(lockId: string, code: CodeToSet): Promise<void>;
-  /** Changes a code's dates (or PIN) in place: same slot, and the guest's code stays the same. */
-  updateCode(lockId: string, code: CodeToSet): Promise<void>;
+  /** Changes a code's dates (and PIN, when given) in place: same slot, so the guest's code stays the same. */
+  updateCode(lockId: string, code: CodeUpdate): Promise<void>;
   clearCode(lockId: string, slot: number): Promise<void>;
   close(): Promise<void>;
 }

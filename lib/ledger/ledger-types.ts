@@ -1,0 +1,68 @@
+import type { Booking } from '../bookings/booking';
+import type { AccessWindow } from '../windows/window';
+import type { LockAction } from '../messages';
+
+/** Where one code stands on its lock. */
+export type CodeState = 'pending' | 'set' | 'confirmed' | 'failed' | 'revoked';
+
+/** A command that went out and has no result yet. Persisted, so a restart sends it again. */
+export interface CommandInFlight {
+  id: string;
+  action: LockAction;
+  sentAt: string;
+  startsAt: string;
+  endsAt: string;
+}
+
+/** One booking's code on one lock. */
+export interface CodeEntry {
+  codeId: string;
+  bookingId: string;
+  lockId: string;
+  slot: number;
+  /** The name StayKey gives the code on the lock (vendors show it in their apps). */
+  name: string;
+  /** The PIN, sealed, until it is on the lock and delivered; then only `pinHash`. */
+  sealedPin?: string;
+  pinHash?: string;
+  state: CodeState;
+  /** The dates the lock last confirmed for this code; undefined when it is not on the lock. */
+  onLock?: { startsAt: string; endsAt: string };
+  inFlight?: CommandInFlight;
+  failedAt?: string;
+  failedAction?: LockAction;
+  lastError?: string;
+  revokedAt?: string;
+}
+
+/** What the guest has been told, so each change is told once. */
+export type Told = 'nothing' | 'issued' | 'revoked';
+
+export interface BookingEntry {
+  booking: Booking;
+  window: AccessWindow;
+  cancelled: boolean;
+  /** Bumped by every change of dates or locks the guest should hear about. */
+  version: number;
+  toldVersion: number;
+  told: Told;
+  delivered: boolean;
+  /** New PINs since the guest was last told: the next message is a re-issue. */
+  pinChanged?: boolean;
+  updatedAt: string;
+}
+
+export interface LedgerData {
+  version: 1;
+  bookings: Record<string, BookingEntry>;
+  codes: Record<string, CodeEntry>;
+  commandSeq: number;
+}
+
+export function emptyLedger(): LedgerData {
+  return { version: 1, bookings: {}, codes: {}, commandSeq: 0 };
+}
+
+export function codeIdOf(bookingId: string, lockId: string): string {
+  return `${bookingId}@${lockId}`;
+}
