@@ -6,6 +6,7 @@ import * as os from 'node:os';
 import * as path from 'node:path';
 import type { Node, NodeAPI, NodeMessage } from 'node-red';
 import { Vault } from '../../lib/pins/vault';
+import { Clock, systemClock } from '../../lib/time/clock';
 
 export type RED = NodeAPI;
 
@@ -13,9 +14,23 @@ const vaults = new Map<string, Vault>();
 
 /** `<userDir>/staykey`: the ledger, the installation key and the simulated locks live here. */
 export function staykeyDirectory(RED: RED): string {
-  const settings = RED.settings as unknown as { userDir?: string; staykey?: { directory?: string } };
+  const settings = settingsOf(RED);
   if (settings.staykey?.directory) return settings.staykey.directory;
   return path.join(settings.userDir ?? path.join(os.homedir(), '.node-red'), 'staykey');
+}
+
+interface StayKeySettings {
+  userDir?: string;
+  /** Tests and the season simulation run nodes on their own clock and directory. */
+  staykey?: { directory?: string; clock?: Clock };
+}
+
+function settingsOf(RED: RED): StayKeySettings {
+  return RED.settings as unknown as StayKeySettings;
+}
+
+export function clockFor(RED: RED): Clock {
+  return settingsOf(RED).staykey?.clock ?? systemClock;
 }
 
 export function vaultFor(RED: RED): Vault {
