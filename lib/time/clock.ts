@@ -27,22 +27,32 @@ export const systemClock: Clock = {
 /** A clock that only moves when told to: `advance` fires every timer that falls due, in order. */
 export class ManualClock implements Clock {
   private current: number;
+  // Kept sorted by due time, then by the order they were set, so a season of timers stays cheap.
   private timers: { due: number; seq: number; callback: () => void }[] = [];
   private seq = 0;
 
   constructor(start: Date | string) {
     this.current = new Date(start).getTime();
+    if (Number.isNaN(this.current)) throw new Error(`ManualClock: "${String(start)}" is not a date`);
   }
 
   now(): Date {
     return new Date(this.current);
   }
 
+  /** Timers set and not yet fired or cancelled. */
+  get pendingTimers(): number {
+    return this.timers.length;
+  }
+
   setTimer(ms: number, callback: () => void): () => void {
-    const timer = { due: this.current + Math.max(ms, 0), seq: this.seq++, callback };
-    this.timers.push(timer);
+    const wait = Number.isFinite(ms) ? Math.max(ms, 0) : 0;
+    const timer = { due: this.current + wait, seq: this.seq++, callback };
+    const index = this.timers.findIndex((t) => t.due > timer.due);
+    this.timers.splice(index === -1 ? this.timers.length : index, 0, timer);
     return () => {
-      this.timers = this.timers.filter((t) => t !== timer);
+      const at = this.timers.indexOf(timer);
+      if (at !== -1) this.timers.splice(at, 1);
     };
   }
 
@@ -50,14 +60,12 @@ export class ManualClock implements Clock {
     this.advanceTo(new Date(this.current + ms));
   }
 
+  /** Moves to `target`, firing each timer due by then at its own time; a timer set by a callback fires too if due. */
   advanceTo(target: Date | string): void {
     const end = new Date(target).getTime();
-    for (;;) {
-      const next = this.timers
-        .filter((t) => t.due <= end)
-        .sort((a, b) => a.due - b.due || a.seq - b.seq)[0];
-      if (!next) break;
-      this.timers = this.timers.filter((t) => t !== next);
+    if (Number.isNaN(end)) throw new Error(`ManualClock: "${String(target)}" is not a date`);
+    while (this.timers.length > 0 && this.timers[0].due <= end) {
+      const next = this.timers.shift()!;
       this.current = Math.max(this.current, next.due);
       next.callback();
     }

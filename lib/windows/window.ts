@@ -43,22 +43,59 @@ export interface AccessWindow {
   issueAt: string;
 }
 
+/**
+ * One booking's exceptions to the property's rules: an early check-in, a late checkout, or a stay
+ * that opens other locks (the annex, the garage).
+ */
+export interface WindowOverrides {
+  checkIn?: string;
+  checkOut?: string;
+  locks?: string[];
+}
+
+const OPTION_NAMES = {
+  bufferBeforeMinutes: 'buffer before check-in (minutes)',
+  bufferAfterMinutes: 'buffer after checkout (minutes)',
+  leadHours: 'lead time (hours)',
+} as const;
+
 export function validateWindowOptions(options: WindowOptions): void {
   assertTimeZone(options.timeZone);
   parseTimeOfDay(options.checkIn);
   parseTimeOfDay(options.checkOut);
-  for (const key of ['bufferBeforeMinutes', 'bufferAfterMinutes', 'leadHours'] as const) {
+  for (const key of Object.keys(OPTION_NAMES) as (keyof typeof OPTION_NAMES)[]) {
     const value = options[key];
-    if (!Number.isFinite(value) || value < 0) throw new Error(`${key} must be a number of at least 0 (got ${value})`);
+    if (typeof value !== 'number' || !Number.isFinite(value) || value < 0) {
+      throw new Error(`${OPTION_NAMES[key]} must be a number of at least 0 (got ${String(value)})`);
+    }
   }
-  if (options.locks.length === 0) throw new Error('no locks: name at least one lock this unit opens');
+  validateLocks(options.locks);
 }
 
-export function windowFor(booking: Booking, options: WindowOptions): AccessWindow {
-  validateWindowOptions(options);
-  const checkIn = feedTime(booking.arrivalAt, options) ?? zonedToInstant({ date: booking.arrival, time: options.checkIn }, options.timeZone);
-  const checkOut =
-    feedTime(booking.departureAt, options) ?? zonedToInstant({ date: booking.departure, time: options.checkOut }, options.timeZone);
+function validateLocks(locks: string[]): void {
+  if (!Array.isArray(locks) || locks.length === 0) throw new Error('no locks: name at least one lock this unit opens');
+  for (const lock of locks) {
+    if (typeof lock !== 'string' || lock.trim() === '') throw new Error(`lock ids must be non-empty text (got ${JSON.stringify(lock)})`);
+  }
+}
+
+/**
+ * When `booking`'s code works. Check-in is the arrival day at the check-in time and checkout the
+ * departure day at the checkout time, both on the property's clocks; the departure day is the
+ * feed's DTEND, which iCal makes exclusive, so it is the day the guest leaves. An override beats a
+ * feed's own time, which beats the property's time.
+ */
+export function windowFor(booking: Booking, options: WindowOptions, overrides: WindowOverrides = {}): AccessWindow {
+  validateOverrides(booking.id, overrides);
+  // A booking that names its own locks needs none from the property.
+  const locks = overrides.locks ?? options.locks;
+  validateWindowOptions({ ...options, locks });
+  const checkIn = overrides.checkIn
+    ? localTime(booking.arrival, overrides.checkIn, options.timeZone)
+    : feedTime(booking.arrivalAt, options) ?? localTime(booking.arrival, options.checkIn, options.timeZone);
+  const checkOut = overrides.checkOut
+    ? localTime(booking.departure, overrides.checkOut, options.timeZone)
+    : feedTime(booking.departureAt, options) ?? localTime(booking.departure, options.checkOut, options.timeZone);
   if (checkOut.getTime() <= checkIn.getTime()) {
     throw new Error(`booking ${booking.id}: checkout ${checkOut.toISOString()} is not after check-in ${checkIn.toISOString()}`);
   }
@@ -68,7 +105,7 @@ export function windowFor(booking: Booking, options: WindowOptions): AccessWindo
   return {
     bookingId: booking.id,
     unit: booking.unit,
-    locks: [...options.locks],
+    locks: locks.map((lock) => lock.trim()),
     timeZone: options.timeZone,
     checkInAt: checkIn.toISOString(),
     checkOutAt: checkOut.toISOString(),
@@ -78,8 +115,30 @@ export function windowFor(booking: Booking, options: WindowOptions): AccessWindo
   };
 }
 
+function validateOverrides(bookingId: string, overrides: WindowOverrides): void {
+  try {
+    if (overrides.checkIn !== undefined) parseTimeOfDay(overrides.checkIn);
+    if (overrides.checkOut !== undefined) parseTimeOfDay(overrides.checkOut);
+    if (overrides.locks !== undefined) validateLocks(overrides.locks);
+  } catch (err) {
+    throw new Error(`booking ${bookingId}: override: ${(err as Error).message}`);
+  }
+}
+
+function localTime(date: string, time: string, zone: string): Date {
+  return zonedToInstant({ date, time }, zone);
+}
+
+// A feed time only counts when it is an instant: a bare date ("2026-07-10") would read as UTC
+// midnight and open the door hours early or late, so the property's time is used instead. A time
+// without an offset is a floating iCal time, which means the property's clocks (never the server's).
+const FEED_TIME = /^(\d{4}-\d{2}-\d{2})T(\d{2}:\d{2})(?::\d{2}(?:\.\d+)?)?(Z|[+-]\d{2}:?\d{2})?$/i;
+
 function feedTime(value: string | undefined, options: WindowOptions): Date | undefined {
   if (!options.honourFeedTimes || !value) return undefined;
-  const instant = new Date(value);
+  const match = FEED_TIME.exec(value.trim());
+  if (!match) return undefined;
+  if (!match[3]) return localTime(match[1], match[2], options.timeZone);
+  const instant = new Date(value.trim());
   return Number.isNaN(instant.getTime()) ? undefined : instant;
 }
