@@ -1,0 +1,130 @@
+import { strict as assert } from 'node:assert';
+import * as fs from 'node:fs';
+import * as http from 'node:http';
+import type { AddressInfo } from 'node:net';
+import * as os from 'node:os';
+import * as path from 'node:path';
+import { BookingSource } from '../lib/bookings/booking-source';
+import { fetchFeed } from '../lib/bookings/feed-fetch';
+import { FeedHealth } from '../lib/bookings/feed-health';
+import { ManualClock } from '../lib/time/clock';
+
+function feed(...uids: string[]): string {
+  const lines = ['BEGIN:VCALENDAR', 'VERSION:2.0'];
+  uids.forEach((uid, index) => {
+    const day = 10 + index * 3;
+    lines.push('BEGIN:VEVENT', `UID:${uid}`, `DTSTART;VALUE=DATE:202607${day}`, `DTEND;VALUE=DATE:202607${day + 2}`, 'SUMMARY:Reserved', 'END:VEVENT');
+  });
+  lines.push('END:VCALENDAR');
+  return lines.join('\r\n');
+}
+
+const summary = (updates: { change: string; booking: { id: string } }[]) => updates.map((u) => `${u.change} ${u.booking.id}`);
+
+describe('BookingSource', () => {
+  let directory: string;
+  let clock: ManualClock;
+
+  beforeEach(() => {
+    directory = fs.mkdtempSync(path.join(os.tmpdir(), 'staykey-source-'));
+    clock = new ManualClock('2026-07-01T09:00:00Z');
+  });
+  afterEach(() => fs.rmSync(directory, { recursive: true, force: true }));
+
+  const open = (stateFile: string) => BookingSource.open({ unit: 'Room 101', source: 'airbnb', clock, stateFile });
+
+  it('keeps feed and message bookings across a reopen of its state file', () => {
+    const file = path.join(directory, 'feeds', 'room-101.json');
+    const first = open(file);
+    first.readFeed(feed('a', 'b'));
+    first.receive({ id: 'direct', arrival: '2026-08-01', departure: '2026-08-03' });
+
+    const second = open(file);
+    assert.equal(second.count, 3);
+    assert.deepEqual(summary(second.readFeed(feed('a'))), ['cancelled b']);
+    assert.deepEqual(summary(second.receive({ id: 'direct', cancelled: true })), ['cancelled direct']);
+  });
+
+  it('refuses a damaged state file instead of starting empty', () => {
+    const file = path.join(directory, 'state.json');
+    fs.writeFileSync(file, '{"version":1,"feed":');
+    assert.throws(() => open(file), /not valid JSON/);
+    fs.writeFileSync(file, JSON.stringify({ version: 1, feed: { version: 1, bookings: [{ booking: { id: 'x' } }] }, messages: { version: 1, bookings: [] } }));
+    assert.throws(() => open(file), /move it away/);
+  });
+
+  it('undoes a change it cannot save, so the next fetch announces it again', () => {
+    const blocker = path.join(directory, 'feeds');
+    const source = open(path.join(blocker, 'state.json'));
+    fs.writeFileSync(blocker, 'a file where the state folder should be');
+    assert.throws(() => source.readFeed(feed('a')), /could not be saved.*nothing was changed/);
+    assert.equal(source.count, 0);
+
+    fs.rmSync(blocker);
+    assert.deepEqual(summary(source.readFeed(feed('a'))), ['created a']);
+  });
+
+  it('changes nothing when one booking of a list is bad', () => {
+    const source = open(path.join(directory, 'state.json'));
+    assert.throws(() => source.receive([{ id: 'good', arrival: '2026-07-10', departure: '2026-07-12' }, { id: 'bad' }]), /bad: arrival/);
+    assert.equal(source.count, 0);
+  });
+
+  it('takes a BookingMessage from another booking-source as a booking', () => {
+    const source = open(path.join(directory, 'state.json'));
+    const booking = { id: 'fwd', unit: 'Room 9', source: 'vrbo', arrival: '2026-07-10', departure: '2026-07-12' };
+    assert.deepEqual(summary(source.receive({ kind: 'booking', change: 'created', booking })), ['created fwd']);
+    const [cancelled] = source.receive({ kind: 'booking', change: 'cancelled', booking });
+    assert.equal(cancelled.change, 'cancelled');
+    assert.equal(cancelled.booking.unit, 'Room 9');
+  });
+
+  it('forgets message bookings whose stay is over', () => {
+    const file = path.join(directory, 'state.json');
+    const source = open(file);
+    source.receive({ id: 'july', arrival: '2026-07-10', departure: '2026-07-12' });
+    clock.advanceTo('2026-07-20T09:00:00Z');
+    source.receive({ id: 'august', arrival: '2026-08-10', departure: '2026-08-12' });
+    assert.equal(source.count, 1);
+    assert.doesNotMatch(fs.readFileSync(file, 'utf8'), /july/);
+  });
+});
+
+describe('FeedHealth', () => {
+  it('alerts on the first failure and on a new kind of failure, not on every repeat', () => {
+    const health = new FeedHealth('Room 101 feed (www.airbnb.com)');
+    assert.match(health.failed('HTTP 503')?.text ?? '', /Room 101 feed \(www.airbnb.com\) failed: HTTP 503/);
+    assert.equal(health.failed('HTTP 503'), undefined);
+    assert.equal(health.failed('HTTP 503'), undefined);
+    assert.equal(health.failed('feed is empty')?.severity, 'warning');
+    assert.equal(health.failures, 4);
+  });
+
+  it('says once that the feed works again, and nothing when it never failed', () => {
+    const health = new FeedHealth('feed');
+    assert.equal(health.succeeded(), undefined);
+    health.failed('HTTP 500');
+    const recovered = health.succeeded();
+    assert.equal(recovered?.severity, 'info');
+    assert.match(recovered?.text ?? '', /after one failed fetch/);
+    assert.equal(health.succeeded(), undefined);
+  });
+});
+
+describe('fetchFeed', () => {
+  it('names an unreachable feed by its host, never with the secret in its address', async () => {
+    const server = http.createServer();
+    await new Promise<void>((resolve) => server.listen(0, '127.0.0.1', resolve));
+    const { port } = server.address() as AddressInfo;
+    await new Promise<void>((resolve) => server.close(() => resolve()));
+    await assert.rejects(fetchFeed(`http://127.0.0.1:${port}/ical/1.ics?s=top-secret`, { timeoutMs: 5000 }), (err: Error) => {
+      assert.match(err.message, new RegExp(`feed 127.0.0.1:${port} could not be reached \\(ECONNREFUSED\\)`));
+      assert.doesNotMatch(err.message, /top-secret/);
+      return true;
+    });
+  });
+
+  it('refuses an address that is not http(s)', async () => {
+    await assert.rejects(fetchFeed('webcal://example.com/a.ics', { timeoutMs: 1000 }), /https:\/\/ or http:\/\//);
+  });
+});

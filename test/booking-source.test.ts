@@ -1,0 +1,445 @@
+import { strict as assert } from 'node:assert';
+import * as fs from 'node:fs';
+import * as http from 'node:http';
+import type { AddressInfo } from 'node:net';
+import * as os from 'node:os';
+import * as path from 'node:path';
+import type { NodeMessage } from 'node-red';
+import type { AlertMessage, BookingMessage } from '../lib/messages';
+import { ManualClock } from '../lib/time/clock';
+import bookingSourceNode = require('../nodes/booking-source/booking-source');
+
+/** The parts of node-red-node-test-helper these tests use (it ships no types). */
+interface SpyCall {
+  args: unknown[];
+}
+interface TestNode {
+  receive(msg: object): void;
+  on(event: 'input', listener: (msg: NodeMessage) => void): void;
+  on(event: 'call:status', listener: (call: SpyCall) => void): void;
+  removeListener(event: string, listener: (...args: never[]) => void): void;
+}
+interface TestHelper {
+  init(runtimePath: string): void;
+  settings(settings: Record<string, unknown>): unknown;
+  load(nodes: unknown, flow: object[], credentials?: Record<string, object>): Promise<void>;
+  getNode(id: string): TestNode;
+  unload(): Promise<void>;
+  startServer(done?: (err?: unknown) => void): Promise<void>;
+  stopServer(): Promise<void>;
+}
+const helper = require('node-red-node-test-helper') as TestHelper;
+
+helper.init(require.resolve('node-red'));
+
+type Stay = [uid: string, start: string, end: string, summary?: string];
+
+/** An all-day iCal feed the way channels write it. */
+function feed(...stays: Stay[]): string {
+  const lines = ['BEGIN:VCALENDAR', 'VERSION:2.0', 'PRODID:-//StayKey test//EN'];
+  for (const [uid, start, end, summary] of stays) {
+    lines.push('BEGIN:VEVENT', `UID:${uid}`, `DTSTART;VALUE=DATE:${start}`, `DTEND;VALUE=DATE:${end}`, `SUMMARY:${summary ?? 'Reserved'}`, 'END:VEVENT');
+  }
+  lines.push('END:VCALENDAR');
+  return `${lines.join('\r\n')}\r\n`;
+}
+
+const ana: Stay = ['ana@airbnb.com', '20260710', '20260714'];
+const ben: Stay = ['ben@airbnb.com', '20260720', '20260723'];
+
+/** Every message a helper node receives, with a way to wait for the nth. */
+class Collector {
+  readonly messages: NodeMessage[] = [];
+  private waiters: { count: number; resolve: () => void }[] = [];
+
+  constructor(id: string) {
+    helper.getNode(id).on('input', (msg) => {
+      this.messages.push(msg);
+      this.waiters = this.waiters.filter((waiter) => {
+        if (this.messages.length < waiter.count) return true;
+        waiter.resolve();
+        return false;
+      });
+    });
+  }
+
+  /** Resolves once `count` messages in all have arrived. */
+  until(count: number): Promise<NodeMessage[]> {
+    if (this.messages.length >= count) return Promise.resolve(this.messages);
+    return new Promise((resolve) => this.waiters.push({ count, resolve: () => resolve(this.messages) }));
+  }
+
+  get bookings(): BookingMessage[] {
+    return this.messages.map((msg) => msg.payload as BookingMessage);
+  }
+
+  get alerts(): AlertMessage[] {
+    return this.messages.map((msg) => msg.payload as AlertMessage);
+  }
+}
+
+/** Resolves with the status text once the node shows one matching `pattern`. */
+function statusMatching(id: string, pattern: RegExp): Promise<string> {
+  const node = helper.getNode(id);
+  return new Promise((resolve) => {
+    const listener = (call: SpyCall) => {
+      const text = (call.args[0] as { text?: string }).text ?? '';
+      if (!pattern.test(text)) return;
+      node.removeListener('call:status', listener);
+      resolve(text);
+    };
+    node.on('call:status', listener);
+  });
+}
+
+function changes(collector: Collector): string[] {
+  return collector.bookings.map((payload) => `${payload.change} ${payload.booking.id}`);
+}
+
+/** booking-source with its two outputs and a Catch node, each into a helper. */
+function flow(settings: Record<string, unknown>): object[] {
+  return [
+    { id: 'tab', type: 'tab', label: 'StayKey' },
+    {
+      id: 'source',
+      type: 'staykey-booking-source',
+      z: 'tab',
+      name: '',
+      unit: 'Room 101',
+      source: '',
+      mode: 'message',
+      interval: 15,
+      timeout: 30,
+      include: '',
+      exclude: '',
+      misses: 1,
+      wires: [['out'], ['alerts']],
+      ...settings,
+    },
+    { id: 'out', type: 'helper', z: 'tab' },
+    { id: 'alerts', type: 'helper', z: 'tab' },
+    { id: 'on-error', type: 'catch', z: 'tab', scope: null, uncaught: false, wires: [['caught']] },
+    { id: 'caught', type: 'helper', z: 'tab' },
+  ];
+}
+
+/** A channel's feed server: answers each request with whatever the test set last. */
+class FeedServer {
+  response: { status: number; body: string; headers?: Record<string, string> } = { status: 200, body: '' };
+  /** Leave requests unanswered (a feed that hangs). */
+  hang = false;
+  readonly requests: http.IncomingMessage[] = [];
+  private readonly server = http.createServer((req, res) => {
+    this.requests.push(req);
+    this.onRequest?.(req);
+    if (this.hang) return;
+    if (this.response.status === 304 && req.headers['if-none-match'] !== this.response.headers?.etag) {
+      res.writeHead(500).end('test server: expected the ETag back');
+      return;
+    }
+    res.writeHead(this.response.status, { 'content-type': 'text/calendar', ...this.response.headers });
+    res.end(this.response.body);
+  });
+  onRequest: ((req: http.IncomingMessage) => void) | undefined;
+
+  async start(): Promise<string> {
+    await new Promise<void>((resolve) => this.server.listen(0, '127.0.0.1', resolve));
+    const { port } = this.server.address() as AddressInfo;
+    return `http://127.0.0.1:${port}/calendar/ical/12345.ics?s=secret-token-abc`;
+  }
+
+  serve(status: number, body: string, headers?: Record<string, string>): void {
+    this.response = { status, body, headers };
+  }
+
+  async stop(): Promise<void> {
+    this.server.closeAllConnections();
+    await new Promise<void>((resolve) => this.server.close(() => resolve()));
+  }
+}
+
+describe('booking-source node', function () {
+  let userDir: string;
+  let clock: ManualClock;
+
+  beforeEach(async () => {
+    userDir = fs.mkdtempSync(path.join(os.tmpdir(), 'staykey-booking-source-'));
+    clock = new ManualClock('2026-07-01T09:00:00Z');
+    helper.settings({ userDir, staykey: { clock } });
+    await helper.startServer();
+  });
+
+  afterEach(async () => {
+    await helper.unload();
+    await helper.stopServer();
+    helper.settings({ userDir: undefined, staykey: undefined });
+    fs.rmSync(userDir, { recursive: true, force: true });
+  });
+
+  describe('iCal and bookings in messages', () => {
+    it('emits created, then changed, then cancelled as the feed in msg.payload changes', async () => {
+      await helper.load(bookingSourceNode, flow({ mode: 'message', source: 'airbnb' }));
+      const out = new Collector('out');
+      const source = helper.getNode('source');
+
+      source.receive({ payload: feed(ana, ben) });
+      await out.until(2);
+      assert.deepEqual(changes(out), ['created ana@airbnb.com', 'created ben@airbnb.com']);
+      assert.equal(out.messages[0].topic, 'ana@airbnb.com');
+      assert.deepEqual(out.bookings[0].booking, {
+        id: 'ana@airbnb.com',
+        unit: 'Room 101',
+        source: 'airbnb',
+        arrival: '2026-07-10',
+        departure: '2026-07-14',
+        summary: 'Reserved',
+      });
+
+      source.receive({ payload: feed(ana, [ben[0], '20260720', '20260725']) });
+      await out.until(3);
+      assert.equal(changes(out)[2], 'changed ben@airbnb.com');
+      assert.equal(out.bookings[2].booking.departure, '2026-07-25');
+
+      source.receive({ payload: feed([ben[0], '20260720', '20260725']) });
+      await out.until(4);
+      assert.equal(changes(out)[3], 'cancelled ana@airbnb.com');
+      assert.equal(out.bookings[3].booking.arrival, '2026-07-10');
+    });
+
+    it('creates, changes and cancels single bookings sent as objects, without cancelling the others', async () => {
+      await helper.load(bookingSourceNode, flow({ mode: 'message' }));
+      const out = new Collector('out');
+      const source = helper.getNode('source');
+
+      source.receive({ payload: [{ id: 'R1', arrival: '2026-07-10', departure: '2026-07-12', guestName: 'Ana' }, { id: 'R2', arrival: '2026-07-15', departure: '2026-07-18' }] });
+      await out.until(2);
+      // The same booking again (a retried webhook) says nothing; a changed one says changed.
+      source.receive({ payload: { id: 'R1', arrival: '2026-07-10', departure: '2026-07-12', guestName: 'Ana' } });
+      source.receive({ payload: { id: 'R1', arrival: '2026-07-10', departure: '2026-07-13', guestName: 'Ana' } });
+      source.receive({ payload: { id: 'R2', cancelled: true } });
+      source.receive({ payload: { id: 'R3', arrival: '2026-08-01', departure: '2026-08-03' }, change: 'cancelled' });
+      await out.until(5);
+      assert.deepEqual(changes(out), ['created R1', 'created R2', 'changed R1', 'cancelled R2', 'cancelled R3']);
+      assert.equal(out.bookings[0].booking.unit, 'Room 101');
+      assert.equal(out.bookings[3].booking.departure, '2026-07-18');
+    });
+
+    it('does not cancel bookings that came as messages when a feed leaves them out', async () => {
+      await helper.load(bookingSourceNode, flow({ mode: 'message' }));
+      const out = new Collector('out');
+      const source = helper.getNode('source');
+      source.receive({ payload: { id: 'direct-1', arrival: '2026-07-10', departure: '2026-07-12' } });
+      source.receive({ payload: feed(ben) });
+      source.receive({ payload: feed() });
+      await out.until(3);
+      assert.deepEqual(changes(out), ['created direct-1', 'created ben@airbnb.com', 'cancelled ben@airbnb.com']);
+    });
+
+    it('sends a bad booking to Catch nodes and changes nothing', async () => {
+      await helper.load(bookingSourceNode, flow({ mode: 'message' }));
+      const out = new Collector('out');
+      const caught = new Collector('caught');
+      const source = helper.getNode('source');
+      const status = statusMatching('source', /departure/);
+      source.receive({ payload: [{ id: 'ok-1', arrival: '2026-07-10', departure: '2026-07-12' }, { id: 'bad-1', arrival: '2026-07-10', departure: 'soon' }] });
+      const [error] = await caught.until(1);
+      assert.match((error.error as { message: string }).message, /bad-1: departure must be a date/);
+      assert.match(await status, /departure/);
+      source.receive({ payload: { id: 'after', arrival: '2026-07-20', departure: '2026-07-22' } });
+      await out.until(1);
+      assert.deepEqual(changes(out), ['created after']);
+    });
+
+    it('sends a cancellation of an unknown booking without dates to Catch nodes', async () => {
+      await helper.load(bookingSourceNode, flow({ mode: 'message' }));
+      const caught = new Collector('caught');
+      helper.getNode('source').receive({ payload: { id: 'ghost', cancelled: true } });
+      const [error] = await caught.until(1);
+      assert.match((error.error as { message: string }).message, /cannot cancel booking ghost/);
+    });
+  });
+
+  describe('feed address', () => {
+    let server: FeedServer;
+    let url: string;
+
+    beforeEach(async () => {
+      server = new FeedServer();
+      url = await server.start();
+    });
+
+    afterEach(() => server.stop());
+
+    async function loadUrlFlow(settings: Record<string, unknown> = {}): Promise<void> {
+      await helper.load(bookingSourceNode, flow({ mode: 'url', ...settings }), { source: { url } });
+    }
+
+    it('keeps every booking through failed fetches, alerts, and cancels only after a good feed', async () => {
+      server.serve(200, feed(ana, ben));
+      await loadUrlFlow();
+      const out = new Collector('out');
+      const alerts = new Collector('alerts');
+      const caught = new Collector('caught');
+      const source = helper.getNode('source');
+
+      let status = statusMatching('source', /bookings|failed/);
+      clock.advance(1000); // the first poll, shortly after deploy
+      assert.equal(await status, '2 bookings');
+      await out.until(2);
+      assert.deepEqual(changes(out), ['created ana@airbnb.com', 'created ben@airbnb.com']);
+      assert.equal(out.bookings[0].booking.source, '127.0.0.1:' + new URL(url).port);
+
+      const failures: [number, string, RegExp][] = [
+        [500, 'Internal error', /HTTP 500/],
+        [200, '', /empty/],
+        [200, '<!DOCTYPE html><html><body>Log in</body></html>', /web page/],
+        [200, feed(ana, ben).slice(0, 150), /cut off/],
+      ];
+      for (const [index, [code, body, reason]] of failures.entries()) {
+        server.serve(code, body);
+        status = statusMatching('source', /bookings|failed/);
+        source.receive({ payload: Date.now() });
+        assert.equal(await status, `feed failed ${index + 1}x`);
+        const received = await alerts.until(index + 1);
+        const alert = received[index].payload as AlertMessage;
+        assert.equal(alert.kind, 'alert');
+        assert.equal(alert.severity, 'warning');
+        assert.equal(alert.topic, 'feed');
+        assert.match(alert.text, reason);
+        assert.doesNotMatch(alert.text, /secret-token/);
+      }
+      await caught.until(4);
+      assert.equal(out.messages.length, 2, 'a failed fetch must not cancel or create anything');
+
+      server.serve(200, feed(ana));
+      status = statusMatching('source', /bookings|failed/);
+      source.receive({ payload: Date.now() });
+      assert.equal(await status, '1 bookings');
+      await out.until(3);
+      assert.deepEqual(changes(out)[2], 'cancelled ben@airbnb.com');
+      const recovered = (await alerts.until(5))[4].payload as AlertMessage;
+      assert.equal(recovered.severity, 'info');
+      assert.match(recovered.text, /works again after 4 failed fetches/);
+    });
+
+    it('asks only for changes with the ETag, and counts a 304 as the same feed again', async () => {
+      server.serve(200, feed(ana, ben), { etag: '"v1"' });
+      await loadUrlFlow({ misses: 2 });
+      const out = new Collector('out');
+      const source = helper.getNode('source');
+      clock.advance(1000);
+      await out.until(2);
+
+      server.serve(200, feed(ana), { etag: '"v2"', 'last-modified': 'Wed, 01 Jul 2026 09:00:00 GMT' });
+      let status = statusMatching('source', /bookings|failed/);
+      source.receive({ payload: Date.now() });
+      assert.equal(await status, '2 bookings', 'one miss is not yet a cancellation');
+      assert.equal(server.requests[1].headers['if-none-match'], '"v1"');
+
+      server.serve(304, '', { etag: '"v2"' });
+      status = statusMatching('source', /bookings|failed/);
+      source.receive({ payload: Date.now() });
+      assert.equal(await status, '1 bookings');
+      assert.equal(server.requests[2].headers['if-none-match'], '"v2"');
+      assert.equal(server.requests[2].headers['if-modified-since'], 'Wed, 01 Jul 2026 09:00:00 GMT');
+      await out.until(3);
+      assert.deepEqual(changes(out), ['created ana@airbnb.com', 'created ben@airbnb.com', 'cancelled ben@airbnb.com']);
+    });
+
+    it('polls again after the interval', async () => {
+      server.serve(200, feed(ana));
+      await loadUrlFlow({ interval: 5 });
+      const out = new Collector('out');
+      clock.advance(1000);
+      await out.until(1);
+      server.serve(200, feed(ana, ben));
+      clock.advance(4 * 60_000);
+      assert.equal(server.requests.length, 1);
+      clock.advance(60_000);
+      await out.until(2);
+      assert.equal(server.requests.length, 2);
+      assert.deepEqual(changes(out), ['created ana@airbnb.com', 'created ben@airbnb.com']);
+    });
+
+    it('gives up on a feed that does not answer within the timeout', async () => {
+      server.hang = true;
+      await loadUrlFlow({ timeout: 1 });
+      const alerts = new Collector('alerts');
+      const status = statusMatching('source', /failed/);
+      helper.getNode('source').receive({ payload: 1 });
+      assert.equal(await status, 'feed failed 1x');
+      const [alert] = await alerts.until(1);
+      assert.match((alert.payload as AlertMessage).text, /did not answer within 1 s/);
+    });
+
+    it('stops a download in flight when the flow stops', async () => {
+      server.hang = true;
+      await loadUrlFlow();
+      const arrived = new Promise<http.IncomingMessage>((resolve) => (server.onRequest = resolve));
+      helper.getNode('source').receive({ payload: 1 });
+      const request = await arrived;
+      const closed = new Promise<void>((resolve) => request.socket.once('close', () => resolve()));
+      await helper.unload();
+      await closed;
+    });
+
+    it('after a restart, cancels a booking that vanished while stopped and announces nothing twice', async () => {
+      server.serve(200, feed(ana, ben));
+      await loadUrlFlow();
+      let out = new Collector('out');
+      clock.advance(1000);
+      await out.until(2);
+      await helper.unload();
+      assert.ok(fs.existsSync(path.join(userDir, 'staykey', 'feeds', 'source.json')));
+
+      server.serve(200, feed(ana, ['cleo@airbnb.com', '20260801', '20260805']));
+      await loadUrlFlow();
+      out = new Collector('out');
+      const status = statusMatching('source', /bookings|failed/);
+      clock.advance(1000);
+      assert.equal(await status, '2 bookings');
+      await out.until(2);
+      assert.deepEqual(changes(out), ['cancelled ben@airbnb.com', 'created cleo@airbnb.com']);
+      // A message sent after the fetch arrives after everything that fetch sent.
+      helper.getNode('source').receive({ payload: { id: 'marker', arrival: '2026-09-01', departure: '2026-09-02' } });
+      await out.until(3);
+      assert.deepEqual(changes(out), ['cancelled ben@airbnb.com', 'created cleo@airbnb.com', 'created marker']);
+    });
+
+    it('refuses to start without a feed address', async () => {
+      await helper.load(bookingSourceNode, flow({ mode: 'url' }));
+      const caught = new Collector('caught');
+      helper.getNode('source').receive({ payload: 1 });
+      const [error] = await caught.until(1);
+      assert.match((error.error as { message: string }).message, /feed address/);
+    });
+  });
+
+  describe('file', () => {
+    it('reads the file after deploy and again on every message, relative to the user directory', async () => {
+      fs.mkdirSync(path.join(userDir, 'feeds'));
+      const file = path.join(userDir, 'feeds', 'room-101.ics');
+      fs.writeFileSync(file, feed(ana));
+      await helper.load(bookingSourceNode, flow({ mode: 'file', file: 'feeds/room-101.ics' }));
+      const out = new Collector('out');
+      const alerts = new Collector('alerts');
+      const source = helper.getNode('source');
+      clock.advance(1000);
+      await out.until(1);
+      assert.equal(out.bookings[0].booking.source, 'room-101.ics');
+
+      fs.writeFileSync(file, feed(ana, ben));
+      source.receive({ payload: 1 });
+      await out.until(2);
+      assert.deepEqual(changes(out), ['created ana@airbnb.com', 'created ben@airbnb.com']);
+
+      fs.rmSync(file);
+      const status = statusMatching('source', /failed/);
+      source.receive({ payload: 1 });
+      assert.equal(await status, 'feed failed 1x');
+      const [alert] = await alerts.until(1);
+      assert.match((alert.payload as AlertMessage).text, /cannot be read \(ENOENT\)/);
+      assert.equal(out.messages.length, 2);
+    });
+  });
+});

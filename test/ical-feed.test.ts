@@ -1,0 +1,230 @@
+import { strict as assert } from 'node:assert';
+import * as fs from 'node:fs';
+import * as path from 'node:path';
+import { parseFeed } from '../lib/bookings/ical-feed';
+
+const options = { unit: 'Room 101', source: 'airbnb' };
+
+function fixture(name: string): string {
+  return fs.readFileSync(path.join(__dirname, 'fixtures', 'feeds', name), 'utf8');
+}
+
+/** A calendar around the given event lines, with CRLF line ends as channels send them. */
+function calendar(...events: string[][]): string {
+  const lines = ['BEGIN:VCALENDAR', 'VERSION:2.0', 'PRODID:-//StayKey test//EN'];
+  for (const event of events) lines.push('BEGIN:VEVENT', ...event, 'END:VEVENT');
+  lines.push('END:VCALENDAR');
+  return `${lines.join('\r\n')}\r\n`;
+}
+
+function allDay(uid: string, start: string, end: string | undefined, summary: string): string[] {
+  const lines = [`UID:${uid}`, `DTSTART;VALUE=DATE:${start}`];
+  if (end) lines.push(`DTEND;VALUE=DATE:${end}`);
+  lines.push(`SUMMARY:${summary}`);
+  return lines;
+}
+
+describe('parseFeed', () => {
+  describe('Airbnb', () => {
+    it('reads reservations with the code and phone digits from a folded description, and skips Not available blocks', () => {
+      const bookings = parseFeed(fixture('airbnb.ics'), options);
+      assert.deepEqual(bookings, [
+        {
+          id: '1418fb94e984-4a3c8b1f2e7d0c9a6b5e4f3a2d1c0b9a@airbnb.com',
+          unit: 'Room 101',
+          source: 'airbnb',
+          arrival: '2026-07-10',
+          departure: '2026-07-14',
+          summary: 'Reserved',
+          reservationCode: 'HMABCD1234',
+          phoneLast4: '4821',
+        },
+        {
+          id: '1418fb94e984-0a1b2c3d4e5f60718293a4b5c6d7e8f9@airbnb.com',
+          unit: 'Room 101',
+          source: 'airbnb',
+          arrival: '2026-07-25',
+          departure: '2026-08-01',
+          summary: 'Reserved',
+          reservationCode: 'HMZXCV9876',
+          phoneLast4: '0093',
+        },
+      ]);
+    });
+  });
+
+  it('reads the guest name from a Vrbo "Reserved - name" summary and skips Blocked dates', () => {
+    const bookings = parseFeed(fixture('vrbo.ics'), { unit: 'Beach house', source: 'vrbo' });
+    assert.equal(bookings.length, 1);
+    assert.equal(bookings[0].id, '4f0e2b6a-1c7d-4e59-9a2b-3c4d5e6f7a8b');
+    assert.equal(bookings[0].guestName, 'Maria Santos');
+    assert.equal(bookings[0].arrival, '2026-08-03');
+    assert.equal(bookings[0].departure, '2026-08-08');
+    assert.equal(bookings[0].unit, 'Beach house');
+  });
+
+  it('skips Booking.com "CLOSED - Not available" and reads "CLOSED - name" as a booking', () => {
+    const bookings = parseFeed(fixture('booking-com.ics'), { unit: 'Room 2', source: 'booking.com' });
+    assert.equal(bookings.length, 1);
+    assert.equal(bookings[0].id, 'f6e5d4c3b2a1@booking.com');
+    assert.equal(bookings[0].guestName, 'Anna Berg');
+    assert.deepEqual([bookings[0].arrival, bookings[0].departure], ['2026-09-05', '2026-09-09']);
+  });
+
+  describe('timed events', () => {
+    const bookings = () => parseFeed(fixture('timed-berlin.ics'), { unit: 'Flat 3', source: 'pms' });
+
+    it('gives the days on the feed zone clocks and the exact instants from its VTIMEZONE', () => {
+      const stay = bookings().find((b) => b.id === 'pms-5521');
+      assert.ok(stay);
+      assert.equal(stay.arrival, '2026-07-10');
+      assert.equal(stay.departure, '2026-07-14');
+      assert.equal(stay.arrivalAt, '2026-07-10T14:00:00.000Z');
+      assert.equal(stay.departureAt, '2026-07-14T08:00:00.000Z');
+    });
+
+    it('moves the UTC offset across the October clock change', () => {
+      const stay = bookings().find((b) => b.id === 'pms-5522');
+      assert.ok(stay);
+      assert.equal(stay.arrivalAt, '2026-10-24T13:00:00.000Z');
+      assert.equal(stay.departureAt, '2026-10-26T10:00:00.000Z');
+      assert.equal(stay.guestName, undefined);
+    });
+
+    it('reads guest, email, guest count and confirmation number from description lines', () => {
+      const stay = bookings().find((b) => b.id === 'pms-5521');
+      assert.ok(stay);
+      assert.equal(stay.guestName, 'Jonas Weber');
+      assert.equal(stay.email, 'jonas.weber@example.com');
+      assert.equal(stay.guests, 3);
+      assert.equal(stay.reservationCode, 'BK-5521');
+    });
+
+    it('keeps UTC times as instants and does not take a plain phrase for a guest name', () => {
+      const stay = bookings().find((b) => b.id === 'pms-5523');
+      assert.ok(stay);
+      assert.equal(stay.arrival, '2026-08-20');
+      assert.equal(stay.arrivalAt, '2026-08-20T23:00:00.000Z');
+      assert.equal(stay.departureAt, '2026-08-23T09:00:00.000Z');
+      assert.equal(stay.guestName, undefined);
+    });
+
+    it('uses X-WR-TIMEZONE to put UTC times on the property day', () => {
+      const text = calendar(['UID:late', 'DTSTART:20260820T230000Z', 'DTEND:20260823T090000Z', 'SUMMARY:Stay']).replace(
+        'VERSION:2.0',
+        'VERSION:2.0\r\nX-WR-TIMEZONE:Europe/Lisbon',
+      );
+      const [stay] = parseFeed(text, options);
+      assert.equal(stay.arrival, '2026-08-21');
+      assert.equal(stay.arrivalAt, '2026-08-20T23:00:00.000Z');
+    });
+
+    it('converts an IANA TZID the feed does not define with the runtime zone database', () => {
+      const text = calendar([
+        'UID:ny',
+        'DTSTART;TZID=America/New_York:20260710T160000',
+        'DTEND;TZID=America/New_York:20260714T110000',
+        'SUMMARY:Reserved',
+      ]);
+      const [stay] = parseFeed(text, options);
+      assert.equal(stay.arrivalAt, '2026-07-10T20:00:00.000Z');
+      assert.equal(stay.departureAt, '2026-07-14T15:00:00.000Z');
+    });
+
+    it('gives only days for floating times, which have no zone to convert with', () => {
+      const [stay] = parseFeed(calendar(['UID:f', 'DTSTART:20260710T160000', 'DTEND:20260714T110000', 'SUMMARY:Reserved']), options);
+      assert.deepEqual([stay.arrival, stay.departure, stay.arrivalAt], ['2026-07-10', '2026-07-14', undefined]);
+    });
+  });
+
+  describe('all-day events', () => {
+    it('takes DTEND as the checkout day', () => {
+      const [stay] = parseFeed(calendar(allDay('a', '20260710', '20260714', 'Reserved')), options);
+      assert.deepEqual([stay.arrival, stay.departure], ['2026-07-10', '2026-07-14']);
+    });
+
+    it('reads an event without DTEND as one night', () => {
+      const [stay] = parseFeed(calendar(allDay('a', '20261231', undefined, 'Reserved')), options);
+      assert.deepEqual([stay.arrival, stay.departure], ['2026-12-31', '2027-01-01']);
+    });
+
+    it('reads DURATION when there is no DTEND', () => {
+      const [stay] = parseFeed(calendar(['UID:d', 'DTSTART;VALUE=DATE:20260710', 'DURATION:P3D', 'SUMMARY:Reserved']), options);
+      assert.equal(stay.departure, '2026-07-13');
+    });
+
+    it('skips events whose end is not after their start', () => {
+      const bookings = parseFeed(calendar(allDay('back', '20260714', '20260710', 'Reserved'), allDay('same', '20260714', '20260714', 'Reserved')), options);
+      assert.deepEqual(bookings, []);
+    });
+  });
+
+  it('keeps the last of two events with the same UID and ignores RECURRENCE-ID overrides', () => {
+    const bookings = parseFeed(
+      calendar(
+        allDay('dup', '20260710', '20260714', 'Reserved'),
+        allDay('dup', '20260711', '20260715', 'Reserved'),
+        ['RECURRENCE-ID;VALUE=DATE:20260711', ...allDay('dup', '20260801', '20260805', 'Reserved')],
+      ),
+      options,
+    );
+    assert.equal(bookings.length, 1);
+    assert.deepEqual([bookings[0].arrival, bookings[0].departure], ['2026-07-11', '2026-07-15']);
+  });
+
+  it('leaves out events a PMS marks STATUS:CANCELLED', () => {
+    const bookings = parseFeed(calendar(['STATUS:CANCELLED', ...allDay('gone', '20260710', '20260714', 'Reserved')], allDay('kept', '20260720', '20260722', 'Reserved')), options);
+    assert.deepEqual(bookings.map((b) => b.id), ['kept']);
+  });
+
+  it('reads a summary that is just a capitalised name as the guest, and keeps any other summary as a booking', () => {
+    const bookings = parseFeed(calendar(allDay('n', '20260710', '20260714', 'Ana Sousa'), allDay('p', '20260720', '20260722', 'direct booking')), options);
+    assert.equal(bookings.length, 2);
+    assert.equal(bookings[0].guestName, 'Ana Sousa');
+    assert.equal(bookings[1].guestName, undefined);
+    assert.equal(bookings[1].summary, 'direct booking');
+  });
+
+  it('keeps only summaries starting with an include prefix and drops exclude prefixes, ignoring case', () => {
+    const text = calendar(
+      allDay('a', '20260710', '20260712', 'Reserved - Ana'),
+      allDay('b', '20260712', '20260714', 'Owner stay'),
+      allDay('c', '20260714', '20260716', 'RESERVED - Cleaning week'),
+    );
+    assert.deepEqual(parseFeed(text, { ...options, include: ['reserved'] }).map((b) => b.id), ['a', 'c']);
+    assert.deepEqual(parseFeed(text, { ...options, exclude: ['owner', 'reserved - cleaning'] }).map((b) => b.id), ['a']);
+  });
+
+  describe('refuses bodies that are not a whole calendar', () => {
+    const cases: [string, string, RegExp][] = [
+      ['an empty body', '', /empty/],
+      ['whitespace', '  \r\n ', /empty/],
+      ['an HTML page', '<!DOCTYPE html><html><body>Sign in</body></html>', /web page/],
+      ['text without BEGIN:VCALENDAR', 'BEGIN:VEVENT\r\nUID:x\r\nEND:VEVENT\r\n', /BEGIN:VCALENDAR/],
+      ['a cut-off download', calendar(allDay('a', '20260710', '20260714', 'Reserved')).slice(0, 120), /cut off/],
+      ['garbage between the calendar lines', 'BEGIN:VCALENDAR\r\nthis is not ical\r\nEND:VCALENDAR\r\n', /not valid iCal/],
+    ];
+    for (const [what, body, message] of cases) {
+      it(`throws for ${what}`, () => {
+        assert.throws(() => parseFeed(body, options), message);
+      });
+    }
+  });
+
+  it('accepts an empty calendar as a feed with no bookings', () => {
+    assert.deepEqual(parseFeed(calendar(), options), []);
+  });
+
+  it('reads a 5,000-event feed', () => {
+    const events: string[][] = [];
+    const start = Date.UTC(2026, 0, 1);
+    for (let i = 0; i < 5000; i++) {
+      const day = (offset: number) => new Date(start + (i * 2 + offset) * 86_400_000).toISOString().slice(0, 10).replace(/-/g, '');
+      events.push(allDay(`stay-${i}@example.com`, day(0), day(2), i % 10 === 0 ? 'Airbnb (Not available)' : `Reserved - Guest ${i}`));
+    }
+    const bookings = parseFeed(calendar(...events), options);
+    assert.equal(bookings.length, 4500);
+    assert.equal(bookings[4499].id, 'stay-4999@example.com');
+    assert.equal(bookings[4499].summary, 'Reserved - Guest 4999');
+  });
+});
