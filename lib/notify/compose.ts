@@ -1,0 +1,91 @@
+/**
+ * Turns what reaches a notifier (a guest's codes, an alert, a battery report) into one message with
+ * its audience and recipient. Bad input gets an error a host can act on, never a half-made message.
+ */
+import type { AlertMessage, BatteryReportMessage, CodeMessage } from '../messages';
+import type { Audience } from './outbox';
+import { MessageDetails, OpenPin, RenderedMessage, Templates, renderGuestMessage, renderHostMessage } from './render';
+
+export interface NotifierOptions extends MessageDetails {
+  /** Guests without an address in the message or the booking get this one (a shared inbox, a test). */
+  guestTo?: string;
+  /** Where alerts and battery reports go. */
+  hostTo?: string;
+  guest?: Partial<Templates>;
+  host?: Partial<Templates>;
+}
+
+export interface Outgoing extends RenderedMessage {
+  audience: Audience;
+  to?: string;
+  bookingId?: string;
+  kind: 'code' | 'alert' | 'battery-report';
+}
+
+/**
+ * The message to send for `payload`, or undefined when there is nothing to say (a battery report in
+ * which no lock needs the host). `to` is the message's own recipient (msg.to), which wins over the rest.
+ */
+export function composeMessage(payload: unknown, to: unknown, options: NotifierOptions, openPin: OpenPin): Outgoing | undefined {
+  const kind = kindOf(payload);
+  const explicitTo = address(to);
+  if (kind === 'code') {
+    const message = checkCodeMessage(payload);
+    const rendered = renderGuestMessage(message, openPin, options, options.guest);
+    const recipient = explicitTo ?? address(message.booking.email) ?? address(options.guestTo);
+    return { ...rendered, kind, audience: 'guest', to: recipient, bookingId: message.bookingId };
+  }
+  if (kind === 'alert') {
+    const message = checkAlertMessage(payload);
+    const rendered = renderHostMessage(message, options, options.host);
+    return { ...rendered, kind, audience: 'host', to: explicitTo ?? address(options.hostTo), bookingId: message.bookingId };
+  }
+  const report = checkBatteryReport(payload);
+  if (report.attention.length === 0) return undefined;
+  const rendered = renderHostMessage(report, options, options.host);
+  return { ...rendered, kind, audience: 'host', to: explicitTo ?? address(options.hostTo) };
+}
+
+function kindOf(payload: unknown): Outgoing['kind'] {
+  const kind = isObject(payload) ? payload.kind : undefined;
+  if (kind === 'code' || kind === 'alert' || kind === 'battery-report') return kind;
+  const got = typeof kind === 'string' ? `a "${kind}" message` : 'a payload without a kind';
+  throw new Error(`notifier takes code, alert or battery-report messages (msg.payload.kind) but got ${got}`);
+}
+
+function checkCodeMessage(payload: unknown): CodeMessage {
+  const message = payload as CodeMessage;
+  const id = typeof message.bookingId === 'string' ? message.bookingId : undefined;
+  if (!id) throw new Error('code message has no bookingId');
+  if (!isObject(message.booking) || typeof message.booking.unit !== 'string') throw new Error(`code message for booking ${id} has no booking`);
+  const window = message.window as unknown;
+  if (!isObject(window) || typeof window.timeZone !== 'string' || typeof window.checkInAt !== 'string' || typeof window.checkOutAt !== 'string') {
+    throw new Error(`code message for booking ${id} has no access window (timeZone, checkInAt, checkOutAt)`);
+  }
+  if (!Array.isArray(message.codes)) throw new Error(`code message for booking ${id} has no codes list`);
+  return message;
+}
+
+function checkAlertMessage(payload: unknown): AlertMessage {
+  const message = payload as AlertMessage;
+  if (typeof message.text !== 'string' || message.text.trim() === '') throw new Error('alert message has no text');
+  return {
+    ...message,
+    severity: ['info', 'warning', 'critical'].includes(message.severity) ? message.severity : 'warning',
+    topic: typeof message.topic === 'string' && message.topic ? message.topic : 'StayKey alert',
+  };
+}
+
+function checkBatteryReport(payload: unknown): BatteryReportMessage {
+  const message = payload as BatteryReportMessage;
+  if (!Array.isArray(message.attention)) throw new Error('battery-report message has no attention list');
+  return message;
+}
+
+function address(value: unknown): string | undefined {
+  return typeof value === 'string' && value.trim() !== '' ? value.trim() : undefined;
+}
+
+function isObject(value: unknown): value is Record<string, unknown> {
+  return typeof value === 'object' && value !== null && !Array.isArray(value);
+}

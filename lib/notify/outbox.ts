@@ -1,0 +1,81 @@
+/**
+ * A record of every message StayKey tried to send, one JSON line per attempt, so a host can answer
+ * "did the guest get their code?". PINs are masked before anything reaches the disk.
+ */
+import * as fs from 'node:fs';
+import * as path from 'node:path';
+import { maskPins } from './render';
+
+export type Audience = 'guest' | 'host';
+
+export interface SendAttempt {
+  channel: string;
+  audience: Audience;
+  to?: string;
+  subject: string;
+  /** The message text; masked here whether or not the caller already did. */
+  text: string;
+  ok: boolean;
+  error?: string;
+  bookingId?: string;
+  attempt?: number;
+}
+
+export interface SendRecord {
+  at: string;
+  channel: string;
+  audience: Audience;
+  to?: string;
+  subject: string;
+  preview: string;
+  ok: boolean;
+  error?: string;
+  bookingId?: string;
+  attempt?: number;
+}
+
+export class Outbox {
+  constructor(readonly file: string) {}
+
+  /** Appends one attempt. `pins` are the plaintext PINs the message held; none of them is written. */
+  record(attempt: SendAttempt, pins: readonly string[], at: Date): SendRecord {
+    const mask = (text: string) => maskPins(text, pins);
+    const record: SendRecord = {
+      at: at.toISOString(),
+      channel: attempt.channel,
+      audience: attempt.audience,
+      to: attempt.to,
+      subject: mask(attempt.subject),
+      preview: mask(attempt.text),
+      ok: attempt.ok,
+      error: attempt.error === undefined ? undefined : mask(attempt.error),
+      bookingId: attempt.bookingId,
+      attempt: attempt.attempt,
+    };
+    fs.mkdirSync(path.dirname(this.file), { recursive: true, mode: 0o700 });
+    // Guest addresses and stay dates are personal data: owner-only, like the ledger.
+    fs.appendFileSync(this.file, JSON.stringify(record) + '\n', { mode: 0o600 });
+    return record;
+  }
+}
+
+/** Every record in the file, oldest first; a line cut short by a crash is skipped. */
+export function readOutbox(file: string): SendRecord[] {
+  let text: string;
+  try {
+    text = fs.readFileSync(file, 'utf8');
+  } catch (err) {
+    if ((err as NodeJS.ErrnoException).code === 'ENOENT') return [];
+    throw err;
+  }
+  const records: SendRecord[] = [];
+  for (const line of text.split('\n')) {
+    if (!line.trim()) continue;
+    try {
+      records.push(JSON.parse(line) as SendRecord);
+    } catch {
+      // A kill during an append leaves at most the last line partial.
+    }
+  }
+  return records;
+}

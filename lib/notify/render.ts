@@ -1,0 +1,325 @@
+/**
+ * Guest and host messages from mustache templates. Text bodies are rendered without HTML escaping (a
+ * guest named "O'Brien" must not become "O&#39;Brien" in an SMS); the HTML version of an email
+ * escapes every value.
+ */
+import * as Mustache from 'mustache';
+import type { AlertMessage, BatteryReading, BatteryReportMessage, CodeMessage, GuestCode } from '../messages';
+import type { SealedPin } from '../pins/vault';
+import { formatLocal } from '../time/zoned';
+
+/** Opens a sealed PIN, e.g. `(sealed) => vault.open(sealed)`. */
+export type OpenPin = (sealed: SealedPin) => string;
+
+export const NO_CODE_TEXT = 'No access code for these dates';
+export const PIN_MASK = '••••••';
+
+/** What the host sets once for a property and every message may use. */
+export interface MessageDetails {
+  property?: string;
+  instructions?: string;
+  hostContact?: string;
+  /** BCP 47 locale for dates and times (default en-GB: "Sat 21 Nov 2026, 16:00"). */
+  locale?: string;
+}
+
+export interface CodeLine {
+  unit: string;
+  lockName: string;
+  /** Absent when the guest already has this code and StayKey keeps only its hash. */
+  pin?: string;
+}
+
+/** Shown instead of a PIN the guest was told before and StayKey no longer holds in clear. */
+export const SAME_CODE_TEXT = 'same code as before';
+
+export interface GuestView {
+  bookingId: string;
+  change: CodeMessage['change'];
+  guestName?: string;
+  unit: string;
+  property?: string;
+  /** The property's name when set, else the unit: "your code for {{place}}". */
+  place: string;
+  checkIn: string;
+  checkOut: string;
+  /** When the code starts and stops opening the door (check-in/out with the host's buffers). */
+  codeFrom: string;
+  codeUntil: string;
+  timeZone: string;
+  codes: CodeLine[];
+  codesText: string;
+  hasCodes: boolean;
+  revoked: boolean;
+  /** The guest was told before and something changed (dates, code). */
+  changed: boolean;
+  instructions?: string;
+  hostContact?: string;
+}
+
+export interface AlertView {
+  alert: true;
+  battery: false;
+  severity: string;
+  severityLabel: string;
+  topic: string;
+  text: string;
+  lockId?: string;
+  bookingId?: string;
+  property?: string;
+  hostContact?: string;
+}
+
+export interface BatteryLine {
+  lockId: string;
+  lockName: string;
+  levelText: string;
+  advice: string;
+  online: boolean;
+}
+
+export interface BatteryView {
+  alert: false;
+  battery: true;
+  checkedAt: string;
+  attention: BatteryLine[];
+  count: number;
+  /** Exactly one lock needs attention (for "warning" vs "warnings"). */
+  one: boolean;
+  property?: string;
+  hostContact?: string;
+}
+
+export type HostView = AlertView | BatteryView;
+
+/** A message ready to go out. `pins` are the plaintext PINs it contains, so records can mask them. */
+export interface RenderedMessage {
+  subject: string;
+  text: string;
+  html: string;
+  pins: string[];
+  /** The text with every PIN masked: safe for debug output and records. */
+  preview: string;
+}
+
+export interface Templates {
+  subject: string;
+  body: string;
+}
+
+export const defaultGuestSubject = '{{#hasCodes}}Your door code for {{place}}{{/hasCodes}}{{^hasCodes}}Your stay at {{place}}{{/hasCodes}}';
+
+export const defaultGuestTemplate = `Hello{{#guestName}} {{guestName}}{{/guestName}},
+
+{{#hasCodes}}
+{{#changed}}
+Your stay details have changed. Your door code:
+{{/changed}}
+{{^changed}}
+Here is your door code for {{place}}:
+{{/changed}}
+{{codesText}}
+
+Check-in: {{checkIn}}
+Check-out: {{checkOut}}
+{{#instructions}}
+
+{{instructions}}
+{{/instructions}}
+{{/hasCodes}}
+{{^hasCodes}}
+{{codesText}} ({{checkIn}} to {{checkOut}}). Any code you were sent before no longer opens the door.
+{{/hasCodes}}
+{{#hostContact}}
+
+Questions? {{hostContact}}
+{{/hostContact}}
+`;
+
+export const defaultAlertSubject = '{{#property}}{{property}}: {{/property}}[{{severityLabel}}] {{topic}}';
+
+export const defaultAlertTemplate = `{{text}}
+{{#lockId}}
+Lock: {{lockId}}
+{{/lockId}}
+{{#bookingId}}
+Booking: {{bookingId}}
+{{/bookingId}}
+`;
+
+export const defaultBatterySubject = '{{#property}}{{property}}: {{/property}}{{count}} lock battery warning{{^one}}s{{/one}}';
+
+export const defaultBatteryTemplate = `These locks need you:
+{{#attention}}
+{{lockName}}: {{levelText}}, {{advice}}
+{{/attention}}
+`;
+
+export function codesText(lines: CodeLine[]): string {
+  if (lines.length === 0) return NO_CODE_TEXT;
+  return unitsInOrder(lines)
+    .flatMap((unit) => unitLines(unit, lines.filter((line) => line.unit === unit)))
+    .join('\n');
+}
+
+function unitsInOrder(lines: CodeLine[]): string[] {
+  return [...new Set(lines.map((line) => line.unit))];
+}
+
+/** One line when every lock of the unit takes the same code; else one line per code, naming its locks. */
+function unitLines(unit: string, lines: CodeLine[]): string[] {
+  const locksByCode = new Map<string, string[]>();
+  for (const line of lines) {
+    const code = line.pin ?? SAME_CODE_TEXT;
+    const locks = locksByCode.get(code) ?? [];
+    if (!locks.includes(line.lockName)) locks.push(line.lockName);
+    locksByCode.set(code, locks);
+  }
+  if (locksByCode.size === 1) return [`${unit}: ${[...locksByCode.keys()][0]}`];
+  return [...locksByCode].map(([code, locks]) => `${unit} (${locks.join(', ')}): ${code}`);
+}
+
+export function guestView(message: CodeMessage, openPin: OpenPin, details: MessageDetails = {}): GuestView {
+  const { booking, window } = message;
+  const revoked = message.change === 'revoked';
+  const codes = revoked ? [] : message.codes.map((code) => codeLine(message, code, openPin));
+  const at = (iso: string) => formatLocal(new Date(iso), window.timeZone, details.locale || undefined);
+  return {
+    bookingId: message.bookingId,
+    change: message.change,
+    guestName: booking.guestName,
+    unit: booking.unit,
+    property: details.property,
+    place: details.property || booking.unit,
+    checkIn: at(window.checkInAt),
+    checkOut: at(window.checkOutAt),
+    codeFrom: at(window.startsAt),
+    codeUntil: at(window.endsAt),
+    timeZone: window.timeZone,
+    codes,
+    codesText: codesText(codes),
+    hasCodes: codes.length > 0,
+    revoked,
+    changed: message.change === 'updated' || message.change === 'reissued',
+    instructions: details.instructions || undefined,
+    hostContact: details.hostContact || undefined,
+  };
+}
+
+function codeLine(message: CodeMessage, code: GuestCode, openPin: OpenPin): CodeLine {
+  const line: CodeLine = { unit: code.unit || message.booking.unit, lockName: code.lockName || code.lockId };
+  if (code.pin === undefined) return line;
+  try {
+    return { ...line, pin: openPin(code.pin) };
+  } catch (err) {
+    const reason = err instanceof Error ? err.message : String(err);
+    throw new Error(`booking ${message.bookingId}: the code for ${code.lockName || code.lockId} cannot be read: ${reason}`);
+  }
+}
+
+export function alertView(message: AlertMessage, details: MessageDetails = {}): AlertView {
+  return {
+    alert: true,
+    battery: false,
+    severity: message.severity,
+    severityLabel: message.severity.toUpperCase(),
+    topic: message.topic,
+    text: message.text,
+    lockId: message.lockId,
+    bookingId: message.bookingId,
+    property: details.property || undefined,
+    hostContact: details.hostContact || undefined,
+  };
+}
+
+export function batteryView(message: BatteryReportMessage, details: MessageDetails = {}): BatteryView {
+  const attention = message.attention.map(batteryLine);
+  return {
+    alert: false,
+    battery: true,
+    checkedAt: message.checkedAt,
+    attention,
+    count: attention.length,
+    one: attention.length === 1,
+    property: details.property || undefined,
+    hostContact: details.hostContact || undefined,
+  };
+}
+
+function batteryLine(reading: BatteryReading): BatteryLine {
+  let levelText = reading.level === null ? 'no battery reading' : `${Math.round(reading.level)}%`;
+  if (!reading.online) levelText = `offline, ${levelText}`;
+  return { lockId: reading.lockId, lockName: reading.lockName || reading.lockId, levelText, advice: reading.advice, online: reading.online };
+}
+
+/** Plain text for SMS, chat and the text part of an email: values as they are. */
+export function renderText(template: string, view: object): string {
+  return Mustache.render(template, view, {}, { escape: (value: unknown) => String(value) });
+}
+
+/** The HTML part of an email: the same template, every value escaped, lines kept. */
+export function renderHtml(template: string, view: object): string {
+  const body = tidy(Mustache.render(template, view)).trim().split('\n').join('<br>\n');
+  return `<div style="font-family: sans-serif; line-height: 1.4">${body}</div>`;
+}
+
+/** Throws a readable error when a host's template does not parse (an unclosed section, a stray tag). */
+export function checkTemplate(template: string, label: string): void {
+  try {
+    Mustache.parse(template);
+  } catch (err) {
+    throw new Error(`${label} is not a valid template: ${err instanceof Error ? err.message : String(err)}`);
+  }
+}
+
+export function renderGuestMessage(
+  message: CodeMessage,
+  openPin: OpenPin,
+  details: MessageDetails = {},
+  templates: Partial<Templates> = {},
+): RenderedMessage {
+  const view = guestView(message, openPin, details);
+  const pins = view.codes.flatMap((code) => (code.pin === undefined ? [] : [code.pin]));
+  return rendered(view, pins, {
+    subject: templates.subject || defaultGuestSubject,
+    body: templates.body || defaultGuestTemplate,
+  });
+}
+
+export function renderHostMessage(
+  message: AlertMessage | BatteryReportMessage,
+  details: MessageDetails = {},
+  templates: Partial<Templates> = {},
+): RenderedMessage {
+  if (message.kind === 'alert') {
+    return rendered(alertView(message, details), [], {
+      subject: templates.subject || defaultAlertSubject,
+      body: templates.body || defaultAlertTemplate,
+    });
+  }
+  return rendered(batteryView(message, details), [], {
+    subject: templates.subject || defaultBatterySubject,
+    body: templates.body || defaultBatteryTemplate,
+  });
+}
+
+function rendered(view: object, pins: string[], templates: Templates): RenderedMessage {
+  // A subject is one line, whatever the template's line breaks.
+  const subject = renderText(templates.subject, view).replace(/\s*\n\s*/g, ' ').trim();
+  const text = tidy(renderText(templates.body, view));
+  const html = renderHtml(templates.body, view);
+  return { subject, text, html, pins, preview: maskPins(text, pins) };
+}
+
+/** Blank lines left where optional parts were empty would look careless in an SMS. */
+function tidy(text: string): string {
+  return text.replace(/\n{3,}/g, '\n\n').trim() + '\n';
+}
+
+/** The text with every PIN replaced by a fixed mask, so neither the PIN nor its length shows. */
+export function maskPins(text: string, pins: readonly string[]): string {
+  const longestFirst = [...new Set(pins.filter((pin) => pin.length > 0))].sort((a, b) => b.length - a.length);
+  let masked = text;
+  for (const pin of longestFirst) masked = masked.split(pin).join(PIN_MASK);
+  return masked;
+}

@@ -1,0 +1,231 @@
+/**
+ * `staykey-notifier`: tells guests their codes and hosts what needs them. Renders with lib/notify,
+ * then either hands the text to the next node (SMS, chat, Home Assistant notify) or emails it through
+ * a staykey-smtp config node, and reports guest deliveries back to pin-issuer on output 2.
+ */
+import * as path from 'node:path';
+import type { Node, NodeDef, NodeMessage, NodeMessageInFlow } from 'node-red';
+import type { DeliveryMessage } from '../../lib/messages';
+import { NotifierOptions, Outgoing, composeMessage } from '../../lib/notify/compose';
+import { deliverByEmail, recordOutput, safeText } from '../../lib/notify/deliver';
+import type { EmailReceipt, Mailer } from '../../lib/notify/email';
+import { Outbox } from '../../lib/notify/outbox';
+import {
+  checkTemplate,
+  defaultAlertSubject,
+  defaultAlertTemplate,
+  defaultBatterySubject,
+  defaultBatteryTemplate,
+  defaultGuestSubject,
+  defaultGuestTemplate,
+} from '../../lib/notify/render';
+import { RetryPlan, RetryRun, defaultRetryPlan } from '../../lib/notify/retry';
+import { Clock, systemClock } from '../../lib/time/clock';
+import { RED, errorText, numberSetting, reportInputError, showStatus, staykeyDirectory, vaultFor } from '../shared/runtime';
+
+type Channel = 'output' | 'email';
+
+interface NotifierDef extends NodeDef {
+  channel: Channel;
+  smtp?: string;
+  guestTo?: string;
+  hostTo?: string;
+  guestSubject?: string;
+  guestTemplate?: string;
+  hostSubject?: string;
+  hostTemplate?: string;
+  property?: string;
+  instructions?: string;
+  hostContact?: string;
+  retries?: string | number;
+  /** Seconds before the first retry; later ones double. */
+  retryDelay?: string | number;
+}
+
+type Send = (msg: Array<NodeMessage | null>) => void;
+type Done = (err?: Error) => void;
+
+interface MailerNode extends Node {
+  mailer?: Mailer;
+}
+
+export = function (RED: RED) {
+  RED.httpAdmin.get('/staykey/notifier/templates', RED.auth.needsPermission('staykey-notifier.read'), (_req, res) => {
+    res.json({
+      guestSubject: defaultGuestSubject,
+      guestTemplate: defaultGuestTemplate,
+      alertSubject: defaultAlertSubject,
+      alertTemplate: defaultAlertTemplate,
+      batterySubject: defaultBatterySubject,
+      batteryTemplate: defaultBatteryTemplate,
+    });
+  });
+
+  function Notifier(this: Node, config: NotifierDef) {
+    RED.nodes.createNode(this, config);
+    const node = this;
+    const clock: Clock = systemClock;
+    const channel: Channel = config.channel === 'email' ? 'email' : 'output';
+    const options = optionsFrom(config);
+    const plan = retryPlanFrom(config);
+    const outbox = new Outbox(path.join(staykeyDirectory(RED), 'outbox.jsonl'));
+    const runs = new Set<RetryRun<EmailReceipt>>();
+    let sent = 0;
+
+    const templateProblem = findTemplateProblem(config);
+    if (templateProblem) showStatus(node, 'red', 'template error', 'ring');
+
+    node.on('input', (msg: NodeMessageInFlow, send: Send, done: Done) => {
+      let outgoing: Outgoing | undefined;
+      try {
+        if (templateProblem) throw new Error(templateProblem);
+        const vault = vaultFor(RED);
+        outgoing = composeMessage(msg.payload, (msg as { to?: unknown }).to, options, (sealed) => vault.open(sealed));
+      } catch (err) {
+        reportInputError(node, err, msg, done);
+        return;
+      }
+      if (!outgoing) {
+        done();
+        return;
+      }
+      if (channel === 'output') sendOnOutput(msg, outgoing, send, done);
+      else sendByEmail(msg, outgoing, send, done);
+    });
+
+    function sendOnOutput(msg: NodeMessageInFlow, outgoing: Outgoing, send: Send, done: Done): void {
+      record(() => recordOutput(outgoing, outbox, clock));
+      const out: NodeMessage = { ...msg, payload: outgoing.text, topic: outgoing.subject, html: outgoing.html, ...describe(outgoing) };
+      send([out, deliveryFor(outgoing, 'output', true)]);
+      sent += 1;
+      showStatus(node, 'green', `sent ${sent}`);
+      done();
+    }
+
+    function sendByEmail(msg: NodeMessageInFlow, outgoing: Outgoing, send: Send, done: Done): void {
+      let mailer: Mailer;
+      try {
+        mailer = mailerFor(config.smtp);
+      } catch (err) {
+        reportInputError(node, err, msg, done);
+        return;
+      }
+      showStatus(node, 'blue', 'sending', 'ring');
+      const run = deliverByEmail(outgoing, {
+        mailer,
+        clock,
+        plan,
+        outbox,
+        onRecordError: (err) => node.warn(`could not write the send record: ${errorText(err)}`),
+        onRetry: (next, attempts) => showStatus(node, 'yellow', `email failed, retry ${next}/${attempts}`, 'ring'),
+      });
+      runs.add(run);
+      void run.outcome.then((outcome) => {
+        runs.delete(run);
+        if (!outcome.ok && outcome.cancelled) {
+          done();
+          return;
+        }
+        // The mail went by SMTP: what flows on is the masked record, never the plaintext.
+        const out: NodeMessage = {
+          ...msg,
+          payload: outgoing.preview,
+          topic: outgoing.subject,
+          delivered: outcome.ok,
+          ...describe(outgoing),
+        };
+        delete (out as { html?: unknown }).html;
+        if (outcome.ok) {
+          sent += 1;
+          showStatus(node, 'green', `sent ${sent}`);
+          send([out, deliveryFor(outgoing, 'email', true)]);
+          done();
+          return;
+        }
+        const error = `email to the ${whom(outgoing)} failed after ${outcome.attempts} attempts: ${safeText(outcome.error, outgoing.pins)}`;
+        showStatus(node, 'red', 'email failed');
+        send([out, deliveryFor(outgoing, 'email', false, error)]);
+        done(new Error(error));
+      });
+    }
+
+    function mailerFor(configId: string | undefined): Mailer {
+      const smtp = configId ? (RED.nodes.getNode(configId) as MailerNode | null) : null;
+      if (!smtp?.mailer) throw new Error('email channel: choose a StayKey smtp config node (the mail server)');
+      return smtp.mailer;
+    }
+
+    function record(write: () => void): void {
+      try {
+        write();
+      } catch (err) {
+        node.warn(`could not write the send record: ${errorText(err)}`);
+      }
+    }
+
+    node.on('close', (_removed: boolean, done: () => void) => {
+      for (const run of runs) run.cancel();
+      runs.clear();
+      done();
+    });
+  }
+
+  RED.nodes.registerType('staykey-notifier', Notifier);
+};
+
+function describe(outgoing: Outgoing): Record<string, unknown> {
+  const fields: Record<string, unknown> = { preview: outgoing.preview, audience: outgoing.audience };
+  if (outgoing.to !== undefined) fields.to = outgoing.to;
+  if (outgoing.bookingId !== undefined) fields.bookingId = outgoing.bookingId;
+  return fields;
+}
+
+/** Only guests' code messages go back to pin-issuer: host messages carry no PIN to forget. */
+function deliveryFor(outgoing: Outgoing, channel: Channel, delivered: boolean, error?: string): NodeMessage | null {
+  if (outgoing.audience !== 'guest' || !outgoing.bookingId) return null;
+  const payload: DeliveryMessage = { kind: 'delivery', bookingId: outgoing.bookingId, channel, delivered };
+  if (error) payload.error = error;
+  return { payload, topic: 'delivery', bookingId: outgoing.bookingId } as NodeMessage;
+}
+
+function whom(outgoing: Outgoing): string {
+  if (outgoing.audience === 'guest') return `guest of booking ${outgoing.bookingId}`;
+  return outgoing.kind === 'alert' ? 'host (alert)' : 'host (battery report)';
+}
+
+function optionsFrom(config: NotifierDef): NotifierOptions {
+  return {
+    property: text(config.property),
+    instructions: text(config.instructions),
+    hostContact: text(config.hostContact),
+    guestTo: text(config.guestTo),
+    hostTo: text(config.hostTo),
+    guest: { subject: text(config.guestSubject), body: text(config.guestTemplate) },
+    host: { subject: text(config.hostSubject), body: text(config.hostTemplate) },
+  };
+}
+
+function retryPlanFrom(config: NotifierDef): RetryPlan {
+  const attempts = Math.max(1, Math.floor(numberSetting(config.retries, defaultRetryPlan.attempts)));
+  const firstDelaySeconds = Math.max(0, numberSetting(config.retryDelay, defaultRetryPlan.firstDelayMs / 1000));
+  return { attempts, firstDelayMs: firstDelaySeconds * 1000, maxDelayMs: defaultRetryPlan.maxDelayMs };
+}
+
+function findTemplateProblem(config: NotifierDef): string | undefined {
+  const templates: Array<[string | undefined, string]> = [
+    [config.guestSubject, 'guest subject'],
+    [config.guestTemplate, 'guest message'],
+    [config.hostSubject, 'host subject'],
+    [config.hostTemplate, 'host message'],
+  ];
+  try {
+    for (const [template, label] of templates) if (text(template)) checkTemplate(template as string, label);
+    return undefined;
+  } catch (err) {
+    return errorText(err);
+  }
+}
+
+function text(value: unknown): string | undefined {
+  return typeof value === 'string' && value.trim() !== '' ? value : undefined;
+}
