@@ -29,6 +29,8 @@ export interface CodeEntry {
   /** The dates the lock last confirmed for this code; undefined when it is not on the lock. */
   onLock?: { startsAt: string; endsAt: string };
   inFlight?: CommandInFlight;
+  /** A command the lock took but could not prove (manual locks); its confirmation may come later. */
+  awaitingConfirmation?: string;
   failedAt?: string;
   failedAction?: LockAction;
   lastError?: string;

@@ -13,7 +13,7 @@ import type {
 import { generatePin, ruleBroken, RandomInt } from '../pins/pin-rules';
 import { hashPin, pinMatchesHash, Vault } from '../pins/vault';
 import type { Clock } from '../time/clock';
-import { BookingEntry, codeIdOf, CodeEntry, emptyLedger, LedgerData } from './ledger-types';
+import { BookingEntry, codeIdOf, CodeEntry, CommandInFlight, emptyLedger, LedgerData } from './ledger-types';
 
 export interface LedgerStore {
   load(): LedgerData | undefined;
@@ -103,11 +103,18 @@ export class Ledger {
   /** A lock's answer to a command. Returns alerts for the host. */
   acceptResult(result: LockResultMessage): AlertMessage[] {
     const entry = this.data.codes[result.codeId];
-    if (!entry || entry.inFlight?.id !== result.commandId) return []; // an answer to a command since replaced
+    if (!entry) return [];
+    if (result.ok && result.confirmed && entry.awaitingConfirmation === result.commandId) {
+      // A manual lock: the host has now keyed in what the earlier command asked for.
+      entry.awaitingConfirmation = undefined;
+      if (entry.onLock) entry.state = 'confirmed';
+      return [];
+    }
+    if (entry.inFlight?.id !== result.commandId) return []; // an answer to a command since replaced
     const sent = entry.inFlight;
     entry.inFlight = undefined;
     if (result.ok) {
-      this.recordSuccess(entry, sent.action, sent);
+      this.recordSuccess(entry, sent, result.confirmed);
       return [];
     }
     entry.state = 'failed';
@@ -295,17 +302,19 @@ export class Ledger {
     return command;
   }
 
-  private recordSuccess(code: CodeEntry, action: LockAction, sent: { startsAt: string; endsAt: string }): void {
+  /** `confirmed` is false where the lock cannot be read back (manual locks): the code is set, not yet proven. */
+  private recordSuccess(code: CodeEntry, sent: CommandInFlight, confirmed: boolean): void {
     code.lastError = undefined;
     code.failedAt = undefined;
     code.failedAction = undefined;
-    if (action === 'clear') {
+    code.awaitingConfirmation = confirmed ? undefined : sent.id;
+    if (sent.action === 'clear') {
       code.onLock = undefined;
       code.state = 'pending';
       return;
     }
     code.onLock = { startsAt: sent.startsAt, endsAt: sent.endsAt };
-    code.state = 'confirmed';
+    code.state = confirmed ? 'confirmed' : 'set';
   }
 
   private revoke(code: CodeEntry): void {
@@ -389,7 +398,7 @@ export class Ledger {
       const code = codes.find((c) => c.lockId === lockId);
       const lock = locks.get(lockId);
       if (!code || !lock || (!code.sealedPin && !code.pinHash) || code.inFlight) return false;
-      if (lock.schedules) return Boolean(code.onLock && sameDates(code.onLock, entry.window));
+      if (lock.schedules) return code.state === 'confirmed' && Boolean(code.onLock && sameDates(code.onLock, entry.window));
       // Without schedules the code goes on when the window opens; before that a reserved code is enough.
       return Boolean(code.onLock) || now < Date.parse(entry.window.startsAt);
     });

@@ -1,0 +1,243 @@
+import type { LockCommand, LockResultMessage } from '../messages';
+import { Clock } from '../time/clock';
+import { backoffDelay, BackoffPolicy, cryptoRandom, defaultBackoff } from './backoff';
+import { CodeOnLock, LockError, LockFailureReason, LockProvider } from './provider';
+
+export interface CommandRunnerOptions {
+  clock: Clock;
+  /** Attempts per command before the host is told (default 30). */
+  maxAttempts?: number;
+  /** The first retry waits up to this long (default 2 s), doubling up to `maxDelayMs` (default 10 min). */
+  baseDelayMs?: number;
+  maxDelayMs?: number;
+  /** A number in [0, 1) for the jitter; the operating system's random source by default. */
+  random?: () => number;
+  /**
+   * Read the slot back after each command (default true). Off for manual locks: there is nothing
+   * to read until the host confirms, so "ok" there means the task reached the host.
+   */
+  readBack?: boolean;
+  /** The host's name for a lock, for error sentences. */
+  lockName?: (lockId: string) => string | undefined;
+}
+
+/** Told after each failed attempt that will be retried: the attempt number and what went wrong. */
+export type AttemptListener = (attempt: number, error: string) => void;
+
+type Outcome =
+  | { ok: true; confirmed: boolean }
+  | { ok: false; transient: boolean; reason: LockFailureReason; detail: string };
+
+type Failure = Extract<Outcome, { ok: false }>;
+
+const STOPPED = Symbol('stopped');
+
+/**
+ * Runs commands against one provider the way a careful installer would: one at a time per lock
+ * (keypads and mesh networks mishandle overlapping writes), retried with backoff while the lock
+ * might still answer, and checked by reading the slot back, because a lock that says "done" has
+ * not always done it.
+ */
+export class CommandRunner {
+  readonly maxAttempts: number;
+  private readonly clock: Clock;
+  private readonly backoff: BackoffPolicy;
+  private readonly readBack: boolean;
+  private readonly queues = new Map<string, Promise<void>>();
+  private readonly sleepers = new Set<() => void>();
+  private closed = false;
+
+  constructor(
+    readonly provider: LockProvider,
+    private readonly options: CommandRunnerOptions,
+  ) {
+    this.clock = options.clock;
+    this.maxAttempts = Math.max(Math.floor(options.maxAttempts ?? 30), 1);
+    this.backoff = {
+      baseMs: options.baseDelayMs ?? defaultBackoff.baseMs,
+      capMs: options.maxDelayMs ?? defaultBackoff.capMs,
+      random: options.random ?? cryptoRandom,
+    };
+    this.readBack = options.readBack ?? true;
+  }
+
+  /** Never rejects: every way a command can end is a result the ledger can record. */
+  execute(command: LockCommand, pin: string | undefined, onAttempt?: AttemptListener): Promise<LockResultMessage> {
+    const before = this.queues.get(command.lockId) ?? Promise.resolve();
+    const result = before.then(() => this.run(command, pin, onAttempt));
+    const settled = result.then(
+      () => undefined,
+      () => undefined,
+    );
+    this.queues.set(command.lockId, settled);
+    void settled.then(() => {
+      if (this.queues.get(command.lockId) === settled) this.queues.delete(command.lockId);
+    });
+    return result;
+  }
+
+  /** Stops waiting: commands still retrying end with a "stopped" result at once. */
+  close(): void {
+    this.closed = true;
+    for (const wake of [...this.sleepers]) wake();
+  }
+
+  private async run(command: LockCommand, pin: string | undefined, onAttempt?: AttemptListener): Promise<LockResultMessage> {
+    const problem = commandProblem(command, pin);
+    if (problem) return this.failed(command, 0, problem);
+    let last: Failure | undefined;
+    for (let attempt = 1; attempt <= this.maxAttempts; attempt++) {
+      if (this.closed) return this.stopped(command, attempt - 1);
+      const outcome = await this.attempt(command, pin);
+      if (outcome.ok) return result(command, attempt, { ok: true, confirmed: outcome.confirmed });
+      if (!outcome.transient) return this.failed(command, attempt, outcome);
+      last = outcome;
+      if (attempt === this.maxAttempts) break;
+      onAttempt?.(attempt, this.sentence(command, attempt, outcome));
+      if ((await this.sleep(backoffDelay(attempt, this.backoff))) === STOPPED) return this.stopped(command, attempt);
+    }
+    return this.failed(command, this.maxAttempts, last ?? unknownFailure());
+  }
+
+  private async attempt(command: LockCommand, pin: string | undefined): Promise<Outcome> {
+    try {
+      await this.apply(command, pin);
+      if (!this.readBack) return { ok: true, confirmed: false };
+      const codes = await this.provider.listCodes(command.lockId);
+      const disagreement = readBackDisagreement(command, pin, codes);
+      if (disagreement) return { ok: false, transient: true, reason: 'vendor-error', detail: disagreement };
+      return { ok: true, confirmed: true };
+    } catch (err) {
+      const detail = scrub(err instanceof Error ? err.message : String(err), pin);
+      // Anything that is not a LockError is a surprise (a dropped socket, a bug in a driver): worth another try.
+      if (err instanceof LockError) return { ok: false, transient: err.transient, reason: err.reason, detail };
+      return { ok: false, transient: true, reason: 'vendor-error', detail };
+    }
+  }
+
+  private apply(command: LockCommand, pin: string | undefined): Promise<void> {
+    if (command.action === 'clear') return this.provider.clearCode(command.lockId, command.slot);
+    const dates = { slot: command.slot, name: command.name, startsAt: command.startsAt, endsAt: command.endsAt };
+    // An update may come without the PIN (StayKey keeps only its hash once the guest has it).
+    if (command.action === 'update') return this.provider.updateCode(command.lockId, pin ? { ...dates, pin } : dates);
+    return this.provider.setCode(command.lockId, { ...dates, pin: pin ?? '' });
+  }
+
+  private sleep(ms: number): Promise<typeof STOPPED | void> {
+    if (this.closed) return Promise.resolve(STOPPED);
+    if (ms <= 0) return Promise.resolve();
+    return new Promise((resolve) => {
+      let cancel: () => void = () => undefined;
+      const wake = () => {
+        this.sleepers.delete(wake);
+        cancel();
+        resolve(this.closed ? STOPPED : undefined);
+      };
+      this.sleepers.add(wake);
+      cancel = this.clock.setTimer(ms, wake);
+    });
+  }
+
+  private failed(command: LockCommand, attempts: number, failure: Failure): LockResultMessage {
+    return result(command, attempts, {
+      ok: false,
+      confirmed: false,
+      error: this.sentence(command, attempts, failure),
+      reason: failure.reason,
+    });
+  }
+
+  private stopped(command: LockCommand, attempts: number): LockResultMessage {
+    const error =
+      `${this.nameOf(command.lockId)}: StayKey stopped before the code in slot ${command.slot} was done; ` +
+      'it will be tried again when the flow next runs.';
+    return result(command, attempts, { ok: false, confirmed: false, error });
+  }
+
+  /** One sentence for the host: which lock, what happened, what to do. Never the PIN. */
+  private sentence(command: LockCommand, attempts: number, failure: Failure): string {
+    const lock = this.nameOf(command.lockId);
+    const what = `${verbs[command.action]} the code in slot ${command.slot}`;
+    const detail = failure.detail.replace(/[.\s]+$/, '');
+    const happened = failure.transient
+      ? `could not ${what} after ${attempts} attempt${attempts === 1 ? '' : 's'} (${detail})`
+      : `refused to ${what} (${detail})`;
+    return `${lock} ${happened}. ${advice[failure.reason] ?? advice['vendor-error']}`;
+  }
+
+  private nameOf(lockId: string): string {
+    return this.options.lockName?.(lockId) ?? lockId;
+  }
+}
+
+const verbs: Record<LockCommand['action'], string> = { set: 'set', update: 'update', clear: 'remove' };
+
+const advice: Record<LockFailureReason, string> = {
+  offline: "Check the lock's batteries and its connection to the hub; StayKey tries again at the next reconcile.",
+  timeout: 'Check the lock is within range of its hub (a repeater may help); StayKey tries again at the next reconcile.',
+  busy: 'The lock or hub was busy; StayKey tries again at the next reconcile.',
+  'duplicate-code': 'That code is already on this lock in another slot: issue a different code.',
+  'slots-full': 'Free a slot on the lock, or widen the slot range in the locks config.',
+  'rejected-code': "Check the lock's code length and slot range in the locks config, then issue the code again.",
+  'unknown-lock': 'Check the lock id: it must match a lock in the locks config.',
+  auth: "Check the lock provider's account or token in the locks config.",
+  'vendor-error': "Check the lock in its own app; StayKey tries again at the next reconcile.",
+};
+
+function result(
+  command: LockCommand,
+  attempts: number,
+  outcome: Pick<LockResultMessage, 'ok' | 'confirmed' | 'error' | 'reason'>,
+): LockResultMessage {
+  return {
+    kind: 'lock-result',
+    commandId: command.id,
+    codeId: command.codeId,
+    lockId: command.lockId,
+    action: command.action,
+    attempts,
+    ...outcome,
+  };
+}
+
+function commandProblem(command: LockCommand, pin: string | undefined): Failure | undefined {
+  if (!Number.isInteger(command.slot)) return permanent(`slot ${command.slot} is not a slot number`);
+  if (!verbs[command.action]) return permanent(`"${command.action}" is not set, update or clear`);
+  if (command.action === 'set' && !pin) return permanent('the command carried no code');
+  return undefined;
+}
+
+function permanent(detail: string): Failure {
+  return { ok: false, transient: false, reason: 'rejected-code', detail };
+}
+
+function unknownFailure(): Failure {
+  return { ok: false, transient: true, reason: 'vendor-error', detail: 'no attempt was made' };
+}
+
+/**
+ * Why the slot as read back is not what the command asked for, or undefined when it is. A masked PIN
+ * (null) counts as confirmed: many locks never reveal a PIN, and the slot being taken with our
+ * dates is the best they can tell us.
+ */
+export function readBackDisagreement(command: LockCommand, pin: string | undefined, codes: CodeOnLock[]): string | undefined {
+  const held = codes.find((code) => code.slot === command.slot);
+  if (command.action === 'clear') {
+    return held ? `slot ${command.slot} still holds a code after the clear` : undefined;
+  }
+  if (!held) return `slot ${command.slot} was empty when read back`;
+  if (held.pin !== null && pin !== undefined && held.pin !== pin) return `slot ${command.slot} holds a different code when read back`;
+  if (held.startsAt && !sameInstant(held.startsAt, command.startsAt)) return `slot ${command.slot} has a different start when read back`;
+  if (held.endsAt && !sameInstant(held.endsAt, command.endsAt)) return `slot ${command.slot} has a different end when read back`;
+  return undefined;
+}
+
+function sameInstant(a: string, b: string): boolean {
+  return Date.parse(a) === Date.parse(b);
+}
+
+/** Drivers sometimes echo what they were sent; the PIN must not reach an error sentence that way. */
+function scrub(text: string, pin: string | undefined): string {
+  if (!pin) return text;
+  return text.split(pin).join('••••');
+}

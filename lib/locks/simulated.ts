@@ -1,0 +1,378 @@
+import { Clock } from '../time/clock';
+import { readJson, writeJsonAtomic } from '../store/atomic-file';
+import type { SealedPin } from '../pins/vault';
+import { cryptoRandom } from './backoff';
+import { assertPinAllowed, assertSlotAllowed, isTransientReason } from './code-rules';
+import { CodeOnLock, CodeToSet, CodeUpdate, LockConfig, LockError, LockFailureReason, LockProvider, LockStatus } from './provider';
+
+export interface SimulatedLocksOptions {
+  locks: LockConfig[];
+  clock: Clock;
+  /** How long each radio exchange takes, on `clock`'s time. */
+  latencyMs?: number;
+  /** Share (0..1) of exchanges that time out, as a weak mesh network does. */
+  failureRate?: number;
+  /** Battery in percent of a lock seen for the first time. */
+  batteryStart?: number;
+  /** Percent of battery each set, update or clear that reaches the lock costs. */
+  drainPerOperation?: number;
+  /** Where the locks' state is kept, so they survive a Node-RED restart as real locks do. */
+  file?: string;
+  /** Seal and open PINs for `file`: a PIN is never written in plain text. */
+  seal?: (pin: string) => SealedPin;
+  open?: (sealed: SealedPin) => string;
+  /** A number in [0, 1); the operating system's random source unless a test gives one. */
+  random?: () => number;
+}
+
+/** Everything a demo or a test may want to see of one simulated lock. PINs are plain here, in memory only. */
+export interface SimulatedLockView {
+  lockId: string;
+  name: string;
+  online: boolean;
+  battery: number;
+  lastSeenAt?: string;
+  codes: CodeOnLock[];
+}
+
+interface HeldCode {
+  slot: number;
+  name: string;
+  pin: string;
+  sealed?: SealedPin;
+  startsAt?: string;
+  endsAt?: string;
+}
+
+interface SimulatedLock {
+  config: LockConfig;
+  online: boolean;
+  battery: number;
+  lastSeenAt?: string;
+  codes: Map<number, HeldCode>;
+  forcedFailures: { count: number; reason: LockFailureReason };
+  ignoredWrites: number;
+}
+
+interface SavedCode {
+  slot: number;
+  name: string;
+  pin: SealedPin;
+  startsAt?: string;
+  endsAt?: string;
+}
+
+interface SavedLock {
+  online: boolean;
+  battery: number;
+  lastSeenAt?: string;
+  codes: SavedCode[];
+}
+
+interface SavedState {
+  version: 1;
+  locks: Record<string, SavedLock>;
+}
+
+interface PendingWait {
+  cancel: () => void;
+  reject: (err: Error) => void;
+}
+
+/**
+ * Locks that live in memory (and in a file), for demos and dry runs. They behave like Z-Wave keypads:
+ * a slot is overwritten in place, the same PIN cannot sit in two slots, they go offline, answer late,
+ * lose battery with each command, and keep their codes across a restart.
+ */
+export class SimulatedLocks implements LockProvider {
+  readonly kind = 'simulated';
+  private readonly locks = new Map<string, SimulatedLock>();
+  private readonly waits = new Set<PendingWait>();
+  private readonly clock: Clock;
+  private readonly latencyMs: number;
+  private readonly failureRate: number;
+  private readonly drainPerOperation: number;
+  private readonly random: () => number;
+  private closed = false;
+
+  constructor(private readonly options: SimulatedLocksOptions) {
+    if (options.file && (!options.seal || !options.open)) {
+      throw new Error('simulated locks kept in a file need seal and open, so PINs are never written in plain text');
+    }
+    this.clock = options.clock;
+    this.latencyMs = Math.max(options.latencyMs ?? 0, 0);
+    this.failureRate = Math.min(Math.max(options.failureRate ?? 0, 0), 1);
+    this.drainPerOperation = Math.max(options.drainPerOperation ?? 0.2, 0);
+    this.random = options.random ?? cryptoRandom;
+    const battery = clampBattery(options.batteryStart ?? 100);
+    for (const config of options.locks) {
+      this.locks.set(config.id, {
+        config,
+        online: true,
+        battery,
+        codes: new Map(),
+        forcedFailures: { count: 0, reason: 'timeout' },
+        ignoredWrites: 0,
+      });
+    }
+    this.load();
+  }
+
+  async listLocks(): Promise<LockConfig[]> {
+    return [...this.locks.values()].map((lock) => lock.config);
+  }
+
+  async status(lockId: string): Promise<LockStatus> {
+    const lock = this.lockFor(lockId);
+    return {
+      lockId,
+      online: isAwake(lock),
+      battery: lock.battery,
+      ...(lock.lastSeenAt ? { lastSeenAt: lock.lastSeenAt } : {}),
+    };
+  }
+
+  async listCodes(lockId: string): Promise<CodeOnLock[]> {
+    const lock = await this.reach(lockId, 'read');
+    this.heardFrom(lock);
+    return codesOf(lock);
+  }
+
+  async setCode(lockId: string, code: CodeToSet): Promise<void> {
+    await this.write(lockId, code);
+  }
+
+  /** Z-Wave has no "change": the slot is written again, and that is what the simulation does. */
+  /** Without a PIN the slot keeps the one it holds, as vendors do when only the dates change. */
+  async updateCode(lockId: string, code: CodeUpdate): Promise<void> {
+    const pin = code.pin ?? this.locks.get(lockId)?.codes.get(code.slot)?.pin;
+    if (pin === undefined) {
+      throw new LockError(`slot ${code.slot} of lock ${lockId} is empty: its code has to be set again`, 'rejected-code', false);
+    }
+    await this.write(lockId, { ...code, pin });
+  }
+
+  async clearCode(lockId: string, slot: number): Promise<void> {
+    const lock = await this.reach(lockId, 'write');
+    this.spendBattery(lock);
+    assertSlotAllowed(lock.config, slot);
+    if (this.swallowsWrite(lock)) return this.save();
+    lock.codes.delete(slot);
+    this.save();
+  }
+
+  async close(): Promise<void> {
+    this.closed = true;
+    for (const wait of this.waits) {
+      wait.cancel();
+      wait.reject(new LockError('the simulated locks were stopped', 'offline', true));
+    }
+    this.waits.clear();
+  }
+
+  // --- What a demo or a test can see and do -----------------------------------------------------
+
+  inspect(lockId: string): SimulatedLockView {
+    const lock = this.lockFor(lockId);
+    return {
+      lockId,
+      name: lock.config.name,
+      online: isAwake(lock),
+      battery: lock.battery,
+      ...(lock.lastSeenAt ? { lastSeenAt: lock.lastSeenAt } : {}),
+      codes: [...lock.codes.values()].sort((a, b) => a.slot - b.slot).map((code) => ({ ...withoutSealed(code) })),
+    };
+  }
+
+  setOnline(lockId: string, online: boolean): void {
+    this.lockFor(lockId).online = online;
+    this.save();
+  }
+
+  setBattery(lockId: string, percent: number): void {
+    this.lockFor(lockId).battery = clampBattery(percent);
+    this.save();
+  }
+
+  /** Someone cleared a slot at the keypad or in the vendor's app, outside StayKey. */
+  removeCodeBehindOurBack(lockId: string, slot: number): void {
+    this.lockFor(lockId).codes.delete(slot);
+    this.save();
+  }
+
+  /** The next `count` sets, updates or clears fail with `reason` (transient when a retry could help). */
+  failNext(lockId: string, count: number, reason: LockFailureReason = 'timeout'): void {
+    this.lockFor(lockId).forcedFailures = { count: Math.max(count, 0), reason };
+  }
+
+  /** The next `count` writes are acknowledged but never stored: the Z-Wave keypad that says yes and forgets. */
+  ignoreNextWrites(lockId: string, count: number): void {
+    this.lockFor(lockId).ignoredWrites = Math.max(count, 0);
+  }
+
+  /** Whether typing `pin` on the keypad now opens the door (a scheduled code only opens inside its dates). */
+  opens(lockId: string, pin: string): boolean {
+    const lock = this.lockFor(lockId);
+    if (lock.battery <= 0) return false;
+    const now = this.clock.now().getTime();
+    return [...lock.codes.values()].some((code) => code.pin === pin && withinDates(code, now));
+  }
+
+  // --- The lock's side of a command -------------------------------------------------------------
+
+  private async write(lockId: string, code: CodeToSet): Promise<void> {
+    const lock = await this.reach(lockId, 'write');
+    this.spendBattery(lock);
+    assertSlotAllowed(lock.config, code.slot);
+    assertPinAllowed(lock.config, code.slot, code.pin);
+    assertNotElsewhere(lock, code);
+    if (this.swallowsWrite(lock)) return this.save();
+    lock.codes.set(code.slot, this.held(lock, code));
+    this.save();
+  }
+
+  /** Waits out the radio, then fails the way a real lock would: told to, asleep, or lost in the mesh. */
+  private async reach(lockId: string, exchange: 'read' | 'write'): Promise<SimulatedLock> {
+    const lock = this.lockFor(lockId);
+    await this.radio();
+    if (exchange === 'write') throwForcedFailure(lock);
+    if (!isAwake(lock)) {
+      const why = lock.battery <= 0 ? 'its battery is flat' : 'it does not answer';
+      throw new LockError(`${lock.config.name} is offline: ${why}`, 'offline', true);
+    }
+    if (this.failureRate > 0 && this.random() < this.failureRate) {
+      throw new LockError(`${lock.config.name} did not answer in time`, 'timeout', true);
+    }
+    return lock;
+  }
+
+  private radio(): Promise<void> {
+    if (this.closed) return Promise.reject(new LockError('the simulated locks were stopped', 'offline', true));
+    if (this.latencyMs === 0) return Promise.resolve();
+    return new Promise<void>((resolve, reject) => {
+      const wait: PendingWait = { cancel: () => undefined, reject };
+      wait.cancel = this.clock.setTimer(this.latencyMs, () => {
+        this.waits.delete(wait);
+        resolve();
+      });
+      this.waits.add(wait);
+    });
+  }
+
+  private spendBattery(lock: SimulatedLock): void {
+    lock.battery = clampBattery(lock.battery - this.drainPerOperation);
+    this.heardFrom(lock);
+  }
+
+  private heardFrom(lock: SimulatedLock): void {
+    lock.lastSeenAt = this.clock.now().toISOString();
+  }
+
+  private swallowsWrite(lock: SimulatedLock): boolean {
+    if (lock.ignoredWrites <= 0) return false;
+    lock.ignoredWrites -= 1;
+    return true;
+  }
+
+  /** A lock without schedules keeps no dates: the code works until it is cleared. */
+  private held(lock: SimulatedLock, code: CodeToSet): HeldCode {
+    const held: HeldCode = { slot: code.slot, name: code.name, pin: code.pin };
+    if (lock.config.schedules) {
+      held.startsAt = code.startsAt;
+      held.endsAt = code.endsAt;
+    }
+    return held;
+  }
+
+  private lockFor(lockId: string): SimulatedLock {
+    const lock = this.locks.get(lockId);
+    if (!lock) throw new LockError(`there is no simulated lock "${lockId}"`, 'unknown-lock', false);
+    return lock;
+  }
+
+  // --- Keeping state across restarts -----------------------------------------------------------
+
+  private load(): void {
+    const { file, open } = this.options;
+    if (!file || !open) return;
+    const saved = readJson<SavedState>(file);
+    if (!saved) return;
+    for (const [lockId, state] of Object.entries(saved.locks ?? {})) {
+      const lock = this.locks.get(lockId);
+      if (!lock) continue;
+      lock.online = state.online !== false;
+      lock.battery = clampBattery(state.battery);
+      if (state.lastSeenAt) lock.lastSeenAt = state.lastSeenAt;
+      for (const code of state.codes ?? []) {
+        lock.codes.set(code.slot, { ...code, pin: open(code.pin), sealed: code.pin });
+      }
+    }
+  }
+
+  private save(): void {
+    const { file, seal } = this.options;
+    if (!file || !seal) return;
+    const locks: Record<string, SavedLock> = {};
+    for (const [lockId, lock] of this.locks) {
+      locks[lockId] = {
+        online: lock.online,
+        battery: lock.battery,
+        ...(lock.lastSeenAt ? { lastSeenAt: lock.lastSeenAt } : {}),
+        codes: [...lock.codes.values()].map((code) => savedCode(code, seal)),
+      };
+    }
+    const state: SavedState = { version: 1, locks };
+    writeJsonAtomic(file, state);
+  }
+}
+
+function savedCode(code: HeldCode, seal: (pin: string) => SealedPin): SavedCode {
+  // Sealed once per code: a new IV on every save would rewrite every PIN for nothing.
+  code.sealed ??= seal(code.pin);
+  const { sealed, ...rest } = code;
+  return { ...rest, pin: sealed };
+}
+
+function withoutSealed(code: HeldCode): CodeOnLock {
+  const { sealed: _sealed, ...rest } = code;
+  return rest;
+}
+
+function codesOf(lock: SimulatedLock): CodeOnLock[] {
+  return [...lock.codes.values()].sort((a, b) => a.slot - b.slot).map(withoutSealed);
+}
+
+function isAwake(lock: SimulatedLock): boolean {
+  return lock.online && lock.battery > 0;
+}
+
+function throwForcedFailure(lock: SimulatedLock): void {
+  const forced = lock.forcedFailures;
+  if (forced.count <= 0) return;
+  forced.count -= 1;
+  throw new LockError(`${lock.config.name} failed (${forced.reason}, simulated)`, forced.reason, isTransientReason(forced.reason));
+}
+
+/** Keypads refuse a PIN that already opens another slot: it could not tell the two guests apart. */
+function assertNotElsewhere(lock: SimulatedLock, code: CodeToSet): void {
+  for (const held of lock.codes.values()) {
+    if (held.slot !== code.slot && held.pin === code.pin) {
+      throw new LockError(
+        `${lock.config.name} already holds the code for slot ${code.slot} in slot ${held.slot}`,
+        'duplicate-code',
+        false,
+      );
+    }
+  }
+}
+
+function withinDates(code: HeldCode, now: number): boolean {
+  if (code.startsAt && now < Date.parse(code.startsAt)) return false;
+  if (code.endsAt && now >= Date.parse(code.endsAt)) return false;
+  return true;
+}
+
+function clampBattery(percent: number): number {
+  const value = Number.isFinite(percent) ? percent : 100;
+  return Math.round(Math.min(Math.max(value, 0), 100) * 100) / 100;
+}

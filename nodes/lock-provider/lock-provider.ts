@@ -1,0 +1,219 @@
+import type { Node, NodeDef, NodeMessage, NodeMessageInFlow } from 'node-red';
+import type { AlertMessage, LockCommand, LockCommandMessage, LockResultMessage } from '../../lib/messages';
+import { ManualLocks, taskAlert } from '../../lib/locks/manual';
+import { SimulatedLocks } from '../../lib/locks/simulated';
+import { isSealedPin, SealedPin } from '../../lib/pins/vault';
+import { LockSet, lockSetFor } from '../shared/lock-set';
+import { errorText, RED, reportInputError, showStatus } from '../shared/runtime';
+
+interface LockProviderDef extends NodeDef {
+  locks?: string;
+}
+
+/** lock-provider -> dashboards: how the locks are, without a PIN. (Belongs in lib/messages.ts.) */
+interface LockStateMessage {
+  kind: 'lock-state';
+  locks: LockState[];
+}
+
+interface LockState {
+  lockId: string;
+  name: string;
+  online: boolean;
+  battery: number | null;
+  /** Codes on the lock; null when the provider could not say. */
+  codes: number | null;
+  /** Manual locks: tasks still waiting for the host. */
+  pendingTasks?: number;
+}
+
+type Send = (msg: NodeMessage | (NodeMessage | null)[]) => void;
+type Done = (err?: Error) => void;
+
+const COMMAND_ACTIONS = ['set', 'update', 'clear'];
+
+/** Finds the lock set, or says why the locks config has none (it reports its own validation error). */
+function findLockSet(RED: RED, configId: string | undefined): LockSet {
+  try {
+    return lockSetFor(RED, configId);
+  } catch (err) {
+    const config = configId ? (RED.nodes.getNode(configId) as (Node & { problem?: string }) | null) : null;
+    throw new Error(config?.problem ?? errorText(err));
+  }
+}
+
+export = function (RED: RED) {
+  function LockProvider(this: Node, config: LockProviderDef) {
+    RED.nodes.createNode(this, config);
+    const node = this;
+    let lockSet: LockSet | undefined;
+    let setupProblem: string | undefined;
+    try {
+      lockSet = findLockSet(RED, config.locks);
+    } catch (err) {
+      setupProblem = errorText(err);
+      showStatus(node, 'red', setupProblem, 'ring');
+    }
+    const stopTasks = lockSet ? listenForTasks(node, lockSet) : undefined;
+    if (lockSet) showCounts(node, lockSet);
+
+    node.on('input', (msg: NodeMessageInFlow, send: Send, done: Done) => {
+      if (!lockSet) return reportInputError(node, new Error(setupProblem ?? 'no locks configured'), msg, done);
+      handle(node, lockSet, msg, send).then(
+        () => done(),
+        (err: unknown) => reportInputError(node, err, msg, done),
+      );
+    });
+
+    node.on('close', (done: () => void) => {
+      stopTasks?.();
+      done();
+    });
+  }
+  RED.nodes.registerType('staykey-lock-provider', LockProvider);
+};
+
+async function handle(node: Node, lockSet: LockSet, msg: NodeMessageInFlow, send: Send): Promise<void> {
+  const payload = (msg.payload ?? {}) as Record<string, unknown>;
+  switch (payload.kind) {
+    case 'lock-command':
+      return runCommand(node, lockSet, msg, send, parseCommand(payload));
+    case 'manual-confirm':
+      return confirmTask(node, lockSet, msg, send, payload);
+    case 'lock-query':
+      msg.payload = await lockState(lockSet);
+      send([msg, null]);
+      return;
+    default:
+      throw new Error(`lock-provider takes lock-command, manual-confirm or lock-query messages, not ${describeKind(payload.kind)}`);
+  }
+}
+
+async function runCommand(node: Node, lockSet: LockSet, msg: NodeMessageInFlow, send: Send, message: LockCommandMessage): Promise<void> {
+  const { command } = message;
+  const maxAttempts = (lockSet as Partial<{ maxAttempts: number }>).maxAttempts;
+  const result = await lockSet.execute(message, (attempt) => {
+    const of = maxAttempts ? `/${maxAttempts}` : '';
+    showStatus(node, 'yellow', `retry ${attempt}${of} ${command.lockId}`, 'ring');
+  });
+  msg.payload = result;
+  send([msg, result.ok ? null : { topic: 'lock-command-failed', payload: failureAlert(result) }]);
+  if (result.ok) showCounts(node, lockSet);
+  else showStatus(node, 'red', `${command.lockId} ${result.reason ?? 'failed'}`);
+}
+
+function confirmTask(node: Node, lockSet: LockSet, msg: NodeMessageInFlow, send: Send, payload: Record<string, unknown>): void {
+  const provider = lockSet.provider;
+  if (!(provider instanceof ManualLocks)) throw new Error('manual-confirm is for manual locks; this locks config is not manual');
+  const lockId = String(payload.lockId ?? '');
+  const slot = Number(payload.slot);
+  const task = provider.confirm(lockId, slot);
+  const result: LockResultMessage = {
+    kind: 'lock-result',
+    commandId: task.reference?.commandId ?? task.id,
+    codeId: task.reference?.codeId ?? '',
+    lockId,
+    action: task.action,
+    ok: true,
+    confirmed: true,
+    attempts: 1,
+  };
+  msg.payload = result;
+  send([msg, null]);
+  showCounts(node, lockSet);
+}
+
+/** The input is parsed once here; a command that does not make sense never reaches a lock. */
+function parseCommand(payload: Record<string, unknown>): LockCommandMessage {
+  const value = payload.command;
+  if (typeof value !== 'object' || value === null) throw new Error('lock-command without a command');
+  const raw = value as Record<string, unknown>;
+  const text = (key: string): string => {
+    if (typeof raw[key] !== 'string' || raw[key] === '') throw new Error(`lock-command: ${key} is missing`);
+    return raw[key] as string;
+  };
+  const action = text('action');
+  if (!COMMAND_ACTIONS.includes(action)) throw new Error(`lock-command: "${action}" is not set, update or clear`);
+  if (!Number.isInteger(raw.slot)) throw new Error('lock-command: slot must be a whole number');
+  if (raw.pin !== undefined && !isSealedPin(raw.pin)) throw new Error('lock-command: the code must travel sealed');
+  if (action === 'set' && raw.pin === undefined) throw new Error('lock-command: a set needs a sealed code');
+  const command: LockCommand = {
+    id: text('id'),
+    action: action as LockCommand['action'],
+    lockId: text('lockId'),
+    slot: raw.slot as number,
+    codeId: text('codeId'),
+    name: typeof raw.name === 'string' ? raw.name : '',
+    startsAt: typeof raw.startsAt === 'string' ? raw.startsAt : '',
+    endsAt: typeof raw.endsAt === 'string' ? raw.endsAt : '',
+    ...(raw.pin !== undefined ? { pin: raw.pin as SealedPin } : {}),
+  };
+  return { kind: 'lock-command', command };
+}
+
+function failureAlert(result: LockResultMessage): AlertMessage {
+  return {
+    kind: 'alert',
+    severity: 'critical',
+    topic: 'lock-command-failed',
+    text: result.error ?? `${result.lockId}: the ${result.action} in its slot failed.`,
+    lockId: result.lockId,
+  };
+}
+
+function listenForTasks(node: Node, lockSet: LockSet): (() => void) | undefined {
+  const provider = lockSet.provider;
+  if (!(provider instanceof ManualLocks)) return undefined;
+  return provider.onTask((task) => {
+    node.send([null, { topic: 'manual-task', payload: taskAlert(task) }]);
+    showCounts(node, lockSet);
+  });
+}
+
+async function lockState(lockSet: LockSet): Promise<LockStateMessage> {
+  const locks = await Promise.all(
+    lockSet.locks().map(async (lock): Promise<LockState> => {
+      const status = await lockSet.provider.status(lock.id).catch(() => undefined);
+      const state: LockState = {
+        lockId: lock.id,
+        name: lock.name,
+        online: status?.online ?? false,
+        battery: status?.battery ?? null,
+        codes: await codeCount(lockSet, lock.id),
+      };
+      if (lockSet.provider instanceof ManualLocks) state.pendingTasks = lockSet.provider.pendingTasks(lock.id).length;
+      return state;
+    }),
+  );
+  return { kind: 'lock-state', locks };
+}
+
+/** Simulated and manual locks answer from memory; others are asked, and may not answer. */
+async function codeCount(lockSet: LockSet, lockId: string): Promise<number | null> {
+  const known = knownCodeCount(lockSet, lockId);
+  if (known !== undefined) return known;
+  return lockSet.provider.listCodes(lockId).then(
+    (codes) => codes.length,
+    () => null,
+  );
+}
+
+function knownCodeCount(lockSet: LockSet, lockId: string): number | undefined {
+  const provider = lockSet.provider;
+  if (provider instanceof SimulatedLocks || provider instanceof ManualLocks) return provider.inspect(lockId).codes.length;
+  return undefined;
+}
+
+function showCounts(node: Node, lockSet: LockSet): void {
+  const locks = lockSet.locks();
+  const lockText = `${locks.length} lock${locks.length === 1 ? '' : 's'}`;
+  const counts = locks.map((lock) => knownCodeCount(lockSet, lock.id));
+  if (counts.some((count) => count === undefined)) return showStatus(node, 'green', lockText);
+  const codes = counts.reduce<number>((sum, count) => sum + (count ?? 0), 0);
+  showStatus(node, 'green', `${lockText}, ${codes} code${codes === 1 ? '' : 's'}`);
+}
+
+function describeKind(kind: unknown): string {
+  if (kind === undefined) return 'a message without payload.kind';
+  return `"${String(kind)}"`;
+}

@@ -1,0 +1,294 @@
+import { strict as assert } from 'node:assert';
+import * as fs from 'node:fs';
+import * as os from 'node:os';
+import * as path from 'node:path';
+import type { Node, NodeMessage } from 'node-red';
+import { locksFromRows } from '../lib/locks/lock-rows';
+import { ManualLocks } from '../lib/locks/manual';
+import { SimulatedLocks } from '../lib/locks/simulated';
+import type { AlertMessage, LockCommand, LockResultMessage } from '../lib/messages';
+import { Vault } from '../lib/pins/vault';
+import type { LockSetNode } from '../nodes/shared/lock-set';
+
+/** The part of node-red-node-test-helper these tests use (the package ships no types). */
+interface TestNode extends Node {
+  receive(msg: unknown): void;
+}
+interface TestHelper {
+  init(runtimePath: string): void;
+  settings(settings: Record<string, unknown>): void;
+  startServer(done: () => void): void;
+  stopServer(done?: () => void): Promise<void>;
+  unload(): Promise<void>;
+  load(nodes: unknown[], flow: unknown[]): Promise<void>;
+  getNode(id: string): TestNode;
+}
+
+// eslint-disable-next-line @typescript-eslint/no-require-imports
+const helper = require('node-red-node-test-helper') as TestHelper;
+// eslint-disable-next-line @typescript-eslint/no-require-imports
+const lockProviderNode = require('../nodes/lock-provider/lock-provider') as unknown;
+// eslint-disable-next-line @typescript-eslint/no-require-imports
+const locksConfigNode = require('../nodes/locks-config/locks-config') as unknown;
+
+helper.init(require.resolve('node-red'));
+
+const PIN = '482913';
+const nodes = [locksConfigNode, lockProviderNode];
+const rows = [
+  { id: 'front-door', name: 'Front door', codeLength: 6, firstSlot: 1, lastSlot: 20, schedules: false, batteryType: '4x AA' },
+  { id: 'gate', name: 'Main gate', codeLength: 6, firstSlot: 1, lastSlot: 20, schedules: true, batteryType: '' },
+];
+
+function flow(config: Record<string, unknown> = {}) {
+  return [
+    { id: 'tab', type: 'tab', label: 'locks' },
+    {
+      id: 'locks',
+      type: 'staykey-locks',
+      provider: 'simulated',
+      locks: rows,
+      latency: 0,
+      failureRate: 0,
+      drain: 0.2,
+      maxAttempts: 2,
+      retryDelay: 0.001,
+      ...config,
+    },
+    { id: 'provider', type: 'staykey-lock-provider', z: 'tab', locks: 'locks', wires: [['results'], ['alerts']] },
+    { id: 'results', type: 'helper', z: 'tab' },
+    { id: 'alerts', type: 'helper', z: 'tab' },
+    { id: 'catcher', type: 'catch', z: 'tab', scope: ['provider'], wires: [['caught']] },
+    { id: 'caught', type: 'helper', z: 'tab' },
+  ];
+}
+
+function command(vault: Vault, action: LockCommand['action'], lockId = 'front-door', slot = 3): { payload: unknown } {
+  const base: LockCommand = {
+    id: `${action}-${lockId}-${slot}`,
+    action,
+    lockId,
+    slot,
+    codeId: 'code-1',
+    name: 'Ada Lovelace',
+    startsAt: '2025-06-12T15:00:00Z',
+    endsAt: '2025-06-15T10:00:00Z',
+  };
+  if (action !== 'clear') base.pin = vault.seal(PIN);
+  return { payload: { kind: 'lock-command', command: base } };
+}
+
+/** The next message a helper node receives. */
+function next(id: string): Promise<NodeMessage> {
+  return new Promise((resolve) => helper.getNode(id).once('input', (msg: NodeMessage) => resolve(msg)));
+}
+
+function provider(): SimulatedLocks | ManualLocks {
+  const locks = helper.getNode('locks') as unknown as LockSetNode;
+  const found = locks.lockSet.provider;
+  assert.ok(found instanceof SimulatedLocks || found instanceof ManualLocks);
+  return found;
+}
+
+function simulated(): SimulatedLocks {
+  const found = provider();
+  assert.ok(found instanceof SimulatedLocks);
+  return found;
+}
+
+describe('lock-provider node', () => {
+  let directory: string;
+  let vault: Vault;
+
+  beforeEach((done) => {
+    directory = fs.mkdtempSync(path.join(os.tmpdir(), 'staykey-lock-provider-'));
+    vault = Vault.openDirectory(directory);
+    helper.settings({ staykey: { directory } });
+    helper.startServer(done);
+  });
+
+  afterEach(async () => {
+    await helper.unload();
+    await helper.stopServer();
+    fs.rmSync(directory, { recursive: true, force: true });
+  });
+
+  it('sets a code, reports it confirmed, and the code is then on the simulated lock', async () => {
+    await helper.load(nodes, flow());
+    const result = next('results');
+    helper.getNode('provider').receive(command(vault, 'set'));
+    const payload = (await result).payload as LockResultMessage;
+    assert.equal(payload.kind, 'lock-result');
+    assert.equal(payload.ok, true);
+    assert.equal(payload.confirmed, true);
+    assert.equal(payload.commandId, 'set-front-door-3');
+    assert.deepEqual(
+      simulated().inspect('front-door').codes.map((code) => [code.slot, code.pin]),
+      [[3, PIN]],
+    );
+    const file = fs.readFileSync(path.join(directory, 'locks', 'locks.json'), 'utf8');
+    assert.ok(!file.includes(PIN), 'the PIN is on disk in plain text');
+  });
+
+  it('clears a code', async () => {
+    await helper.load(nodes, flow());
+    const set = next('results');
+    helper.getNode('provider').receive(command(vault, 'set'));
+    await set;
+    const cleared = next('results');
+    helper.getNode('provider').receive(command(vault, 'clear'));
+    const payload = (await cleared).payload as LockResultMessage;
+    assert.equal(payload.ok, true);
+    assert.equal(payload.confirmed, true);
+    assert.deepEqual(simulated().inspect('front-door').codes, []);
+  });
+
+  it('gives up on an offline lock after the configured attempts and alerts the host', async () => {
+    await helper.load(nodes, flow());
+    simulated().setOnline('front-door', false);
+    const result = next('results');
+    const alert = next('alerts');
+    const statuses: string[] = [];
+    const watch = helper.getNode('provider') as unknown as { on(event: string, listener: (call: { args: [{ text?: string }] }) => void): void };
+    watch.on('call:status', (call) => statuses.push(call.args[0].text ?? ''));
+    helper.getNode('provider').receive(command(vault, 'set'));
+    const payload = (await result).payload as LockResultMessage;
+    assert.equal(payload.ok, false);
+    assert.equal(payload.attempts, 2);
+    assert.equal(payload.reason, 'offline');
+    const warning = (await alert).payload as AlertMessage;
+    assert.equal(warning.kind, 'alert');
+    assert.equal(warning.severity, 'critical');
+    assert.equal(warning.lockId, 'front-door');
+    assert.match(warning.text, /Front door could not set the code in slot 3/);
+    assert.ok(!warning.text.includes(PIN));
+    await new Promise((resolve) => setImmediate(resolve));
+    assert.ok(statuses.includes('retry 1/2 front-door'), `statuses were ${statuses.join(', ')}`);
+    assert.equal(statuses[statuses.length - 1], 'front-door offline');
+  });
+
+  it('handles commands for several locks at once', async () => {
+    await helper.load(nodes, flow({ latency: 5 }));
+    const results: LockResultMessage[] = [];
+    const all = new Promise<void>((resolve) => {
+      helper.getNode('results').on('input', (msg: NodeMessage) => {
+        results.push(msg.payload as LockResultMessage);
+        if (results.length === 3) resolve();
+      });
+    });
+    helper.getNode('provider').receive(command(vault, 'set', 'front-door', 3));
+    helper.getNode('provider').receive(command(vault, 'set', 'gate', 3));
+    helper.getNode('provider').receive(command(vault, 'clear', 'front-door', 3));
+    await all;
+    assert.ok(results.every((r) => r.ok && r.confirmed));
+    assert.deepEqual(
+      results.filter((r) => r.lockId === 'front-door').map((r) => r.action),
+      ['set', 'clear'],
+    );
+    assert.deepEqual(simulated().inspect('front-door').codes, []);
+    assert.equal(simulated().inspect('gate').codes.length, 1);
+  });
+
+  it('answers a lock-query with each lock, its battery and how many codes, without PINs', async () => {
+    await helper.load(nodes, flow());
+    const set = next('results');
+    helper.getNode('provider').receive(command(vault, 'set'));
+    await set;
+    const state = next('results');
+    helper.getNode('provider').receive({ payload: { kind: 'lock-query' } });
+    const payload = (await state).payload;
+    assert.deepEqual(payload, {
+      kind: 'lock-state',
+      locks: [
+        { lockId: 'front-door', name: 'Front door', online: true, battery: 99.8, codes: 1 },
+        { lockId: 'gate', name: 'Main gate', online: true, battery: 100, codes: 0 },
+      ],
+    });
+  });
+
+  it('sends an unknown kind of message to a Catch node', async () => {
+    await helper.load(nodes, flow());
+    const caught = next('caught');
+    helper.getNode('provider').receive({ payload: { kind: 'booking' } });
+    const msg = (await caught) as NodeMessage & { error: { message: string } };
+    assert.match(msg.error.message, /lock-provider takes lock-command, manual-confirm or lock-query messages, not "booking"/);
+  });
+
+  it('sends a command with an unsealed code to a Catch node', async () => {
+    await helper.load(nodes, flow());
+    const caught = next('caught');
+    const msg = command(vault, 'set') as { payload: { command: LockCommand } };
+    msg.payload.command.pin = PIN;
+    helper.getNode('provider').receive(msg);
+    const error = (await caught) as NodeMessage & { error: { message: string } };
+    assert.match(error.error.message, /must travel sealed/);
+    assert.ok(!error.error.message.includes(PIN));
+  });
+
+  it('reports a locks config with the same lock id twice', async () => {
+    await helper.load(nodes, flow({ locks: [rows[0], rows[0]] }));
+    const caught = next('caught');
+    helper.getNode('provider').receive(command(vault, 'set'));
+    const msg = (await caught) as NodeMessage & { error: { message: string } };
+    assert.match(msg.error.message, /lock id "front-door" is used twice/);
+  });
+
+  describe('with manual locks', () => {
+    it('sends the host a task with the code sealed, and reports the code confirmed when the host says so', async () => {
+      await helper.load(nodes, flow({ provider: 'manual' }));
+      const task = next('alerts');
+      const result = next('results');
+      helper.getNode('provider').receive(command(vault, 'set'));
+      const alert = (await task).payload as AlertMessage & { pin: string; slot: number };
+      assert.equal(alert.severity, 'info');
+      assert.equal(alert.topic, 'manual-task');
+      assert.equal(alert.slot, 3);
+      assert.match(alert.text, /slot 3 of Front door/);
+      assert.ok(!alert.text.includes(PIN));
+      assert.equal(vault.open(alert.pin), PIN);
+      const sent = (await result).payload as LockResultMessage;
+      assert.equal(sent.ok, true);
+      assert.equal(sent.confirmed, false);
+
+      const confirmation = next('results');
+      helper.getNode('provider').receive({ payload: { kind: 'manual-confirm', lockId: 'front-door', slot: 3 } });
+      const confirmed = (await confirmation).payload as LockResultMessage;
+      assert.equal(confirmed.confirmed, true);
+      assert.equal(confirmed.commandId, 'set-front-door-3');
+      assert.equal(confirmed.codeId, 'code-1');
+      const manual = provider();
+      assert.ok(manual instanceof ManualLocks);
+      assert.equal((await manual.listCodes('front-door')).length, 1);
+    });
+
+    it('sends a manual-confirm with nothing waiting to a Catch node', async () => {
+      await helper.load(nodes, flow({ provider: 'manual' }));
+      const caught = next('caught');
+      helper.getNode('provider').receive({ payload: { kind: 'manual-confirm', lockId: 'front-door', slot: 5 } });
+      const msg = (await caught) as NodeMessage & { error: { message: string } };
+      assert.match(msg.error.message, /nothing is waiting for the host in slot 5 of Front door/);
+    });
+  });
+});
+
+describe('locksFromRows', () => {
+  it('fills in the defaults a host leaves blank', () => {
+    assert.deepEqual(locksFromRows([{ id: 'front-door', name: '', codeLength: '', firstSlot: '', lastSlot: '' }]), [
+      { id: 'front-door', name: 'front-door', rules: { codeLengths: [6], firstSlot: 1, lastSlot: 20 }, schedules: false },
+    ]);
+  });
+
+  it('refuses codes shorter than 4 or longer than 10 digits', () => {
+    assert.throws(() => locksFromRows([{ id: 'a', codeLength: 3 }]), /4 to 10 digits/);
+    assert.throws(() => locksFromRows([{ id: 'a', codeLength: 11 }]), /4 to 10 digits/);
+  });
+
+  it('refuses a slot range that ends before it starts', () => {
+    assert.throws(() => locksFromRows([{ id: 'a', firstSlot: 10, lastSlot: 5 }]), /last slot \(5\) must be at least the first slot \(10\)/);
+  });
+
+  it('refuses an empty list and ids with spaces', () => {
+    assert.throws(() => locksFromRows([]), /at least one lock/);
+    assert.throws(() => locksFromRows([{ id: 'front door' }]), /the id "front door"/);
+  });
+});
