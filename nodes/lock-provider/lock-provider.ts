@@ -1,5 +1,5 @@
 import type { Node, NodeDef, NodeMessage, NodeMessageInFlow } from 'node-red';
-import type { AlertMessage, LockCommand, LockCommandMessage, LockResultMessage } from '../../lib/messages';
+import type { LockCommand, LockCommandMessage, LockResultMessage } from '../../lib/messages';
 import { ManualLocks, taskAlert } from '../../lib/locks/manual';
 import { SimulatedLocks } from '../../lib/locks/simulated';
 import { isSealedPin, SealedPin } from '../../lib/pins/vault';
@@ -97,7 +97,8 @@ async function runCommand(node: Node, lockSet: LockSet, msg: NodeMessageInFlow, 
     showStatus(node, 'yellow', `retry ${attempt}${of} ${command.lockId}`, 'ring');
   });
   msg.payload = result;
-  send([msg, result.ok ? null : { topic: 'lock-command-failed', payload: failureAlert(result) }]);
+  // The pin-issuer turns a failure into the host's alert, naming the booking; sending one here too would double it.
+  send([msg, null]);
   if (result.ok) showCounts(node, lockSet);
   else showStatus(node, 'red', `${command.lockId} ${result.reason ?? 'failed'}`);
 }
@@ -149,16 +150,6 @@ function parseCommand(payload: Record<string, unknown>): LockCommandMessage {
     ...(raw.pin !== undefined ? { pin: raw.pin as SealedPin } : {}),
   };
   return { kind: 'lock-command', command };
-}
-
-function failureAlert(result: LockResultMessage): AlertMessage {
-  return {
-    kind: 'alert',
-    severity: 'critical',
-    topic: 'lock-command-failed',
-    text: result.error ?? `${result.lockId}: the ${result.action} in its slot failed.`,
-    lockId: result.lockId,
-  };
 }
 
 function listenForTasks(node: Node, lockSet: LockSet): (() => void) | undefined {
