@@ -30,4 +30,8 @@ function copyEditorFiles(from, to) {
   }
 }
 copyEditorFiles(path.join(root, 'nodes'), path.join(dist, 'nodes'));
+// Node-RED looks for a node's icons in an `icons` folder beside its .js.
+for (const node of fs.readdirSync(path.join(dist, 'nodes'))) {
+  if (fs.existsSync(path.join(dist, 'nodes', node, `${node}.html`))) copyEditorFiles(path.join(root, 'icons'), path.join(dist, 'nodes', node, 'icons'));
+}
 copyEditorFiles(path.join(root, 'test', 'fixtures'), path.join(dist, 'test', 'fixtures'));
