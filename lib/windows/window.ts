@@ -41,6 +41,24 @@ export interface AccessWindow {
   endsAt: string;
   /** When the code is issued. */
   issueAt: string;
+  /** Whose code it is; a guest's when absent. */
+  kind?: CodeKind;
+  /** Staff codes: the weekly hours the code works, between startsAt and endsAt. */
+  weekly?: WeeklyHours;
+}
+
+/**
+ * guest: a booking's code. staff: a cleaner's or handyman's, for weekly hours until an end date.
+ * one-time: valid for one entry (cleared after its first use where the lock reports use, else at the end).
+ * manual: any date range the host sets (owner stay, maintenance).
+ */
+export type CodeKind = 'guest' | 'staff' | 'one-time' | 'manual';
+
+/** Weekly hours on the property's clocks: weekdays 1 (Monday) to 7 (Sunday), `to` may pass midnight. */
+export interface WeeklyHours {
+  weekdays: number[];
+  from: string;
+  to: string;
 }
 
 /**
