@@ -22,7 +22,7 @@ export interface WindowMessage {
   window: AccessWindow;
 }
 
-export type LockAction = 'set' | 'update' | 'clear';
+export type LockAction = 'set' | 'update' | 'clear' | 'read';
 
 /** pin-issuer -> lock-provider. The PIN travels sealed; only the provider and notifier open it. */
 export interface LockCommand {
@@ -35,6 +35,11 @@ export interface LockCommand {
   pin?: SealedPin;
   startsAt: string;
   endsAt: string;
+  /**
+   * Sent again after a restart or a lost answer: the provider reads the slot first and writes only
+   * if the lock does not already hold what is asked, so a lock never gets the same change twice.
+   */
+  resent?: boolean;
 }
 
 export interface LockCommandMessage {
@@ -55,6 +60,28 @@ export interface LockResultMessage {
   attempts: number;
   error?: string;
   reason?: LockFailureReason;
+  /** For a `read`: what the lock holds, PINs sealed (null where the lock masks them). */
+  codes?: ReadCode[];
+}
+
+export interface ReadCode {
+  slot: number;
+  name?: string;
+  pin: SealedPin | null;
+  startsAt?: string;
+  endsAt?: string;
+}
+
+/**
+ * lock-provider -> pin-issuer: someone used the keypad. `slot` is the code's slot when the lock says
+ * which code opened it; a failed attempt (wrong PIN) has `success: false` and usually no slot.
+ */
+export interface CodeUsedMessage {
+  kind: 'code-used';
+  lockId: string;
+  slot: number | null;
+  success: boolean;
+  at: string;
 }
 
 export interface GuestCode {
@@ -128,4 +155,5 @@ export type StayKeyPayload =
   | CodeMessage
   | DeliveryMessage
   | AlertMessage
-  | BatteryReportMessage;
+  | BatteryReportMessage
+  | CodeUsedMessage;

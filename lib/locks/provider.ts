@@ -15,6 +15,8 @@ export interface LockRules {
   forbiddenDigits?: string;
   /** Prefixes the lock refuses (Nuki: "12"). */
   forbiddenPrefixes?: string[];
+  /** Slots inside the range StayKey must never touch (a master code, the owner's code). */
+  reservedSlots?: number[];
 }
 
 /** A lock as the host configured it. */
@@ -79,8 +81,18 @@ export class LockError extends Error {
   }
 }
 
+/** What a lock reports by itself: a code used at the keypad (or a wrong PIN tried). */
+export interface KeypadEvent {
+  lockId: string;
+  slot: number | null;
+  success: boolean;
+  at: string;
+}
+
 export interface LockProvider {
   readonly kind: string;
+  /** Keypad events, where the lock reports them; returns a function that stops listening. */
+  onKeypad?(listener: (event: KeypadEvent) => void): () => void;
   listLocks(): Promise<LockConfig[]>;
   status(lockId: string): Promise<LockStatus>;
   listCodes(lockId: string): Promise<CodeOnLock[]>;
