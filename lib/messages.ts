@@ -124,6 +124,8 @@ export interface AlertMessage {
   text: string;
   lockId?: string;
   bookingId?: string;
+  /** A host task that needs the code itself (a manual lock to key it into): sealed, opened by the notifier. */
+  pin?: SealedPin;
 }
 
 export type BatteryClass = 'healthy' | 'replace-soon' | 'critical' | 'unknown';

@@ -195,3 +195,18 @@ describe('render: codesText', () => {
     assert.equal(text, 'B: 2\nA: 1');
   });
 });
+
+describe('host tasks that carry a code', () => {
+  it('shows a manual lock task its code, and masks it in the preview', () => {
+    // eslint-disable-next-line @typescript-eslint/no-require-imports
+    const { renderHostMessage: render } = require('../lib/notify/render') as typeof import('../lib/notify/render');
+    const rendered = render(
+      { kind: 'alert', severity: 'info', topic: 'manual-task', text: 'Set a code in slot 3 of Front door', lockId: 'front-door', pin: 'sealed-482913' },
+      {},
+      {},
+      (sealed) => sealed.replace('sealed-', ''),
+    );
+    if (!rendered.text.includes('Code: 482913')) throw new Error(`the host cannot see the code: ${rendered.text}`);
+    if (rendered.preview.includes('482913')) throw new Error('the preview shows the code');
+  });
+});

@@ -37,7 +37,7 @@ export function composeMessage(payload: unknown, to: unknown, options: NotifierO
   }
   if (kind === 'alert') {
     const message = checkAlertMessage(payload);
-    const rendered = renderHostMessage(message, options, options.host);
+    const rendered = renderHostMessage(message, options, options.host, openPin);
     return { ...rendered, kind, audience: 'host', to: explicitTo ?? address(options.hostTo), bookingId: message.bookingId };
   }
   const report = checkBatteryReport(payload);

@@ -66,6 +66,8 @@ export interface AlertView {
   text: string;
   lockId?: string;
   bookingId?: string;
+  /** The code a host task needs (manual locks), opened from the alert's sealed PIN. */
+  code?: string;
   property?: string;
   hostContact?: string;
 }
@@ -139,6 +141,9 @@ Questions? {{hostContact}}
 export const defaultAlertSubject = '{{#property}}{{property}}: {{/property}}[{{severityLabel}}] {{topic}}';
 
 export const defaultAlertTemplate = `{{text}}
+{{#code}}
+Code: {{code}}
+{{/code}}
 {{#lockId}}
 Lock: {{lockId}}
 {{/lockId}}
@@ -227,6 +232,7 @@ export function alertView(message: AlertMessage, details: MessageDetails = {}): 
     text: message.text,
     lockId: message.lockId,
     bookingId: message.bookingId,
+    code: undefined,
     property: details.property || undefined,
     hostContact: details.hostContact || undefined,
   };
@@ -290,9 +296,12 @@ export function renderHostMessage(
   message: AlertMessage | BatteryReportMessage,
   details: MessageDetails = {},
   templates: Partial<Templates> = {},
+  openPin?: OpenPin,
 ): RenderedMessage {
   if (message.kind === 'alert') {
-    return rendered(alertView(message, details), [], {
+    // A manual lock's task carries the code the host must key in; it is masked in the preview like any PIN.
+    const code = message.pin && openPin ? openPin(message.pin) : undefined;
+    return rendered({ ...alertView(message, details), code }, code ? [code] : [], {
       subject: templates.subject || defaultAlertSubject,
       body: templates.body || defaultAlertTemplate,
     });
