@@ -73,5 +73,10 @@ export function report(readings: BatteryReading[], checkedAt: Date): BatteryRepo
 /** One line a host reads at a glance: "Front door 12 % critical: replace the AA batteries now". */
 export function describe(reading: BatteryReading): string {
   const level = reading.level === null ? 'level unknown' : `${Math.round(reading.level)} %`;
+  // An offline lock's level is its last report, not its state: "healthy" there would reassure wrongly.
+  if (!reading.online) {
+    const last = reading.level === null ? '' : ` (last ${level})`;
+    return `${reading.lockName} offline${last}: ${reading.advice}`;
+  }
   return `${reading.lockName} ${level} ${reading.batteryClass}: ${reading.advice}`;
 }

@@ -32,8 +32,11 @@ export = function register(RED: RED) {
       parseTimeOfDay(checkAt);
       assertTimeZone(timeZone);
     } catch (err) {
+      const problem = `battery-watch: ${errorText(err)}`;
       showStatus(node, 'red', errorText(err), 'ring');
-      node.error(`battery-watch: ${errorText(err)}`);
+      node.error(problem);
+      // Every check asked for fails with the reason, so a Catch node (and the host) hears of it.
+      node.on('input', (_msg, _send, done) => done(new Error(problem)));
       return;
     }
 
@@ -85,7 +88,9 @@ export = function register(RED: RED) {
       if (closed) return;
       cancelTimer = clock.setTimer(nextCheckIn(), () => {
         check()
-          .then((result) => publish(result, (msgs) => node.send(msgs)))
+          .then((result) => {
+            if (!closed) publish(result, (msgs) => node.send(msgs));
+          })
           .catch((err) => {
             showStatus(node, 'red', errorText(err), 'ring');
             node.error(`battery-watch: ${errorText(err)}`);

@@ -2,7 +2,7 @@ import * as path from 'node:path';
 import type { Node, NodeDef, NodeMessage } from 'node-red';
 import { Ledger, Plan } from '../../lib/ledger/ledger';
 import { fileLedgerStore } from '../../lib/ledger/ledger-file';
-import type { AlertMessage, LockCommand, StayKeyPayload } from '../../lib/messages';
+import type { AlertMessage, DeliveryMessage, LockCommand, LockResultMessage, WindowMessage } from '../../lib/messages';
 import { clockFor, errorText, numberSetting, RED, showStatus, staykeyDirectory, vaultFor } from '../shared/runtime';
 import { lockSetFor } from '../shared/lock-set';
 
@@ -14,6 +14,8 @@ interface PinIssuerDef extends NodeDef {
 
 /** Controls a host's flow can send: give a booking new codes, or look again now. */
 type Control = { kind: 'reissue'; bookingId: string } | { kind: 'reconcile' };
+
+type Input = WindowMessage | LockResultMessage | DeliveryMessage | Control;
 
 /** Never sleep longer than this, so a clock change or a missed timer costs at most a few minutes. */
 const MAX_SLEEP_MS = 5 * 60_000;
@@ -34,8 +36,11 @@ export = function register(RED: RED) {
         retryFailedAfterMinutes: numberSetting(config.retryFailedAfterMinutes, 60),
       });
     } catch (err) {
+      const problem = `pin-issuer cannot open its ledger: ${errorText(err)}`;
       showStatus(node, 'red', 'ledger unreadable', 'ring');
-      node.error(`pin-issuer cannot open its ledger: ${errorText(err)}`);
+      node.error(problem);
+      // Every message fails with the reason, so a Catch node (and the host) hears of it.
+      node.on('input', (_msg, _send, done) => done(new Error(problem)));
       return;
     }
 
@@ -50,7 +55,7 @@ export = function register(RED: RED) {
     };
 
     const emit = (plan: Plan, extraAlerts: AlertMessage[] = [], resend: LockCommand[] = []) => {
-      const commands = [...resend, ...plan.commands].map((command) => ({ topic: command.lockId, payload: { kind: 'lock-command', command } }));
+      const commands = once([...resend, ...plan.commands]).map((command) => ({ topic: command.lockId, payload: { kind: 'lock-command', command } }));
       const codes = plan.codeMessages.map((message) => ({ topic: message.bookingId, payload: message }));
       const alerts = [...extraAlerts, ...plan.alerts].map((alert) => ({ topic: alert.topic, payload: alert }));
       if (commands.length || codes.length || alerts.length) node.send([commands, codes, alerts] as unknown as NodeMessage[]);
@@ -66,6 +71,7 @@ export = function register(RED: RED) {
 
     const scheduleNext = () => {
       cancelTimer?.();
+      if (closed) return;
       const now = clock.now().getTime();
       const due = ledger.nextDueAt()?.getTime() ?? now + MAX_SLEEP_MS;
       cancelTimer = clock.setTimer(Math.min(Math.max(due - now, 1000), MAX_SLEEP_MS), () => {
@@ -83,10 +89,10 @@ export = function register(RED: RED) {
       const { onLocks, pending, failed } = ledger.summary();
       if (failed > 0) return showStatus(node, 'red', `${failed} failed, ${onLocks} on locks`);
       if (pending > 0) return showStatus(node, 'yellow', `${pending} pending, ${onLocks} on locks`);
-      showStatus(node, 'green', `${onLocks} codes on locks`);
+      showStatus(node, 'green', `${onLocks} code${onLocks === 1 ? '' : 's'} on locks`);
     };
 
-    const handle = async (payload: StayKeyPayload | Control) => {
+    const handle = async (payload: Input) => {
       switch (payload.kind) {
         case 'window':
           ledger.acceptWindow(payload);
@@ -96,20 +102,20 @@ export = function register(RED: RED) {
         case 'delivery':
           return reconcile(ledger.acceptDelivery(payload));
         case 'reissue':
-          ledger.reissue(String(payload.bookingId));
+          ledger.reissue(payload.bookingId);
           return reconcile();
         case 'reconcile':
           return reconcile();
-        default:
-          throw new Error(`pin-issuer takes windows, lock results, deliveries and controls; got kind "${String((payload as { kind?: unknown }).kind)}"`);
       }
     };
 
     node.on('input', (msg, _send, done) => {
-      const payload = (msg as NodeMessage & { payload?: StayKeyPayload | Control }).payload;
-      if (!payload || typeof payload !== 'object' || typeof payload.kind !== 'string') {
+      let payload: Input;
+      try {
+        payload = parseInput((msg as NodeMessage).payload);
+      } catch (err) {
         showStatus(node, 'red', 'bad input', 'ring');
-        done(new Error('pin-issuer needs msg.payload with a kind (window, lock-result, delivery, reissue, reconcile)'));
+        done(err instanceof Error ? err : new Error(String(err)));
         return;
       }
       enqueue(() => handle(payload)).then(
@@ -144,3 +150,79 @@ export = function register(RED: RED) {
 
   RED.nodes.registerType('staykey-pin-issuer', PinIssuerNode);
 };
+
+/** After a long outage a command is both still in flight and overdue: it goes out once. */
+function once(commands: LockCommand[]): LockCommand[] {
+  const byId = new Map<string, LockCommand>();
+  for (const command of commands) {
+    if (!byId.has(command.id)) byId.set(command.id, command);
+  }
+  return [...byId.values()];
+}
+
+const KINDS = 'window, lock-result, delivery, reissue or reconcile';
+const CHANGES = ['created', 'changed', 'cancelled'];
+
+/**
+ * Reads a message once, at the door. A half-formed window must never reach the ledger: stored, it
+ * would break every later reconcile, and with it every booking's codes.
+ */
+function parseInput(payload: unknown): Input {
+  if (!isObject(payload) || typeof payload.kind !== 'string') {
+    throw new Error(`pin-issuer needs msg.payload with a kind (${KINDS})`);
+  }
+  switch (payload.kind) {
+    case 'window':
+      return parseWindow(payload);
+    case 'lock-result':
+      return parseResult(payload);
+    case 'delivery':
+      if (!text(payload.bookingId) || typeof payload.delivered !== 'boolean') {
+        throw new Error('pin-issuer: a delivery needs bookingId and delivered (true or false)');
+      }
+      return payload as unknown as DeliveryMessage;
+    case 'reissue':
+      if (!text(payload.bookingId)) throw new Error('pin-issuer: a reissue needs the bookingId whose codes to replace');
+      return { kind: 'reissue', bookingId: String(payload.bookingId) };
+    case 'reconcile':
+      return { kind: 'reconcile' };
+    default:
+      throw new Error(`pin-issuer takes ${KINDS}; got kind "${payload.kind}"`);
+  }
+}
+
+function parseWindow(payload: Record<string, unknown>): WindowMessage {
+  const { booking, window, change } = payload;
+  const id = isObject(booking) ? text(booking.id) : undefined;
+  if (!id) throw new Error('pin-issuer: a window needs its booking with an id (wire access-window to this node)');
+  if (typeof change !== 'string' || !CHANGES.includes(change)) {
+    throw new Error(`pin-issuer: booking ${id}: change must be created, changed or cancelled (got ${JSON.stringify(change)})`);
+  }
+  if (!isObject(window)) throw new Error(`pin-issuer: booking ${id} came without its window (wire access-window to this node)`);
+  for (const key of ['startsAt', 'endsAt', 'issueAt']) {
+    if (typeof window[key] !== 'string' || Number.isNaN(Date.parse(window[key] as string))) {
+      throw new Error(`pin-issuer: booking ${id}: window.${key} must be an ISO date and time`);
+    }
+  }
+  const locks = window.locks;
+  if (!Array.isArray(locks) || !locks.every((lock) => typeof lock === 'string' && lock !== '')) {
+    throw new Error(`pin-issuer: booking ${id}: window.locks must list lock ids`);
+  }
+  return payload as unknown as WindowMessage;
+}
+
+function parseResult(payload: Record<string, unknown>): LockResultMessage {
+  // codeId may be empty: lock-provider sends that for a manual task it cannot trace, and the ledger ignores it.
+  if (!text(payload.commandId) || typeof payload.codeId !== 'string' || typeof payload.ok !== 'boolean') {
+    throw new Error('pin-issuer: a lock-result needs commandId, codeId and ok (wire lock-provider output 1 to this node)');
+  }
+  return { ...(payload as unknown as LockResultMessage), confirmed: payload.confirmed === true };
+}
+
+function isObject(value: unknown): value is Record<string, unknown> {
+  return typeof value === 'object' && value !== null && !Array.isArray(value);
+}
+
+function text(value: unknown): string | undefined {
+  return typeof value === 'string' && value.trim() !== '' ? value : undefined;
+}

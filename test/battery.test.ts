@@ -1,0 +1,125 @@
+import { strict as assert } from 'node:assert';
+import { classify, defaultThresholds, describe as describeReading, readingFor, report, unreachableReading, validateThresholds } from '../lib/battery/battery';
+import type { LockConfig, LockStatus } from '../lib/locks/provider';
+
+const frontDoor: LockConfig = {
+  id: 'front-door',
+  name: 'Front door',
+  schedules: false,
+  rules: { codeLengths: [6], firstSlot: 1, lastSlot: 20 },
+  batteryType: '4x AA',
+};
+const gate: LockConfig = { id: 'gate', name: 'Main gate', schedules: true, rules: { codeLengths: [4], firstSlot: 1, lastSlot: 10 } };
+
+function status(lockId: string, battery: number | null, online = true): LockStatus {
+  return { lockId, online, battery };
+}
+
+describe('battery', () => {
+  describe('classify', () => {
+    it('calls a lock at the replace-soon threshold healthy and just below it replace-soon', () => {
+      assert.equal(classify(40), 'healthy');
+      assert.equal(classify(39.9), 'replace-soon');
+      assert.equal(classify(100), 'healthy');
+    });
+
+    it('calls a lock at the critical threshold replace-soon and just below it critical', () => {
+      assert.equal(classify(15), 'replace-soon');
+      assert.equal(classify(14.9), 'critical');
+      assert.equal(classify(0), 'critical');
+    });
+
+    it('calls a level the lock never reported unknown', () => {
+      assert.equal(classify(null), 'unknown');
+      assert.equal(classify(Number.NaN), 'unknown');
+    });
+
+    it('uses the host’s own thresholds', () => {
+      const thresholds = { replaceSoonBelow: 50, criticalBelow: 25 };
+      assert.equal(classify(45, thresholds), 'replace-soon');
+      assert.equal(classify(20, thresholds), 'critical');
+      assert.equal(classify(45, defaultThresholds), 'healthy');
+    });
+  });
+
+  describe('validateThresholds', () => {
+    it('accepts the defaults and equal thresholds', () => {
+      validateThresholds(defaultThresholds);
+      validateThresholds({ replaceSoonBelow: 20, criticalBelow: 20 });
+    });
+
+    it('rejects a critical threshold above the replace-soon one', () => {
+      assert.throws(() => validateThresholds({ replaceSoonBelow: 40, criticalBelow: 50 }), /critical \(50\) <= replace soon \(40\)/);
+    });
+
+    it('rejects thresholds outside 0..100 or not numbers', () => {
+      assert.throws(() => validateThresholds({ replaceSoonBelow: 40, criticalBelow: -1 }), /battery thresholds/);
+      assert.throws(() => validateThresholds({ replaceSoonBelow: 120, criticalBelow: 15 }), /battery thresholds/);
+      assert.throws(() => validateThresholds({ replaceSoonBelow: Number.NaN, criticalBelow: 15 }), /battery thresholds/);
+    });
+  });
+
+  describe('readings and advice', () => {
+    it('names the lock’s battery type in the advice', () => {
+      const critical = readingFor(frontDoor, status('front-door', 10), defaultThresholds);
+      assert.equal(critical.batteryClass, 'critical');
+      assert.equal(critical.advice, 'replace the 4x AA batteries now');
+      const soon = readingFor(frontDoor, status('front-door', 30), defaultThresholds);
+      assert.equal(soon.advice, 'replace the 4x AA batteries within 2 weeks');
+    });
+
+    it('says "batteries" when the host gave no battery type', () => {
+      assert.equal(readingFor(gate, status('gate', 10), defaultThresholds).advice, 'replace the batteries now');
+    });
+
+    it('puts an offline lock in attention even with a full battery, and says it is offline', () => {
+      const offline = readingFor(gate, status('gate', 90, false), defaultThresholds);
+      const healthy = readingFor(frontDoor, status('front-door', 90), defaultThresholds);
+      const result = report([healthy, offline], new Date('2026-07-01T08:00:00Z'));
+      assert.deepEqual(
+        result.attention.map((r) => r.lockId),
+        ['gate'],
+      );
+      assert.match(offline.advice, /offline/);
+      assert.equal(describeReading(offline), 'Main gate offline (last 90 %): lock is offline: check it and its hub, and keep the backup key ready');
+    });
+
+    it('puts replace-soon and critical locks in attention, healthy and unreported ones not', () => {
+      const readings = [
+        readingFor(frontDoor, status('front-door', 40), defaultThresholds),
+        readingFor(gate, status('gate', 39), defaultThresholds),
+        readingFor({ ...gate, id: 'annex', name: 'Annex' }, status('annex', 5), defaultThresholds),
+        readingFor({ ...gate, id: 'garage', name: 'Garage' }, status('garage', null), defaultThresholds),
+      ];
+      const result = report(readings, new Date('2026-07-01T08:00:00Z'));
+      assert.equal(result.kind, 'battery-report');
+      assert.equal(result.checkedAt, '2026-07-01T08:00:00.000Z');
+      assert.equal(result.locks.length, 4);
+      assert.deepEqual(
+        result.attention.map((r) => [r.lockId, r.batteryClass]),
+        [
+          ['gate', 'replace-soon'],
+          ['annex', 'critical'],
+        ],
+      );
+      assert.equal(readings[3].advice, 'no battery level reported yet');
+    });
+
+    it('reads a lock its provider could not reach as offline with an unknown level', () => {
+      const reading = unreachableReading(frontDoor, 'the hub does not answer');
+      assert.equal(reading.online, false);
+      assert.equal(reading.level, null);
+      assert.equal(reading.batteryClass, 'unknown');
+      assert.equal(reading.batteryType, '4x AA');
+      assert.deepEqual(
+        report([reading], new Date()).attention.map((r) => r.lockId),
+        ['front-door'],
+      );
+      assert.equal(describeReading(reading), 'Front door offline: could not read the lock (the hub does not answer): check it and keep the backup key ready');
+    });
+
+    it('describes a low lock in one line a host reads at a glance', () => {
+      assert.equal(describeReading(readingFor(frontDoor, status('front-door', 12.4), defaultThresholds)), 'Front door 12 % critical: replace the 4x AA batteries now');
+    });
+  });
+});
