@@ -1,7 +1,7 @@
 import { strict as assert } from 'node:assert';
 import { backoffDelay } from '../lib/locks/backoff';
 import { CommandRunner, CommandRunnerOptions } from '../lib/locks/command-runner';
-import { CodeOnLock, CodeToSet, LockConfig } from '../lib/locks/provider';
+import { CodeOnLock, CodeToSet, CodeUpdate, LockConfig } from '../lib/locks/provider';
 import { SimulatedLocks, SimulatedLocksOptions } from '../lib/locks/simulated';
 import type { LockCommand, LockResultMessage } from '../lib/messages';
 import { ManualClock } from '../lib/time/clock';
@@ -70,6 +70,30 @@ class CrashingLocks extends SimulatedLocks {
       throw new Error(`socket hang up while sending ${code.pin}`);
     }
     return super.setCode(lockId, code);
+  }
+}
+
+/** Counts what reaches the lock: writes (sets, updates, clears) and reads. Masks PINs when told to. */
+class CountingLocks extends SimulatedLocks {
+  writes = 0;
+  reads = 0;
+  masked = false;
+  override setCode(lockId: string, code: CodeToSet): Promise<void> {
+    this.writes += 1;
+    return super.setCode(lockId, code);
+  }
+  override updateCode(lockId: string, code: CodeUpdate): Promise<void> {
+    this.writes += 1;
+    return super.updateCode(lockId, code);
+  }
+  override clearCode(lockId: string, slot: number): Promise<void> {
+    this.writes += 1;
+    return super.clearCode(lockId, slot);
+  }
+  override async listCodes(lockId: string): Promise<CodeOnLock[]> {
+    this.reads += 1;
+    const codes = await super.listCodes(lockId);
+    return this.masked ? codes.map((code) => ({ ...code, pin: null })) : codes;
   }
 }
 
@@ -269,6 +293,140 @@ describe('CommandRunner', () => {
     const result = await settle(clock, runner.execute(command('set'), PIN));
     assert.equal(result.ok, true);
     assert.equal(result.confirmed, false);
+  });
+});
+
+describe('CommandRunner reads', () => {
+  const read = (lockId = 'front'): LockCommand => ({ ...command('read', 0, lockId, `read-${lockId}`), codeId: '' });
+
+  it('reads every code on a lock, PINs plain for the lock set to seal', async () => {
+    const { runner, locks, clock } = setup();
+    await locks.setCode('front', { slot: 3, name: 'Ada', pin: PIN, startsAt: '2025-06-12T15:00:00Z', endsAt: '2025-06-15T10:00:00Z' });
+    await locks.setCode('front', { slot: 5, name: 'Grace', pin: '730155', startsAt: '2025-06-16T15:00:00Z', endsAt: '2025-06-18T10:00:00Z' });
+    const result = await settle(clock, runner.execute(read(), undefined));
+    assert.deepEqual(result, {
+      kind: 'lock-result',
+      commandId: 'read-front',
+      codeId: '',
+      lockId: 'front',
+      action: 'read',
+      ok: true,
+      confirmed: true,
+      attempts: 1,
+      codes: [
+        { slot: 3, name: 'Ada', pin: PIN, startsAt: '2025-06-12T15:00:00Z', endsAt: '2025-06-15T10:00:00Z' },
+        { slot: 5, name: 'Grace', pin: '730155', startsAt: '2025-06-16T15:00:00Z', endsAt: '2025-06-18T10:00:00Z' },
+      ],
+    });
+  });
+
+  it('keeps a masked PIN null', async () => {
+    const { runner, locks, clock } = setup({}, {}, MaskingLocks);
+    await locks.setCode('gate', { slot: 4, name: 'Ada', pin: PIN, startsAt: '', endsAt: '' });
+    const result = await settle(clock, runner.execute(read('gate'), undefined));
+    assert.deepEqual(result.codes, [{ slot: 4, name: 'Ada', pin: null }]);
+  });
+
+  it('retries a read the lock did not answer', async () => {
+    const rolls = [0.1, 0.1];
+    const { runner, locks, clock } = setup({}, { failureRate: 0.5, random: () => rolls.shift() ?? 0.9 });
+    locks.addCodeBehindOurBack('front', { slot: 3, name: 'Ada', pin: PIN, startsAt: '', endsAt: '' });
+    const retries: string[] = [];
+    const result = await settle(clock, runner.execute(read(), undefined, (_attempt, error) => retries.push(error)));
+    assert.equal(result.ok, true);
+    assert.equal(result.attempts, 3);
+    assert.equal(result.codes?.length, 1);
+    assert.match(retries[0] ?? '', /^Front door could not read its codes after 1 attempt \(Front door did not answer in time\)/);
+  });
+
+  it('gives up reading an offline lock with a sentence naming it, and no codes', async () => {
+    const { runner, locks, clock } = setup({ maxAttempts: 2 });
+    locks.setOnline('front', false);
+    const result = await settle(clock, runner.execute(read(), undefined), 60_000);
+    assert.equal(result.ok, false);
+    assert.equal(result.reason, 'offline');
+    assert.equal(result.codes, undefined);
+    assert.match(result.error ?? '', /^Front door could not read its codes after 2 attempts/);
+  });
+
+  it('waits its turn behind a set on the same lock, and sees the code it set', async () => {
+    const { runner, clock, locks: watched } = setup({}, { latencyMs: 500 }, WatchedLocks);
+    const set = runner.execute(command('set', 3), PIN);
+    const reading = runner.execute(read(), undefined);
+    const [, result] = await settle(clock, Promise.all([set, reading]), 100);
+    assert.equal(watched.mostAtOnce.get('front'), 1);
+    assert.deepEqual(
+      result.codes?.map((code) => [code.slot, code.pin]),
+      [[3, PIN]],
+    );
+  });
+});
+
+describe('CommandRunner resent commands', () => {
+  const resent = (action: LockCommand['action'], slot = 3): LockCommand => ({ ...command(action, slot), resent: true });
+
+  it('does not write a resent set the lock already holds', async () => {
+    const { runner, locks, clock } = setup({}, {}, CountingLocks);
+    assert.equal((await settle(clock, runner.execute(command('set'), PIN))).attempts, 1);
+    assert.equal(locks.writes, 1);
+    const again = await settle(clock, runner.execute(resent('set'), PIN));
+    assert.equal(again.ok, true);
+    assert.equal(again.confirmed, true);
+    assert.equal(again.attempts, 0);
+    assert.equal(locks.writes, 1, 'the lock was written twice');
+  });
+
+  it('does not clear a resent clear again when the slot is already empty', async () => {
+    const { runner, locks, clock } = setup({}, {}, CountingLocks);
+    const result = await settle(clock, runner.execute(resent('clear'), undefined));
+    assert.deepEqual([result.ok, result.confirmed, result.attempts, locks.writes], [true, true, 0, 0]);
+  });
+
+  it('writes a resent set the lock does not hold, or holds with other dates', async () => {
+    const { runner, locks, clock } = setup({}, {}, CountingLocks);
+    const first = await settle(clock, runner.execute(resent('set'), PIN));
+    assert.deepEqual([first.ok, first.confirmed, first.attempts, locks.writes], [true, true, 1, 1]);
+    const moved: LockCommand = { ...resent('update'), endsAt: '2025-06-16T10:00:00Z' };
+    const update = await settle(clock, runner.execute(moved, undefined));
+    assert.deepEqual([update.ok, update.attempts, locks.writes], [true, 1, 2]);
+    assert.equal(locks.inspect('front').codes[0]?.endsAt, '2025-06-16T10:00:00Z');
+  });
+
+  it('writes a resent set again where the lock masks PINs, since the slot may hold another code', async () => {
+    const { runner, locks, clock } = setup({}, {}, CountingLocks);
+    await locks.setCode('gate', { slot: 3, name: 'Last guest', pin: '111111', startsAt: '', endsAt: '' });
+    locks.masked = true;
+    const result = await settle(clock, runner.execute({ ...resent('set'), lockId: 'gate' }, PIN));
+    assert.equal(result.attempts, 1);
+    assert.equal(locks.writes, 2);
+    assert.equal(locks.inspect('gate').codes[0]?.pin, PIN);
+  });
+
+  it('writes a command that is not marked resent without looking first', async () => {
+    const { runner, locks, clock } = setup({}, {}, CountingLocks);
+    await settle(clock, runner.execute(command('set'), PIN));
+    const reads = locks.reads;
+    await settle(clock, runner.execute(command('set'), PIN));
+    assert.equal(locks.writes, 2);
+    assert.equal(locks.reads - reads, 1, 'only the read-back after the write');
+  });
+});
+
+describe('CommandRunner and reserved slots', () => {
+  it('is refused for good in a reserved slot, and the code there stays', async () => {
+    const owner: LockConfig = { ...frontDoor, rules: { ...frontDoor.rules, reservedSlots: [3] } };
+    const clock = new ManualClock('2025-06-10T12:00:00Z');
+    const locks = new SimulatedLocks({ locks: [owner], clock });
+    locks.addCodeBehindOurBack('front', { slot: 3, name: 'Owner', pin: '999999', startsAt: '', endsAt: '' });
+    const runner = new CommandRunner(locks, { clock, random: () => 0.5, lockName: () => 'Front door' });
+    for (const action of ['set', 'update', 'clear'] as const) {
+      const result = await settle(clock, runner.execute(command(action), PIN));
+      assert.equal(result.ok, false, action);
+      assert.equal(result.reason, 'rejected-code');
+      assert.equal(result.attempts, 1, `${action} was retried`);
+      assert.match(result.error ?? '', /slot 3 reserved/);
+    }
+    assert.equal(locks.inspect('front').codes[0]?.pin, '999999');
   });
 });
 

@@ -6,7 +6,7 @@ import type { Node, NodeMessage } from 'node-red';
 import { locksFromRows } from '../lib/locks/lock-rows';
 import { ManualLocks } from '../lib/locks/manual';
 import { SimulatedLocks } from '../lib/locks/simulated';
-import type { AlertMessage, LockCommand, LockResultMessage } from '../lib/messages';
+import type { AlertMessage, CodeUsedMessage, LockCommand, LockResultMessage } from '../lib/messages';
 import { Vault } from '../lib/pins/vault';
 import type { LockSetNode } from '../nodes/shared/lock-set';
 
@@ -231,6 +231,96 @@ describe('lock-provider node', () => {
     assert.match(msg.error.message, /lock id "front-door" is used twice/);
   });
 
+  it('reads the codes on a lock, with each PIN sealed', async () => {
+    await helper.load(nodes, flow());
+    const set = next('results');
+    helper.getNode('provider').receive(command(vault, 'set', 'gate', 4));
+    await set;
+    const read = next('results');
+    helper.getNode('provider').receive({ payload: { kind: 'lock-command', command: { id: 'read-gate', action: 'read', lockId: 'gate' } } });
+    const msg = await read;
+    const payload = msg.payload as LockResultMessage;
+    assert.deepEqual(
+      { ...payload, codes: undefined },
+      { kind: 'lock-result', commandId: 'read-gate', codeId: '', lockId: 'gate', action: 'read', ok: true, confirmed: true, attempts: 1, codes: undefined },
+    );
+    assert.equal(payload.codes?.length, 1);
+    const [held] = payload.codes ?? [];
+    assert.equal(held?.slot, 4);
+    assert.equal(held?.endsAt, '2025-06-15T10:00:00Z');
+    assert.equal(vault.open(held?.pin ?? ''), PIN);
+    assert.ok(!JSON.stringify(msg).includes(PIN), 'a plain PIN left the lock-provider');
+  });
+
+  it('does not write a resent code the lock already holds', async () => {
+    await helper.load(nodes, flow());
+    const set = next('results');
+    helper.getNode('provider').receive(command(vault, 'set'));
+    await set;
+    assert.equal(simulated().inspect('front-door').battery, 99.8);
+    const again = next('results');
+    const resent = command(vault, 'set') as { payload: { command: LockCommand } };
+    resent.payload.command.resent = true;
+    helper.getNode('provider').receive(resent);
+    const payload = (await again).payload as LockResultMessage;
+    assert.deepEqual([payload.ok, payload.confirmed, payload.attempts], [true, true, 0]);
+    assert.equal(simulated().inspect('front-door').battery, 99.8, 'the lock was written again');
+  });
+
+  it('refuses a code in a slot the locks config reserves', async () => {
+    await helper.load(nodes, flow({ locks: [{ ...rows[0], reservedSlots: '1, 3' }, rows[1]] }));
+    const result = next('results');
+    helper.getNode('provider').receive(command(vault, 'set'));
+    const payload = (await result).payload as LockResultMessage;
+    assert.equal(payload.ok, false);
+    assert.equal(payload.reason, 'rejected-code');
+    assert.equal(payload.attempts, 1);
+    assert.match(payload.error ?? '', /Front door refused to set the code in slot 3 \(Front door keeps slot 3 reserved/);
+    assert.deepEqual(simulated().inspect('front-door').codes, []);
+  });
+
+  it('sends keypad use on output 1 for the pin-issuer, and stops when it closes', async () => {
+    await helper.load(nodes, flow());
+    const set = next('results');
+    helper.getNode('provider').receive(command(vault, 'set'));
+    await set;
+    const used = next('results');
+    assert.equal(simulated().enterPin('front-door', PIN), true);
+    const msg = await used;
+    const payload = msg.payload as CodeUsedMessage;
+    assert.equal(msg.topic, 'code-used');
+    assert.equal(payload.kind, 'code-used');
+    assert.equal(payload.lockId, 'front-door');
+    assert.equal(payload.slot, 3);
+    assert.equal(payload.success, true);
+    assert.ok(!Number.isNaN(Date.parse(payload.at)));
+    assert.ok(!JSON.stringify(msg).includes(PIN));
+
+    const wrong = next('results');
+    simulated().enterPin('front-door', '000000');
+    assert.deepEqual(pick((await wrong).payload as CodeUsedMessage), { kind: 'code-used', lockId: 'front-door', slot: null, success: false });
+
+    let sends = 0;
+    const watch = helper.getNode('provider') as unknown as { on(event: string, listener: () => void): void; close(removed: boolean): Promise<void> };
+    watch.on('call:send', () => sends++);
+    const turn = () => new Promise((resolve) => setImmediate(resolve));
+    simulated().enterPin('front-door', PIN);
+    await turn();
+    assert.equal(sends, 1, 'keypad use was not sent');
+    await watch.close(false);
+    simulated().enterPin('front-door', PIN);
+    await turn();
+    assert.equal(sends, 1, 'a closed lock-provider still sent keypad use');
+  });
+
+  it('sends a read without a lock id to a Catch node', async () => {
+    await helper.load(nodes, flow());
+    const caught = next('caught');
+    helper.getNode('provider').receive({ payload: { kind: 'lock-command', command: { id: 'read-1', action: 'read' } } });
+    const msg = (await caught) as NodeMessage & { error: { message: string } };
+    assert.match(msg.error.message, /lock-command: lockId is missing/);
+  });
+
   describe('with manual locks', () => {
     it('sends the host a task with the code sealed, and reports the code confirmed when the host says so', async () => {
       await helper.load(nodes, flow({ provider: 'manual' }));
@@ -269,7 +359,66 @@ describe('lock-provider node', () => {
   });
 });
 
+function pick(used: CodeUsedMessage): Omit<CodeUsedMessage, 'at'> {
+  const { at: _at, ...rest } = used;
+  return rest;
+}
+
 describe('locksFromRows', () => {
+  it('reads reserved slots, forbidden digits and starts, and other code lengths', () => {
+    const [lock] = locksFromRows([
+      {
+        id: 'nuki',
+        codeLength: 6,
+        firstSlot: 1,
+        lastSlot: 20,
+        reservedSlots: '2, 1 2',
+        forbiddenDigits: '0',
+        forbiddenPrefixes: '12',
+        otherCodeLengths: '4,8',
+      },
+    ]);
+    assert.deepEqual(lock?.rules, {
+      codeLengths: [6, 4, 8],
+      firstSlot: 1,
+      lastSlot: 20,
+      reservedSlots: [1, 2],
+      forbiddenDigits: '0',
+      forbiddenPrefixes: ['12'],
+    });
+    const [ttlock] = locksFromRows([{ id: 'ttlock', reservedSlots: [5], forbiddenDigits: '9, 8, 0', forbiddenPrefixes: ['12', '00'] }]);
+    assert.deepEqual(ttlock?.rules.reservedSlots, [5]);
+    assert.equal(ttlock?.rules.forbiddenDigits, '089');
+    assert.deepEqual(ttlock?.rules.forbiddenPrefixes, ['12', '00']);
+  });
+
+  it('refuses a reserved slot outside the slots StayKey may use, saying why', () => {
+    assert.throws(
+      () => locksFromRows([{ id: 'a', name: 'Front door', firstSlot: 3, lastSlot: 20, reservedSlots: '1' }]),
+      /Front door: reserved slot 1 is outside the slots StayKey may use \(3 to 20\); StayKey never touches those anyway/,
+    );
+    assert.throws(() => locksFromRows([{ id: 'a', reservedSlots: 'master' }]), /the reserved slot "master" is not a slot number/);
+    assert.throws(() => locksFromRows([{ id: 'a', firstSlot: 1, lastSlot: 2, reservedSlots: '1,2' }]), /leave at least one for guests/);
+  });
+
+  it('refuses forbidden digits or starts that are not digits, and forbidding every digit', () => {
+    assert.throws(() => locksFromRows([{ id: 'a', forbiddenDigits: '0x' }]), /forbidden digits must be digits/);
+    assert.throws(() => locksFromRows([{ id: 'a', forbiddenDigits: '0123456789' }]), /every digit is forbidden/);
+    assert.throws(() => locksFromRows([{ id: 'a', forbiddenPrefixes: '1a' }]), /forbidden prefix "1a" must be digits/);
+    assert.throws(() => locksFromRows([{ id: 'a', otherCodeLengths: '12' }]), /other code length "12"/);
+  });
+
+  it('still loads the demo flow, written before these fields existed', () => {
+    // eslint-disable-next-line @typescript-eslint/no-require-imports
+    const demo = require('../../flows/demo.json') as { type: string; locks?: { id: string; codeLength: number }[] }[];
+    const config = demo.find((entry) => entry.type === 'staykey-locks');
+    const locks = locksFromRows(config?.locks);
+    assert.deepEqual(
+      locks.map((lock) => [lock.id, lock.rules.codeLengths[0]]),
+      (config?.locks ?? []).map((row) => [row.id, row.codeLength]),
+    );
+  });
+
   it('fills in the defaults a host leaves blank', () => {
     assert.deepEqual(locksFromRows([{ id: 'front-door', name: '', codeLength: '', firstSlot: '', lastSlot: '' }]), [
       { id: 'front-door', name: 'front-door', rules: { codeLengths: [6], firstSlot: 1, lastSlot: 20 }, schedules: false },

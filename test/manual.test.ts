@@ -4,7 +4,7 @@ import * as fs from 'node:fs';
 import * as os from 'node:os';
 import * as path from 'node:path';
 import { ManualLocks, ManualTask, taskAlert } from '../lib/locks/manual';
-import { CodeToSet, LockConfig, LockError } from '../lib/locks/provider';
+import { CodeToSet, LockConfig, LockError, LockProvider } from '../lib/locks/provider';
 import { Vault } from '../lib/pins/vault';
 import { ManualClock } from '../lib/time/clock';
 
@@ -111,6 +111,25 @@ describe('ManualLocks', () => {
     await assert.rejects(locks.setCode('front', code(9, '482913')), (err: unknown) => {
       return err instanceof LockError && err.reason === 'rejected-code';
     });
+  });
+
+  it('refuses a reserved slot for good, asking the host nothing, and reports no keypad use', async () => {
+    const owner: LockConfig = { ...frontDoor, rules: { ...frontDoor.rules, reservedSlots: [4] } };
+    const locks = new ManualLocks({
+      locks: [owner],
+      clock: new ManualClock('2025-06-10T12:00:00Z'),
+      seal: (pin) => vault.seal(pin),
+      open: (sealed) => vault.open(sealed),
+    });
+    const tasks: ManualTask[] = [];
+    locks.onTask((task) => tasks.push(task));
+    const reserved = (err: unknown) => err instanceof LockError && err.reason === 'rejected-code' && !err.transient && /slot 4 reserved/.test(err.message);
+    await assert.rejects(locks.setCode('front', code(4, '482913')), reserved);
+    await assert.rejects(locks.updateCode('front', { ...code(4, '482913'), pin: undefined }), reserved);
+    await assert.rejects(locks.clearCode('front', 4), reserved);
+    assert.equal(tasks.length, 0);
+    const provider: LockProvider = locks;
+    assert.equal(provider.onKeypad, undefined);
   });
 
   it('will not confirm a slot with nothing waiting', () => {

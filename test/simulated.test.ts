@@ -3,7 +3,7 @@ import * as crypto from 'node:crypto';
 import * as fs from 'node:fs';
 import * as os from 'node:os';
 import * as path from 'node:path';
-import { CodeToSet, LockConfig, LockError } from '../lib/locks/provider';
+import { CodeToSet, KeypadEvent, LockConfig, LockError } from '../lib/locks/provider';
 import { SimulatedLocks, SimulatedLocksOptions } from '../lib/locks/simulated';
 import { Vault } from '../lib/pins/vault';
 import { ManualClock } from '../lib/time/clock';
@@ -194,6 +194,101 @@ describe('SimulatedLocks', () => {
     assert.match(err.message, /garage/);
   });
 
+  it('refuses to set, change or clear a reserved slot, for good, and keeps the code in it', async () => {
+    const owner: LockConfig = { ...frontDoor, rules: { ...frontDoor.rules, reservedSlots: [4] } };
+    const clock = new ManualClock('2025-06-10T12:00:00Z');
+    const locks = new SimulatedLocks({ locks: [owner], clock });
+    locks.addCodeBehindOurBack('front', code(4, '999999'));
+    for (const attempt of [
+      locks.setCode('front', code(4, '482913')),
+      locks.updateCode('front', { ...code(4, '482913'), pin: undefined }),
+      locks.clearCode('front', 4),
+    ]) {
+      const err = await lockError(attempt);
+      assert.equal(err.reason, 'rejected-code');
+      assert.equal(err.transient, false);
+      assert.match(err.message, /Front door keeps slot 4 reserved/);
+    }
+    await locks.setCode('front', code(3, '482913'));
+    assert.deepEqual(
+      locks.inspect('front').codes.map((c) => [c.slot, c.pin]),
+      [
+        [3, '482913'],
+        [4, '999999'],
+      ],
+    );
+  });
+
+  describe('at the keypad', () => {
+    function listening(locks: SimulatedLocks): KeypadEvent[] {
+      const events: KeypadEvent[] = [];
+      locks.onKeypad((event) => events.push(event));
+      return events;
+    }
+
+    it('opens with a code in a slot and reports which slot opened it', async () => {
+      const { locks, clock } = simulated();
+      await locks.setCode('front', code(4, '482913'));
+      const events = listening(locks);
+      clock.advance(60_000);
+      assert.equal(locks.enterPin('front', '482913'), true);
+      assert.deepEqual(events, [{ lockId: 'front', slot: 4, success: true, at: '2025-06-10T12:01:00.000Z' }]);
+    });
+
+    it('reports a wrong code as a failure without a slot', async () => {
+      const { locks } = simulated();
+      await locks.setCode('front', code(4, '482913'));
+      const events = listening(locks);
+      assert.equal(locks.enterPin('front', '000000'), false);
+      assert.deepEqual(events, [{ lockId: 'front', slot: null, success: false, at: '2025-06-10T12:00:00.000Z' }]);
+    });
+
+    it('on a lock with dates, opens only inside them and reports a try outside them as a failure', async () => {
+      const { locks, clock } = simulated();
+      await locks.setCode('gate', code(2, '4829'));
+      const events = listening(locks);
+      assert.equal(locks.enterPin('gate', '4829'), false, 'before check-in');
+      clock.advanceTo('2025-06-12T15:00:00Z');
+      assert.equal(locks.enterPin('gate', '4829'), true);
+      clock.advanceTo('2025-06-15T10:00:00Z');
+      assert.equal(locks.enterPin('gate', '4829'), false, 'at checkout');
+      assert.deepEqual(
+        events.map((event) => [event.slot, event.success]),
+        [
+          [null, false],
+          [2, true],
+          [null, false],
+        ],
+      );
+    });
+
+    it('offline, still opens but the hub hears nothing; flat, neither', async () => {
+      const { locks } = simulated();
+      await locks.setCode('front', code(3, '482913'));
+      const events = listening(locks);
+      locks.setOnline('front', false);
+      assert.equal(locks.enterPin('front', '482913'), true);
+      locks.setOnline('front', true);
+      locks.setBattery('front', 0);
+      assert.equal(locks.enterPin('front', '482913'), false);
+      assert.deepEqual(events, []);
+    });
+
+    it('stops telling a listener that unsubscribed, and one broken listener does not stop the others', async () => {
+      const { locks } = simulated();
+      await locks.setCode('front', code(3, '482913'));
+      const heard: number[] = [];
+      locks.onKeypad(() => {
+        throw new Error('broken dashboard');
+      });
+      const stop = locks.onKeypad(() => heard.push(1));
+      locks.enterPin('front', '482913');
+      stop();
+      locks.enterPin('front', '482913');
+      assert.deepEqual(heard, [1]);
+    });
+  });
+
   describe('across a restart', () => {
     let directory: string;
     beforeEach(() => {
@@ -222,6 +317,18 @@ describe('SimulatedLocks', () => {
       assert.equal(again.inspect('front').battery, 99);
       assert.equal(again.inspect('gate').online, false);
       assert.equal(again.inspect('gate').codes[0]?.pin, '5071');
+    });
+
+    it('writes nothing of a PIN typed at the keypad', async () => {
+      const file = path.join(directory, 'locks', 'simulated.json');
+      const { locks, clock } = simulated({ file, ...sealing });
+      await locks.setCode('front', code(3, '482913'));
+      const before = fs.readFileSync(file, 'utf8');
+      clock.advance(3_600_000);
+      locks.enterPin('front', '482913');
+      locks.enterPin('front', '765432');
+      assert.equal(fs.readFileSync(file, 'utf8'), before);
+      assert.deepEqual(fs.readdirSync(path.dirname(file)), ['simulated.json']);
     });
 
     it('will not keep a file without a way to seal the PINs', () => {

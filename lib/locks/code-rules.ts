@@ -9,6 +9,13 @@ export function assertSlotAllowed(lock: LockConfig, slot: number): void {
   if (!Number.isInteger(slot) || slot < firstSlot || slot > lastSlot) {
     throw new LockError(`${lock.name} has no slot ${slot} for StayKey: its slots are ${firstSlot} to ${lastSlot}`, 'rejected-code', false);
   }
+  if (lock.rules.reservedSlots?.includes(slot)) {
+    throw new LockError(
+      `${lock.name} keeps slot ${slot} reserved (locks config): StayKey never sets, changes or clears it; use another slot`,
+      'rejected-code',
+      false,
+    );
+  }
 }
 
 export function assertPinAllowed(lock: LockConfig, slot: number, pin: string): void {

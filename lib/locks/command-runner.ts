@@ -1,4 +1,5 @@
-import type { LockCommand, LockResultMessage } from '../messages';
+import type { LockCommand, LockResultMessage, ReadCode } from '../messages';
+import type { SealedPin } from '../pins/vault';
 import { Clock } from '../time/clock';
 import { backoffDelay, BackoffPolicy, cryptoRandom, defaultBackoff } from './backoff';
 import { CodeOnLock, LockError, LockFailureReason, LockProvider } from './provider';
@@ -24,8 +25,16 @@ export interface CommandRunnerOptions {
 /** Told after each failed attempt that will be retried: the attempt number and what went wrong. */
 export type AttemptListener = (attempt: number, error: string) => void;
 
+/**
+ * A result as the runner makes it. A read's PINs are still plain here: the lock set seals them
+ * (sealReadCodes) before the result leaves it, so a plain PIN never travels in a message.
+ */
+export interface RunnerResult extends Omit<LockResultMessage, 'codes'> {
+  codes?: CodeOnLock[];
+}
+
 type Outcome =
-  | { ok: true; confirmed: boolean }
+  | { ok: true; confirmed: boolean; codes?: CodeOnLock[]; alreadyHeld?: boolean }
   | { ok: false; transient: boolean; reason: LockFailureReason; detail: string };
 
 type Failure = Extract<Outcome, { ok: false }>;
@@ -36,7 +45,7 @@ const STOPPED = Symbol('stopped');
  * Runs commands against one provider the way a careful installer would: one at a time per lock
  * (keypads and mesh networks mishandle overlapping writes), retried with backoff while the lock
  * might still answer, and checked by reading the slot back, because a lock that says "done" has
- * not always done it.
+ * not always done it. A read waits in the same queue, so it sees every write sent before it.
  */
 export class CommandRunner {
   readonly maxAttempts: number;
@@ -62,7 +71,7 @@ export class CommandRunner {
   }
 
   /** Never rejects: every way a command can end is a result the ledger can record. */
-  execute(command: LockCommand, pin: string | undefined, onAttempt?: AttemptListener): Promise<LockResultMessage> {
+  execute(command: LockCommand, pin: string | undefined, onAttempt?: AttemptListener): Promise<RunnerResult> {
     const before = this.queues.get(command.lockId) ?? Promise.resolve();
     const result = before.then(() => this.run(command, pin, onAttempt));
     const settled = result.then(
@@ -82,14 +91,14 @@ export class CommandRunner {
     for (const wake of [...this.sleepers]) wake();
   }
 
-  private async run(command: LockCommand, pin: string | undefined, onAttempt?: AttemptListener): Promise<LockResultMessage> {
+  private async run(command: LockCommand, pin: string | undefined, onAttempt?: AttemptListener): Promise<RunnerResult> {
     const problem = commandProblem(command, pin);
     if (problem) return this.failed(command, 0, problem);
     let last: Failure | undefined;
     for (let attempt = 1; attempt <= this.maxAttempts; attempt++) {
       if (this.closed) return this.stopped(command, attempt - 1);
       const outcome = await this.attempt(command, pin);
-      if (outcome.ok) return result(command, attempt, { ok: true, confirmed: outcome.confirmed });
+      if (outcome.ok) return succeeded(command, attempt, outcome);
       if (!outcome.transient) return this.failed(command, attempt, outcome);
       last = outcome;
       if (attempt === this.maxAttempts) break;
@@ -101,6 +110,12 @@ export class CommandRunner {
 
   private async attempt(command: LockCommand, pin: string | undefined): Promise<Outcome> {
     try {
+      if (command.action === 'read') return { ok: true, confirmed: true, codes: await this.provider.listCodes(command.lockId) };
+      // Without read-back (manual locks) the list holds only what the host confirmed, not what was asked;
+      // those providers never ask the host twice for the same code themselves.
+      if (command.resent && this.readBack && (await this.alreadyHeld(command, pin))) {
+        return { ok: true, confirmed: true, alreadyHeld: true };
+      }
       await this.apply(command, pin);
       if (!this.readBack) return { ok: true, confirmed: false };
       const codes = await this.provider.listCodes(command.lockId);
@@ -113,6 +128,18 @@ export class CommandRunner {
       if (err instanceof LockError) return { ok: false, transient: err.transient, reason: err.reason, detail };
       return { ok: false, transient: true, reason: 'vendor-error', detail };
     }
+  }
+
+  /**
+   * A resent command may have reached the lock before the restart or the lost answer. Writing it
+   * again would spend battery and, on some locks, briefly take the guest's code off; so look first.
+   * A masked PIN cannot show the slot holds our code rather than the last guest's: then write.
+   */
+  private async alreadyHeld(command: LockCommand, pin: string | undefined): Promise<boolean> {
+    const codes = await this.provider.listCodes(command.lockId);
+    if (readBackDisagreement(command, pin, codes) !== undefined) return false;
+    const held = codes.find((code) => code.slot === command.slot);
+    return !(held && held.pin === null && pin !== undefined);
   }
 
   private apply(command: LockCommand, pin: string | undefined): Promise<void> {
@@ -138,7 +165,7 @@ export class CommandRunner {
     });
   }
 
-  private failed(command: LockCommand, attempts: number, failure: Failure): LockResultMessage {
+  private failed(command: LockCommand, attempts: number, failure: Failure): RunnerResult {
     return result(command, attempts, {
       ok: false,
       confirmed: false,
@@ -147,17 +174,16 @@ export class CommandRunner {
     });
   }
 
-  private stopped(command: LockCommand, attempts: number): LockResultMessage {
-    const error =
-      `${this.nameOf(command.lockId)}: StayKey stopped before the code in slot ${command.slot} was done; ` +
-      'it will be tried again when the flow next runs.';
+  private stopped(command: LockCommand, attempts: number): RunnerResult {
+    const what = command.action === 'read' ? 'its codes were read' : `the code in slot ${command.slot} was done`;
+    const error = `${this.nameOf(command.lockId)}: StayKey stopped before ${what}; it will be tried again when the flow next runs.`;
     return result(command, attempts, { ok: false, confirmed: false, error });
   }
 
   /** One sentence for the host: which lock, what happened, what to do. Never the PIN. */
   private sentence(command: LockCommand, attempts: number, failure: Failure): string {
     const lock = this.nameOf(command.lockId);
-    const what = `${verbs[command.action]} the code in slot ${command.slot}`;
+    const what = command.action === 'read' ? 'read its codes' : `${verbs[command.action]} the code in slot ${command.slot}`;
     const detail = failure.detail.replace(/[.\s]+$/, '');
     const happened = failure.transient
       ? `could not ${what} after ${attempts} attempt${attempts === 1 ? '' : 's'} (${detail})`
@@ -170,7 +196,7 @@ export class CommandRunner {
   }
 }
 
-const verbs: Record<LockCommand['action'], string> = { set: 'set', update: 'update', clear: 'remove' };
+const verbs: Record<LockCommand['action'], string> = { set: 'set', update: 'update', clear: 'remove', read: 'read' };
 
 const advice: Record<LockFailureReason, string> = {
   offline: "Check the lock's batteries and its connection to the hub; StayKey tries again at the next reconcile.",
@@ -184,11 +210,17 @@ const advice: Record<LockFailureReason, string> = {
   'vendor-error': "Check the lock in its own app; StayKey tries again at the next reconcile.",
 };
 
+/** A code the lock already held was not written again: no attempt was spent on it. */
+function succeeded(command: LockCommand, attempt: number, outcome: Extract<Outcome, { ok: true }>): RunnerResult {
+  const attempts = outcome.alreadyHeld ? attempt - 1 : attempt;
+  return result(command, attempts, { ok: true, confirmed: outcome.confirmed, ...(outcome.codes ? { codes: outcome.codes } : {}) });
+}
+
 function result(
   command: LockCommand,
   attempts: number,
-  outcome: Pick<LockResultMessage, 'ok' | 'confirmed' | 'error' | 'reason'>,
-): LockResultMessage {
+  outcome: Pick<RunnerResult, 'ok' | 'confirmed' | 'error' | 'reason' | 'codes'>,
+): RunnerResult {
   return {
     kind: 'lock-result',
     commandId: command.id,
@@ -201,8 +233,9 @@ function result(
 }
 
 function commandProblem(command: LockCommand, pin: string | undefined): Failure | undefined {
+  if (!verbs[command.action]) return permanent(`"${command.action}" is not set, update, clear or read`);
+  if (command.action === 'read') return undefined;
   if (!Number.isInteger(command.slot)) return permanent(`slot ${command.slot} is not a slot number`);
-  if (!verbs[command.action]) return permanent(`"${command.action}" is not set, update or clear`);
   if (command.action === 'set' && !pin) return permanent('the command carried no code');
   return undefined;
 }
@@ -234,6 +267,17 @@ export function readBackDisagreement(command: LockCommand, pin: string | undefin
 
 function sameInstant(a: string, b: string): boolean {
   return Date.parse(a) === Date.parse(b);
+}
+
+/** A read's codes as they may leave the lock set: each PIN sealed, a masked one still null. */
+export function sealReadCodes(codes: CodeOnLock[], seal: (pin: string) => SealedPin): ReadCode[] {
+  return codes.map((code) => ({
+    slot: code.slot,
+    ...(code.name !== undefined ? { name: code.name } : {}),
+    pin: code.pin === null ? null : seal(code.pin),
+    ...(code.startsAt ? { startsAt: code.startsAt } : {}),
+    ...(code.endsAt ? { endsAt: code.endsAt } : {}),
+  }));
 }
 
 /** Drivers sometimes echo what they were sent; the PIN must not reach an error sentence that way. */

@@ -1,6 +1,9 @@
-import { LockConfig } from './provider';
+import { LockConfig, LockRules } from './provider';
 
-/** One lock as the host types it into the locks config node's list. */
+/**
+ * One lock as the host types it into the locks config node's list. The lists are typed as text
+ * ("1, 2"); a flow written by hand may give arrays instead, and older flows leave them out.
+ */
 export interface LockRow {
   id: string;
   name: string;
@@ -9,6 +12,14 @@ export interface LockRow {
   lastSlot: number;
   schedules: boolean;
   batteryType: string;
+  /** Slots inside the range StayKey must never touch: "1, 2". */
+  reservedSlots: string;
+  /** Digits the keypad cannot take: "089". */
+  forbiddenDigits: string;
+  /** Starts of codes the lock refuses: "12". */
+  forbiddenPrefixes: string;
+  /** Code lengths the lock also takes, besides the one StayKey issues: "4, 8". */
+  otherCodeLengths: string;
 }
 
 export const defaultLockRow: Omit<LockRow, 'id' | 'name'> = {
@@ -17,10 +28,15 @@ export const defaultLockRow: Omit<LockRow, 'id' | 'name'> = {
   lastSlot: 20,
   schedules: false,
   batteryType: '',
+  reservedSlots: '',
+  forbiddenDigits: '',
+  forbiddenPrefixes: '',
+  otherCodeLengths: '',
 };
 
 const LOCK_ID = /^[A-Za-z0-9_.:-]+$/;
 const MAX_SLOT = 1000;
+const DIGITS = /^[0-9]+$/;
 
 /**
  * Turns the editor's rows into lock configs, with a sentence a host can act on when a row is wrong.
@@ -43,22 +59,91 @@ function lockFromRow(value: unknown, position: number): LockConfig {
   const id = String(row.id ?? '').trim();
   if (!LOCK_ID.test(id)) throw new Error(`lock ${position}: the id "${id}" must be letters, digits, "-", "_", "." or ":"`);
   const name = String(row.name ?? '').trim() || id;
-  const codeLength = whole(row.codeLength, defaultLockRow.codeLength);
-  const firstSlot = whole(row.firstSlot, defaultLockRow.firstSlot);
-  const lastSlot = whole(row.lastSlot, defaultLockRow.lastSlot);
-  if (!(codeLength >= 4 && codeLength <= 10)) throw new Error(`${name}: codes must be 4 to 10 digits long (got ${row.codeLength})`);
-  if (!(firstSlot >= 1 && firstSlot <= MAX_SLOT)) throw new Error(`${name}: the first slot must be a whole number from 1 to ${MAX_SLOT}`);
-  if (!(lastSlot >= firstSlot && lastSlot <= MAX_SLOT)) {
-    throw new Error(`${name}: the last slot (${row.lastSlot}) must be at least the first slot (${firstSlot}) and at most ${MAX_SLOT}`);
-  }
   const batteryType = String(row.batteryType ?? '').trim();
   return {
     id,
     name,
-    rules: { codeLengths: [codeLength], firstSlot, lastSlot },
+    rules: rulesFromRow(row, name),
     schedules: row.schedules === true || row.schedules === 'true',
     ...(batteryType ? { batteryType } : {}),
   };
+}
+
+function rulesFromRow(row: Record<string, unknown>, name: string): LockRules {
+  const codeLength = whole(row.codeLength, defaultLockRow.codeLength);
+  const firstSlot = whole(row.firstSlot, defaultLockRow.firstSlot);
+  const lastSlot = whole(row.lastSlot, defaultLockRow.lastSlot);
+  if (!isCodeLength(codeLength)) throw new Error(`${name}: codes must be 4 to 10 digits long (got ${row.codeLength})`);
+  if (!(firstSlot >= 1 && firstSlot <= MAX_SLOT)) throw new Error(`${name}: the first slot must be a whole number from 1 to ${MAX_SLOT}`);
+  if (!(lastSlot >= firstSlot && lastSlot <= MAX_SLOT)) {
+    throw new Error(`${name}: the last slot (${row.lastSlot}) must be at least the first slot (${firstSlot}) and at most ${MAX_SLOT}`);
+  }
+  const rules: LockRules = { codeLengths: codeLengths(codeLength, row.otherCodeLengths, name), firstSlot, lastSlot };
+  const forbiddenDigits = digitsOf(row.forbiddenDigits, name);
+  const forbiddenPrefixes = prefixesOf(row.forbiddenPrefixes, name);
+  const reservedSlots = reservedOf(row.reservedSlots, name, firstSlot, lastSlot);
+  if (forbiddenDigits) rules.forbiddenDigits = forbiddenDigits;
+  if (forbiddenPrefixes.length > 0) rules.forbiddenPrefixes = forbiddenPrefixes;
+  if (reservedSlots.length > 0) rules.reservedSlots = reservedSlots;
+  return rules;
+}
+
+/** StayKey issues the first length; the others are codes the lock also takes (the owner's, a manual one). */
+function codeLengths(issued: number, others: unknown, name: string): number[] {
+  const lengths = [issued];
+  for (const entry of listOf(others)) {
+    const length = Number(entry);
+    if (!isCodeLength(length)) throw new Error(`${name}: the other code length "${entry}" must be a whole number from 4 to 10`);
+    if (!lengths.includes(length)) lengths.push(length);
+  }
+  return lengths;
+}
+
+function digitsOf(value: unknown, name: string): string {
+  const typed = listOf(value).join('');
+  if (typed === '') return '';
+  if (!DIGITS.test(typed)) throw new Error(`${name}: forbidden digits must be digits, e.g. "089" (got "${String(value)}")`);
+  const digits = [...new Set(typed)].sort().join('');
+  if (digits.length === 10) throw new Error(`${name}: every digit is forbidden, so no code could be made`);
+  return digits;
+}
+
+function prefixesOf(value: unknown, name: string): string[] {
+  const prefixes = listOf(value);
+  const wrong = prefixes.find((prefix) => !DIGITS.test(prefix));
+  if (wrong !== undefined) throw new Error(`${name}: the forbidden prefix "${wrong}" must be digits, e.g. "12"`);
+  return [...new Set(prefixes)];
+}
+
+/** A reserved slot outside the range is a mistake worth saying: StayKey never touches those anyway. */
+function reservedOf(value: unknown, name: string, firstSlot: number, lastSlot: number): number[] {
+  const slots = new Set<number>();
+  for (const entry of listOf(value)) {
+    const slot = Number(entry);
+    if (!Number.isInteger(slot)) throw new Error(`${name}: the reserved slot "${entry}" is not a slot number`);
+    if (slot < firstSlot || slot > lastSlot) {
+      throw new Error(
+        `${name}: reserved slot ${slot} is outside the slots StayKey may use (${firstSlot} to ${lastSlot}); ` +
+          'StayKey never touches those anyway, so leave it out (or widen the range)',
+      );
+    }
+    slots.add(slot);
+  }
+  if (slots.size > 0 && slots.size === lastSlot - firstSlot + 1) {
+    throw new Error(`${name}: every slot from ${firstSlot} to ${lastSlot} is reserved; leave at least one for guests`);
+  }
+  return [...slots].sort((a, b) => a - b);
+}
+
+/** "1, 2", "1 2", [1, 2] or 1: the entries, as text. */
+function listOf(value: unknown): string[] {
+  if (value === undefined || value === null) return [];
+  const entries = Array.isArray(value) ? value.map((entry) => String(entry)) : String(value).split(/[\s,;]+/);
+  return entries.map((entry) => entry.trim()).filter((entry) => entry !== '');
+}
+
+function isCodeLength(length: number): boolean {
+  return Number.isInteger(length) && length >= 4 && length <= 10;
 }
 
 function whole(value: unknown, fallback: number): number {

@@ -113,7 +113,7 @@ export type TaskListener = (task: ManualTask) => void;
 /**
  * Locks without an integration: StayKey tells the host what to key in, and a code counts as on the
  * lock only once the host says it is. A newer task for a slot replaces the older one, since the host
- * only needs to do the latest.
+ * only needs to do the latest. Nothing reports keypad use, so there is no `onKeypad`.
  */
 export class ManualLocks implements LockProvider {
   readonly kind = 'manual';
@@ -148,6 +148,7 @@ export class ManualLocks implements LockProvider {
   /** Without a PIN the host keeps the one keyed in and changes only the dates. */
   async updateCode(lockId: string, code: CodeUpdate): Promise<void> {
     const lock = this.lockFor(lockId);
+    assertSlotAllowed(lock.config, code.slot);
     const pin = code.pin ?? lock.pending.get(code.slot)?.pin ?? lock.confirmed.get(code.slot)?.pin;
     if (pin === undefined) {
       throw new LockError(`slot ${code.slot} of ${lock.config.name} is empty: its code has to be set again`, 'rejected-code', false);

@@ -3,7 +3,17 @@ import { readJson, writeJsonAtomic } from '../store/atomic-file';
 import type { SealedPin } from '../pins/vault';
 import { cryptoRandom } from './backoff';
 import { assertPinAllowed, assertSlotAllowed, isTransientReason } from './code-rules';
-import { CodeOnLock, CodeToSet, CodeUpdate, LockConfig, LockError, LockFailureReason, LockProvider, LockStatus } from './provider';
+import {
+  CodeOnLock,
+  CodeToSet,
+  CodeUpdate,
+  KeypadEvent,
+  LockConfig,
+  LockError,
+  LockFailureReason,
+  LockProvider,
+  LockStatus,
+} from './provider';
 
 export interface SimulatedLocksOptions {
   locks: LockConfig[];
@@ -88,6 +98,7 @@ export class SimulatedLocks implements LockProvider {
   readonly kind = 'simulated';
   private readonly locks = new Map<string, SimulatedLock>();
   private readonly waits = new Set<PendingWait>();
+  private readonly keypadListeners = new Set<(event: KeypadEvent) => void>();
   private readonly clock: Clock;
   private readonly latencyMs: number;
   private readonly failureRate: number;
@@ -145,7 +156,10 @@ export class SimulatedLocks implements LockProvider {
   /** Z-Wave has no "change": the slot is written again, and that is what the simulation does. */
   /** Without a PIN the slot keeps the one it holds, as vendors do when only the dates change. */
   async updateCode(lockId: string, code: CodeUpdate): Promise<void> {
-    const pin = code.pin ?? this.locks.get(lockId)?.codes.get(code.slot)?.pin;
+    const known = this.locks.get(lockId);
+    // A reserved slot is refused as such, not as "empty", whatever it holds.
+    if (known) assertSlotAllowed(known.config, code.slot);
+    const pin = code.pin ?? known?.codes.get(code.slot)?.pin;
     if (pin === undefined) {
       throw new LockError(`slot ${code.slot} of lock ${lockId} is empty: its code has to be set again`, 'rejected-code', false);
     }
@@ -161,8 +175,16 @@ export class SimulatedLocks implements LockProvider {
     this.save();
   }
 
+  onKeypad(listener: (event: KeypadEvent) => void): () => void {
+    this.keypadListeners.add(listener);
+    return () => {
+      this.keypadListeners.delete(listener);
+    };
+  }
+
   async close(): Promise<void> {
     this.closed = true;
+    this.keypadListeners.clear();
     for (const wait of this.waits) {
       wait.cancel();
       wait.reject(new LockError('the simulated locks were stopped', 'offline', true));
@@ -200,6 +222,13 @@ export class SimulatedLocks implements LockProvider {
     this.save();
   }
 
+  /** Someone keyed a code in at the keypad or in the vendor's app (the owner's code in a reserved slot). */
+  addCodeBehindOurBack(lockId: string, code: CodeToSet): void {
+    const lock = this.lockFor(lockId);
+    lock.codes.set(code.slot, this.held(lock, code));
+    this.save();
+  }
+
   /** The next `count` sets, updates or clears fail with `reason` (transient when a retry could help). */
   failNext(lockId: string, count: number, reason: LockFailureReason = 'timeout'): void {
     this.lockFor(lockId).forcedFailures = { count: Math.max(count, 0), reason };
@@ -214,8 +243,25 @@ export class SimulatedLocks implements LockProvider {
   opens(lockId: string, pin: string): boolean {
     const lock = this.lockFor(lockId);
     if (lock.battery <= 0) return false;
-    const now = this.clock.now().getTime();
-    return [...lock.codes.values()].some((code) => code.pin === pin && withinDates(code, now));
+    return codeThatOpens(lock, pin, this.clock.now()) !== undefined;
+  }
+
+  /**
+   * A guest types `pin` at the keypad: true when the door opens. The lock reports it to `onKeypad`
+   * listeners (the slot that opened it, or a failed try without a slot), as Z-Wave and Zigbee locks
+   * do. A flat lock neither opens nor reports; an offline one opens (its keypad works without the
+   * hub) but the hub never hears of it. What was typed is kept nowhere.
+   */
+  enterPin(lockId: string, pin: string): boolean {
+    const lock = this.lockFor(lockId);
+    if (lock.battery <= 0) return false;
+    const now = this.clock.now();
+    const opened = codeThatOpens(lock, pin, now);
+    if (lock.online) {
+      this.heardFrom(lock);
+      this.report({ lockId, slot: opened ? opened.slot : null, success: opened !== undefined, at: now.toISOString() });
+    }
+    return opened !== undefined;
   }
 
   // --- The lock's side of a command -------------------------------------------------------------
@@ -282,6 +328,16 @@ export class SimulatedLocks implements LockProvider {
       held.endsAt = code.endsAt;
     }
     return held;
+  }
+
+  private report(event: KeypadEvent): void {
+    for (const listener of [...this.keypadListeners]) {
+      try {
+        listener({ ...event });
+      } catch {
+        // One broken listener must not keep the event from the others.
+      }
+    }
   }
 
   private lockFor(lockId: string): SimulatedLock {
@@ -364,6 +420,10 @@ function assertNotElsewhere(lock: SimulatedLock, code: CodeToSet): void {
       );
     }
   }
+}
+
+function codeThatOpens(lock: SimulatedLock, pin: string, now: Date): HeldCode | undefined {
+  return [...lock.codes.values()].find((code) => code.pin === pin && withinDates(code, now.getTime()));
 }
 
 function withinDates(code: HeldCode, now: number): boolean {

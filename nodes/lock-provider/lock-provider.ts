@@ -1,5 +1,5 @@
 import type { Node, NodeDef, NodeMessage, NodeMessageInFlow } from 'node-red';
-import type { LockCommand, LockCommandMessage, LockResultMessage } from '../../lib/messages';
+import type { CodeUsedMessage, LockCommand, LockCommandMessage, LockResultMessage } from '../../lib/messages';
 import { ManualLocks, taskAlert } from '../../lib/locks/manual';
 import { SimulatedLocks } from '../../lib/locks/simulated';
 import { isSealedPin, SealedPin } from '../../lib/pins/vault';
@@ -30,7 +30,7 @@ interface LockState {
 type Send = (msg: NodeMessage | (NodeMessage | null)[]) => void;
 type Done = (err?: Error) => void;
 
-const COMMAND_ACTIONS = ['set', 'update', 'clear'];
+const COMMAND_ACTIONS = ['set', 'update', 'clear', 'read'];
 
 /** Finds the lock set, or says why the locks config has none (it reports its own validation error). */
 function findLockSet(RED: RED, configId: string | undefined): LockSet {
@@ -55,6 +55,7 @@ export = function (RED: RED) {
       showStatus(node, 'red', setupProblem, 'ring');
     }
     const stopTasks = lockSet ? listenForTasks(node, lockSet) : undefined;
+    const stopKeypad = lockSet ? listenForKeypad(node, lockSet) : undefined;
     if (lockSet) showCounts(node, lockSet);
 
     node.on('input', (msg: NodeMessageInFlow, send: Send, done: Done) => {
@@ -67,6 +68,7 @@ export = function (RED: RED) {
 
     node.on('close', (done: () => void) => {
       stopTasks?.();
+      stopKeypad?.();
       done();
     });
   }
@@ -134,9 +136,10 @@ function parseCommand(payload: Record<string, unknown>): LockCommandMessage {
     return raw[key] as string;
   };
   const action = text('action');
-  if (!COMMAND_ACTIONS.includes(action)) throw new Error(`lock-command: "${action}" is not set, update or clear`);
-  if (!Number.isInteger(raw.slot)) throw new Error('lock-command: slot must be a whole number');
+  if (!COMMAND_ACTIONS.includes(action)) throw new Error(`lock-command: "${action}" is not set, update, clear or read`);
   if (raw.pin !== undefined && !isSealedPin(raw.pin)) throw new Error('lock-command: the code must travel sealed');
+  if (action === 'read') return { kind: 'lock-command', command: readCommand(raw, text) };
+  if (!Number.isInteger(raw.slot)) throw new Error('lock-command: slot must be a whole number');
   if (action === 'set' && raw.pin === undefined) throw new Error('lock-command: a set needs a sealed code');
   const command: LockCommand = {
     id: text('id'),
@@ -148,8 +151,23 @@ function parseCommand(payload: Record<string, unknown>): LockCommandMessage {
     startsAt: typeof raw.startsAt === 'string' ? raw.startsAt : '',
     endsAt: typeof raw.endsAt === 'string' ? raw.endsAt : '',
     ...(raw.pin !== undefined ? { pin: raw.pin as SealedPin } : {}),
+    ...(raw.resent === true ? { resent: true } : {}),
   };
   return { kind: 'lock-command', command };
+}
+
+/** A read names a lock, not a slot or a code: those it may leave out. */
+function readCommand(raw: Record<string, unknown>, text: (key: string) => string): LockCommand {
+  return {
+    id: text('id'),
+    action: 'read',
+    lockId: text('lockId'),
+    slot: 0,
+    codeId: typeof raw.codeId === 'string' ? raw.codeId : '',
+    name: '',
+    startsAt: '',
+    endsAt: '',
+  };
 }
 
 function listenForTasks(node: Node, lockSet: LockSet): (() => void) | undefined {
@@ -158,6 +176,16 @@ function listenForTasks(node: Node, lockSet: LockSet): (() => void) | undefined 
   return provider.onTask((task) => {
     node.send([null, { topic: 'manual-task', payload: taskAlert(task) }]);
     showCounts(node, lockSet);
+  });
+}
+
+/** Keypad use, where the lock reports it, goes to the pin-issuer with the lock results. */
+function listenForKeypad(node: Node, lockSet: LockSet): (() => void) | undefined {
+  const provider = lockSet.provider;
+  if (!provider.onKeypad) return undefined;
+  return provider.onKeypad((event) => {
+    const used: CodeUsedMessage = { kind: 'code-used', lockId: event.lockId, slot: event.slot, success: event.success, at: event.at };
+    node.send([{ topic: 'code-used', payload: used }, null]);
   });
 }
 

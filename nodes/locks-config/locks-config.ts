@@ -1,7 +1,7 @@
 import * as path from 'node:path';
 import type { NodeDef } from 'node-red';
 import type { LockCommandMessage, LockResultMessage } from '../../lib/messages';
-import { AttemptListener, CommandRunner } from '../../lib/locks/command-runner';
+import { AttemptListener, CommandRunner, RunnerResult, sealReadCodes } from '../../lib/locks/command-runner';
 import { locksFromRows } from '../../lib/locks/lock-rows';
 import { ManualLocks } from '../../lib/locks/manual';
 import { LockConfig, LockProvider } from '../../lib/locks/provider';
@@ -35,6 +35,7 @@ class RunnerLockSet implements LockSet {
     private readonly runner: CommandRunner,
     private readonly configured: LockConfig[],
     private readonly openPin: (sealed: string) => string,
+    private readonly sealPin: (pin: string) => string,
   ) {}
 
   get maxAttempts(): number {
@@ -53,15 +54,23 @@ class RunnerLockSet implements LockSet {
     const { command } = message;
     let pin: string | undefined;
     try {
-      pin = command.pin ? this.openPin(command.pin) : undefined;
+      // A read carries no code; one sent along anyway is not opened.
+      pin = command.pin && command.action !== 'read' ? this.openPin(command.pin) : undefined;
     } catch (err) {
       return unopenedPin(message, this.lock(command.lockId)?.name ?? command.lockId, err);
     }
     const result = await this.runner.execute(command, pin, onAttempt);
-    if (result.ok && this.provider instanceof ManualLocks) {
+    if (result.ok && command.action !== 'read' && this.provider instanceof ManualLocks) {
       this.provider.noteCommand(command.lockId, command.slot, { commandId: command.id, codeId: command.codeId });
     }
-    return result;
+    return this.sealed(result);
+  }
+
+  /** The runner hands a read's PINs back plain; they leave here sealed, or not at all. */
+  private sealed(result: RunnerResult): LockResultMessage {
+    const { codes, ...rest } = result;
+    if (!codes) return rest;
+    return { ...rest, codes: sealReadCodes(codes, this.sealPin) };
   }
 
   async close(): Promise<void> {
@@ -117,7 +126,7 @@ function buildLockSet(RED: RED, config: LocksConfigDef): RunnerLockSet {
     readBack: kind !== 'manual',
     lockName: (lockId) => locks.find((lock) => lock.id === lockId)?.name,
   });
-  return new RunnerLockSet(provider, runner, locks, open);
+  return new RunnerLockSet(provider, runner, locks, open, seal);
 }
 
 export = function (RED: RED) {
