@@ -74,7 +74,7 @@ describe('ledger', () => {
     assert.equal(ruleBroken(pin, frontDoor.rules), undefined);
     assert.deepEqual(plan.codeMessages, [], 'the guest hears nothing before the lock has the code');
 
-    ledger.acceptResult(ok(set));
+    await ledger.acceptResult(ok(set));
     const after = await ledger.reconcile();
     assert.deepEqual(after.commands, []);
     assert.equal(after.codeMessages.length, 1);
@@ -88,7 +88,7 @@ describe('ledger', () => {
     const ledger = makeLedger(clock);
     ledger.acceptWindow(windowMessage(booking('b1', '2026-07-10', '2026-07-13')));
     const [set] = (await ledger.reconcile()).commands;
-    ledger.acceptResult(ok(set));
+    await ledger.acceptResult(ok(set));
     await ledger.reconcile();
     ledger.acceptWindow(windowMessage(booking('b1', '2026-07-10', '2026-07-15'), 'changed'));
     const plan = await ledger.reconcile();
@@ -98,7 +98,7 @@ describe('ledger', () => {
     assert.equal(update.slot, set.slot);
     assert.equal(vault.open(update.pin!), vault.open(set.pin!));
     assert.equal(update.endsAt, '2026-07-15T10:00:00.000Z');
-    ledger.acceptResult(ok(update));
+    await ledger.acceptResult(ok(update));
     const told = await ledger.reconcile();
     assert.equal(told.codeMessages[0]?.change, 'updated');
   });
@@ -109,12 +109,12 @@ describe('ledger', () => {
     const b = booking('b1', '2026-07-10', '2026-07-13');
     ledger.acceptWindow(windowMessage(b));
     const [set] = (await ledger.reconcile()).commands;
-    ledger.acceptResult(ok(set));
+    await ledger.acceptResult(ok(set));
     await ledger.reconcile();
     ledger.acceptWindow(windowMessage(b, 'cancelled'));
     const plan = await ledger.reconcile();
     assert.deepEqual(plan.commands.map((c) => [c.action, c.slot]), [['clear', set.slot]]);
-    ledger.acceptResult(ok(plan.commands[0]));
+    await ledger.acceptResult(ok(plan.commands[0]));
     const after = await ledger.reconcile();
     assert.equal(after.codeMessages[0]?.change, 'revoked');
     const code = ledger.codesOf('b1')[0];
@@ -128,7 +128,7 @@ describe('ledger', () => {
     const ledger = makeLedger(clock);
     ledger.acceptWindow(windowMessage(booking('b1', '2026-07-10', '2026-07-13')));
     const [set] = (await ledger.reconcile()).commands;
-    ledger.acceptResult(ok(set));
+    await ledger.acceptResult(ok(set));
     await ledger.reconcile();
     clock.advanceTo('2026-07-13T09:59:00Z');
     assert.deepEqual((await ledger.reconcile()).commands, []);
@@ -167,7 +167,7 @@ describe('ledger', () => {
     ledger.acceptWindow(windowMessage(booking('b1', '2026-07-10', '2026-07-13')));
     const [set] = (await ledger.reconcile()).commands;
     const pin = vault.open(set.pin!);
-    ledger.acceptResult(ok(set));
+    await ledger.acceptResult(ok(set));
     await ledger.reconcile();
     assert.ok(ledger.codesOf('b1')[0].sealedPin, 'still sealed until delivered');
     ledger.acceptDelivery({ kind: 'delivery', bookingId: 'b1', channel: 'email', delivered: true });
@@ -182,7 +182,7 @@ describe('ledger', () => {
     const ledger = makeLedger(clock);
     ledger.acceptWindow(windowMessage(booking('b1', '2026-07-10', '2026-07-13')));
     const [set] = (await ledger.reconcile()).commands;
-    ledger.acceptResult(ok(set));
+    await ledger.acceptResult(ok(set));
     await ledger.reconcile();
     ledger.acceptDelivery({ kind: 'delivery', bookingId: 'b1', channel: 'output', delivered: true });
     await ledger.reconcile();
@@ -190,25 +190,28 @@ describe('ledger', () => {
     const [update] = (await ledger.reconcile()).commands;
     assert.equal(update.action, 'update');
     assert.equal(update.pin, undefined, 'the lock keeps the PIN it has');
-    ledger.acceptResult(ok(update));
+    await ledger.acceptResult(ok(update));
     const told = await ledger.reconcile();
     assert.equal(told.codeMessages[0].change, 'updated');
     assert.equal(told.codeMessages[0].codes[0].pin, undefined);
   });
 
-  it('re-issues a new code when asked, in the same slot, and tells the guest', async () => {
+  it('re-issues a new code when asked: the old one is cleared first, the new one set in the same slot, the guest told', async () => {
     const clock = new ManualClock('2026-07-09T00:00:00Z');
     const ledger = makeLedger(clock);
     ledger.acceptWindow(windowMessage(booking('b1', '2026-07-10', '2026-07-13')));
     const [set] = (await ledger.reconcile()).commands;
-    ledger.acceptResult(ok(set));
+    await ledger.acceptResult(ok(set));
     await ledger.reconcile();
     ledger.reissue('b1');
+    const [clear] = (await ledger.reconcile()).commands;
+    assert.deepEqual([clear.action, clear.slot], ['clear', set.slot]);
+    await ledger.acceptResult(ok(clear));
     const [update] = (await ledger.reconcile()).commands;
-    assert.equal(update.action, 'update');
+    assert.equal(update.action, 'set');
     assert.equal(update.slot, set.slot);
     assert.notEqual(vault.open(update.pin!), vault.open(set.pin!));
-    ledger.acceptResult(ok(update));
+    await ledger.acceptResult(ok(update));
     assert.equal((await ledger.reconcile()).codeMessages[0].change, 'reissued');
   });
 
@@ -217,14 +220,14 @@ describe('ledger', () => {
     const ledger = makeLedger(clock);
     ledger.acceptWindow(windowMessage(booking('b1', '2026-07-10', '2026-07-13')));
     const [set] = (await ledger.reconcile()).commands;
-    const alerts = ledger.acceptResult(failed(set, 'offline', 'Front door is offline'));
+    const alerts = await ledger.acceptResult(failed(set, 'offline', 'Front door is offline'));
     assert.equal(alerts.length, 1);
     assert.match(alerts[0].text, /b1.*front.*offline/);
     assert.deepEqual((await ledger.reconcile()).commands, [], 'no hammering right after a failure');
     clock.advance(61 * 60_000);
     const [retry] = (await ledger.reconcile()).commands;
     assert.equal(retry.action, 'set');
-    ledger.acceptResult(failed(retry, 'duplicate-code', 'the lock already has this PIN'));
+    await ledger.acceptResult(failed(retry, 'duplicate-code', 'the lock already has this PIN'));
     const [fresh] = (await ledger.reconcile()).commands;
     assert.notEqual(vault.open(fresh.pin!), vault.open(retry.pin!));
   });
@@ -247,7 +250,7 @@ describe('ledger', () => {
     first.acceptWindow(windowMessage(booking('b1', '2026-07-10', '2026-07-13')));
     first.acceptWindow(windowMessage(booking('b2', '2026-07-10', '2026-07-13')));
     const sent = (await first.reconcile()).commands;
-    first.acceptResult(ok(sent[0]));
+    await first.acceptResult(ok(sent[0]));
     first.save();
     const pins = sent.map((c) => vault.open(c.pin!));
     assert.ok(!fs.readFileSync(file, 'utf8').includes(pins[0]) && !fs.readFileSync(file, 'utf8').includes(pins[1]), 'no PIN in the ledger file');

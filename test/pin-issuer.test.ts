@@ -345,7 +345,7 @@ describe('pin-issuer node', () => {
     await helper.load(nodeModules, flow());
 
     const resent = ((await nth('commands', 1)).payload as LockCommandMessage).command;
-    assert.deepEqual(resent, set);
+    assert.deepEqual(resent, { ...set, resent: true }, 'the same command, marked so the lock is read before it is written');
     await settle();
     assert.equal(commands().length, 1, 'sent once, not once as in flight and again as overdue');
 
@@ -447,19 +447,24 @@ describe('pin-issuer node', () => {
     assert.equal(vault.open(retry.pin!), pin, 'the same code, tried again');
   });
 
-  it('gives the guest a new PIN in the same slot when asked to re-issue', async () => {
+  it('clears the old code first, then sets a new PIN in the same slot, when asked to re-issue', async () => {
     await start('2026-07-09T00:00:00Z');
     const { set, pin } = await issued();
     send({ kind: 'reissue', bookingId: booking.id });
     await handled(3);
-    const update = commands()[1];
-    assert.equal(update?.action, 'update');
-    assert.equal(update.slot, set.slot);
-    const newPin = vault.open(update.pin!);
+    const clear = commands()[1];
+    assert.equal(clear?.action, 'clear', 'the old PIN stops working first');
+    assert.equal(clear.slot, set.slot);
+    send(resultFor(clear));
+    await handled(4);
+    const again = commands()[2];
+    assert.equal(again?.action, 'set');
+    assert.equal(again.slot, set.slot);
+    const newPin = vault.open(again.pin!);
     assert.notEqual(newPin, pin);
     assert.equal(payloads<CodeMessage>('codes').length, 1, 'the guest hears once the lock has the new code');
-    send(resultFor(update));
-    await handled(4);
+    send(resultFor(again));
+    await handled(5);
     const reissued = payloads<CodeMessage>('codes')[1];
     assert.equal(reissued?.change, 'reissued');
     assert.equal(vault.open(reissued.codes[0].pin!), newPin);

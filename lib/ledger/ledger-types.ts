@@ -35,6 +35,18 @@ export interface CodeEntry {
   failedAction?: LockAction;
   lastError?: string;
   revokedAt?: string;
+  /** Take the code off the lock, then put it back: with a new PIN (a reset) or the same one (a wipe). */
+  rewrite?: 'new-pin' | 'same-pin';
+  /** When the code first opened the door. */
+  usedAt?: string;
+  /** Its slot went to a guest arriving sooner; it keeps its PIN and takes the next slot that frees up. */
+  waitingForSlot?: boolean;
+}
+
+/** A code on a lock that StayKey did not create: its slot and PIN are avoided, never touched. */
+export interface ForeignCode {
+  slot: number;
+  pin: string | null;
 }
 
 /** What the guest has been told, so each change is told once. */
@@ -52,6 +64,8 @@ export interface BookingEntry {
   /** New PINs since the guest was last told: the next message is a re-issue. */
   pinChanged?: boolean;
   updatedAt: string;
+  /** The first time one of its codes opened a door (the guest has arrived). */
+  arrivedAt?: string;
 }
 
 export interface LedgerData {
@@ -59,10 +73,12 @@ export interface LedgerData {
   bookings: Record<string, BookingEntry>;
   codes: Record<string, CodeEntry>;
   commandSeq: number;
+  /** Per lock, codes found there that StayKey did not create (from read-backs). */
+  foreign?: Record<string, ForeignCode[]>;
 }
 
 export function emptyLedger(): LedgerData {
-  return { version: 1, bookings: {}, codes: {}, commandSeq: 0 };
+  return { version: 1, bookings: {}, codes: {}, commandSeq: 0, foreign: {} };
 }
 
 export function codeIdOf(bookingId: string, lockId: string): string {

@@ -3,17 +3,20 @@ import type {
   AlertMessage,
   CodeChange,
   CodeMessage,
+  CodeUsedMessage,
   DeliveryMessage,
   GuestCode,
   LockAction,
   LockCommand,
   LockResultMessage,
+  ReadCode,
   WindowMessage,
 } from '../messages';
-import { generatePin, ruleBroken, RandomInt } from '../pins/pin-rules';
+import { generatePin, RandomInt, ruleBroken } from '../pins/pin-rules';
 import { hashPin, pinMatchesHash, Vault } from '../pins/vault';
 import type { Clock } from '../time/clock';
-import { BookingEntry, codeIdOf, CodeEntry, CommandInFlight, emptyLedger, LedgerData } from './ledger-types';
+import { Period, periodAround } from '../windows/recurrence';
+import { BookingEntry, codeIdOf, CodeEntry, CommandInFlight, emptyLedger, ForeignCode, LedgerData } from './ledger-types';
 
 export interface LedgerStore {
   load(): LedgerData | undefined;
@@ -33,6 +36,10 @@ export interface LedgerOptions {
   retryFailedAfterMinutes?: number;
   /** Finished bookings stay this long for questions, then leave the ledger. */
   keepFinishedDays?: number;
+  /** Offer the guest a PIN made from their phone's last 4 digits where the lock allows it. */
+  pinFromPhone?: boolean;
+  /** Forecasts make throwaway PINs: skip the bcrypt checks against hashed ones. */
+  quickPins?: boolean;
 }
 
 /** What one reconcile decided: commands for the locks, messages for guests, alerts for the host. */
@@ -49,32 +56,55 @@ export interface LedgerSummary {
   bookings: number;
 }
 
+/** One step of a dry run: what would happen to which lock, and when. Never a PIN. */
+export interface PlannedAction {
+  at: string;
+  action: LockAction;
+  lockId: string;
+  slot: number;
+  bookingId: string;
+  name: string;
+  startsAt: string;
+  endsAt: string;
+}
+
 const MINUTE = 60_000;
+/** Wrong PINs in a row on one lock before the host hears of it (someone guessing, or a confused guest). */
+const WRONG_PIN_ALERT_AFTER = 3;
 
 /**
  * The single source of truth for what every lock should hold and what it holds. Events (a window, a
- * lock result, a delivery) only change the record; `reconcile` compares what should be with what is
- * and plans the difference. The record is saved before any command leaves, so a restart resends what
- * was under way and loses nothing.
+ * lock result, a delivery, a keypad use) only change the record; `reconcile` compares what should be
+ * with what is and plans the difference. The record is saved before any command leaves, so a restart
+ * resends what was under way and loses nothing.
  */
 export class Ledger {
   private readonly data: LedgerData;
   private readonly alerted = new Set<string>();
+  private readonly byBooking = new Map<string, CodeEntry[]>();
+  private readonly byLock = new Map<string, CodeEntry[]>();
+  private readonly wrongPins = new Map<string, number>();
+  private pendingReads: LockCommand[] = [];
+  private dirty = false;
 
   constructor(private readonly options: LedgerOptions) {
     this.data = options.store?.load() ?? emptyLedger();
+    this.data.foreign ??= {};
+    for (const code of Object.values(this.data.codes)) this.index(code);
   }
 
   /** Records a booking's window; a cancelled booking keeps its entry until its codes are gone. */
   acceptWindow(message: WindowMessage): void {
     const { booking, window } = message;
-    const existing = this.data.bookings[booking.id];
+    const id = window.bookingId || booking.id;
+    const existing = this.data.bookings[id];
     const cancelled = message.change === 'cancelled';
+    this.dirty = true;
     if (!existing) {
       if (cancelled) return;
-      this.data.bookings[booking.id] = {
+      this.data.bookings[id] = {
         booking,
-        window,
+        window: { ...window, bookingId: id },
         cancelled: false,
         version: 1,
         toldVersion: 0,
@@ -84,26 +114,29 @@ export class Ledger {
       };
       return;
     }
-    const datesOrLocksChanged =
-      existing.window.startsAt !== window.startsAt ||
-      existing.window.endsAt !== window.endsAt ||
-      existing.window.locks.join() !== window.locks.join();
     existing.booking = booking;
     existing.updatedAt = this.now().toISOString();
     if (cancelled) {
       existing.cancelled = true;
       return;
     }
-    existing.window = window;
+    const datesOrLocksChanged =
+      existing.window.startsAt !== window.startsAt ||
+      existing.window.endsAt !== window.endsAt ||
+      existing.window.locks.join() !== window.locks.join() ||
+      JSON.stringify(existing.window.weekly) !== JSON.stringify(window.weekly);
+    existing.window = { ...window, bookingId: id };
     if (existing.cancelled || datesOrLocksChanged) existing.version += 1;
     if (existing.cancelled) existing.told = 'nothing';
     existing.cancelled = false;
   }
 
   /** A lock's answer to a command. Returns alerts for the host. */
-  acceptResult(result: LockResultMessage): AlertMessage[] {
+  async acceptResult(result: LockResultMessage): Promise<AlertMessage[]> {
+    if (result.action === 'read') return this.acceptReadBack(result);
     const entry = this.data.codes[result.codeId];
     if (!entry) return [];
+    this.dirty = true;
     if (result.ok && result.confirmed && entry.awaitingConfirmation === result.commandId) {
       // A manual lock: the host has now keyed in what the earlier command asked for.
       entry.awaitingConfirmation = undefined;
@@ -135,6 +168,7 @@ export class Ledger {
     if (!entry) return [];
     if (delivery.delivered) {
       entry.delivered = true;
+      this.dirty = true;
       return [];
     }
     return [
@@ -144,14 +178,37 @@ export class Ledger {
     ];
   }
 
-  /** Gives a booking new codes (a lost PIN, a suspected leak): the old ones stop working when the new ones are set. */
+  /**
+   * Someone used a keypad. The first use of a guest's code marks their arrival (told to the host); a
+   * one-time code is done after it; wrong PINs in a row are reported.
+   */
+  acceptKeypad(event: CodeUsedMessage): AlertMessage[] {
+    if (!event.success) return this.wrongPin(event);
+    this.wrongPins.delete(event.lockId);
+    const code = this.codesOnLock(event.lockId).find((c) => c.slot === event.slot && c.state !== 'revoked');
+    if (!code || code.usedAt) return [];
+    this.dirty = true;
+    code.usedAt = event.at;
+    const entry = this.data.bookings[code.bookingId];
+    if (!entry || entry.arrivedAt) return [];
+    entry.arrivedAt = event.at;
+    const who = entry.booking.guestName ?? entry.booking.id;
+    return [alert('info', 'arrival', `${who} (${entry.window.unit}) used their code for the first time on lock ${event.lockId}.`, { bookingId: code.bookingId, lockId: event.lockId })];
+  }
+
+  /** Gives a booking new codes (a lost PIN, a suspected leak): each old code is cleared, then a new one set. */
   reissue(bookingId: string): void {
     const entry = this.data.bookings[bookingId];
     if (!entry) throw new Error(`no booking ${bookingId} in the ledger`);
+    this.dirty = true;
     for (const code of this.codesOf(bookingId)) {
       if (code.state === 'revoked') continue;
-      code.sealedPin = undefined;
-      code.pinHash = undefined;
+      if (code.onLock || code.inFlight) {
+        code.rewrite = 'new-pin';
+      } else {
+        code.sealedPin = undefined;
+        code.pinHash = undefined;
+      }
     }
     if (entry.told === 'issued') {
       entry.version += 1;
@@ -159,19 +216,38 @@ export class Ledger {
     }
   }
 
+  /** Clears every code StayKey put on a lock and puts back what should be there (the same PINs where it still can). */
+  wipe(lockId: string): void {
+    this.dirty = true;
+    for (const code of this.codesOnLock(lockId)) {
+      if (code.state !== 'revoked' && (code.onLock || code.inFlight || code.state === 'failed')) code.rewrite = code.rewrite ?? 'same-pin';
+    }
+  }
+
+  /** Asks the lock (or every lock) what it holds; the answers come back as `read` results. */
+  verify(lockId?: string): void {
+    const ids = lockId ? [lockId] : this.options.locks().map((lock) => lock.id);
+    for (const id of ids) {
+      this.pendingReads.push({ id: `read:${id}#${++this.data.commandSeq}`, action: 'read', lockId: id, slot: 0, codeId: `read:${id}`, name: '', startsAt: '', endsAt: '' });
+    }
+    this.dirty = true;
+  }
+
   async reconcile(): Promise<Plan> {
     const plan: Plan = { commands: [], codeMessages: [], alerts: [] };
     const locks = new Map(this.options.locks().map((lock) => [lock.id, lock]));
-    for (const entry of Object.values(this.data.bookings)) {
-      await this.reconcileBooking(entry, locks, plan);
-    }
-    await this.hashDelivered();
+    // Nearest arrival first: when a lock runs out of slots, the guest arriving soonest gets one.
+    const entries = Object.entries(this.data.bookings).sort(([, a], [, b]) => a.window.startsAt.localeCompare(b.window.startsAt));
+    for (const [id, entry] of entries) await this.reconcileBooking(id, entry, locks, plan);
+    plan.commands.push(...this.pendingReads.splice(0));
+    await this.hashDelivered(locks);
     this.forgetFinished();
-    this.save();
+    if (this.dirty || plan.commands.length || plan.codeMessages.length) this.save();
     return plan;
   }
 
   save(): void {
+    this.dirty = false;
     this.options.store?.save(this.data);
   }
 
@@ -185,26 +261,61 @@ export class Ledger {
     };
   }
 
-  /** When the next thing falls due (an issue time, a window opening or closing, a retry). */
+  /** When the next thing falls due (an issue time, a window or staff hours opening or closing, a retry). */
   nextDueAt(): Date | undefined {
-    const now = this.now().getTime();
-    const due: number[] = [];
+    const now = this.now();
+    let next = Infinity;
+    const consider = (at: number) => {
+      if (at > now.getTime() && at < next) next = at;
+    };
     for (const entry of Object.values(this.data.bookings)) {
-      for (const at of [entry.window.issueAt, entry.window.startsAt, entry.window.endsAt]) due.push(Date.parse(at));
+      consider(Date.parse(entry.window.issueAt));
+      consider(Date.parse(entry.window.endsAt));
+      const period = periodAround(entry.window, now);
+      if (period) {
+        consider(Date.parse(period.startsAt));
+        consider(Date.parse(period.endsAt));
+      }
     }
     for (const code of Object.values(this.data.codes)) {
-      if (code.inFlight) due.push(Date.parse(code.inFlight.sentAt) + this.commandTimeout());
-      if (code.failedAt) due.push(Date.parse(code.failedAt) + this.retryAfter());
+      if (code.inFlight) consider(Date.parse(code.inFlight.sentAt) + this.commandTimeout());
+      if (code.failedAt) consider(Date.parse(code.failedAt) + this.retryAfter());
     }
-    const future = due.filter((t) => t > now);
-    return future.length ? new Date(Math.min(...future)) : undefined;
+    return Number.isFinite(next) ? new Date(next) : undefined;
   }
 
-  /** Commands sent before a restart that never got an answer: sent again, unchanged. */
+  /** Commands sent before a restart that never got an answer: sent again, marked so the lock is read first. */
   commandsInFlight(): LockCommand[] {
     return Object.values(this.data.codes)
       .filter((code) => code.inFlight)
-      .map((code) => this.commandFor(code, code.inFlight!.action, code.inFlight!.id));
+      .map((code) => ({ ...this.commandFor(code, code.inFlight!.action, code.inFlight!.id), resent: true }));
+  }
+
+  /**
+   * What would happen to the locks from now until `until` if every command worked: a dry run on a copy
+   * of the ledger and a clock of its own. The real ledger and the locks are not touched.
+   */
+  async forecast(until: Date, clock: Clock & { advanceTo(at: Date): void }): Promise<PlannedAction[]> {
+    const copy = new Ledger({
+      ...this.options,
+      clock,
+      quickPins: true,
+      store: { load: () => JSON.parse(JSON.stringify(this.data)) as LedgerData, save: () => undefined },
+    });
+    const actions: PlannedAction[] = [];
+    for (let step = 0; step < 10_000; step++) {
+      const { commands } = await copy.reconcile();
+      for (const command of commands.filter((c) => c.action !== 'read')) {
+        const { at, bookingId } = { at: clock.now().toISOString(), bookingId: copy.data.codes[command.codeId]?.bookingId ?? '' };
+        actions.push({ at, action: command.action, lockId: command.lockId, slot: command.slot, bookingId, name: command.name, startsAt: command.startsAt, endsAt: command.endsAt });
+        await copy.acceptResult({ kind: 'lock-result', commandId: command.id, codeId: command.codeId, lockId: command.lockId, action: command.action, ok: true, confirmed: true, attempts: 1 });
+      }
+      if (commands.length) continue;
+      const next = copy.nextDueAt();
+      if (!next || next.getTime() > until.getTime()) break;
+      clock.advanceTo(next);
+    }
+    return actions;
   }
 
   snapshot(): LedgerData {
@@ -212,46 +323,75 @@ export class Ledger {
   }
 
   codesOf(bookingId: string): CodeEntry[] {
-    return Object.values(this.data.codes).filter((code) => code.bookingId === bookingId);
+    return this.byBooking.get(bookingId) ?? [];
   }
 
-  private async reconcileBooking(entry: BookingEntry, locks: Map<string, LockConfig>, plan: Plan): Promise<void> {
-    const now = this.now().getTime();
+  private codesOnLock(lockId: string): CodeEntry[] {
+    return this.byLock.get(lockId) ?? [];
+  }
+
+  private index(code: CodeEntry): void {
+    for (const [map, key] of [
+      [this.byBooking, code.bookingId],
+      [this.byLock, code.lockId],
+    ] as const) {
+      const list = map.get(key);
+      if (list) list.push(code);
+      else map.set(key, [code]);
+    }
+  }
+
+  private unindex(code: CodeEntry): void {
+    for (const [map, key] of [
+      [this.byBooking, code.bookingId],
+      [this.byLock, code.lockId],
+    ] as const) {
+      const rest = (map.get(key) ?? []).filter((other) => other !== code);
+      if (rest.length) map.set(key, rest);
+      else map.delete(key);
+    }
+  }
+
+  private async reconcileBooking(id: string, entry: BookingEntry, locks: Map<string, LockConfig>, plan: Plan): Promise<void> {
+    const now = this.now();
     const { window } = entry;
-    const live = !entry.cancelled && now < Date.parse(window.endsAt);
-    const issued = live && now >= Date.parse(window.issueAt);
-    const lockIds = new Set([...window.locks, ...this.codesOf(entry.booking.id).map((code) => code.lockId)]);
+    const oneTimeDone = window.kind === 'one-time' && Boolean(entry.arrivedAt);
+    const period = !entry.cancelled && !oneTimeDone ? periodAround(window, now) : undefined;
+    const issued = Boolean(period) && now.getTime() >= Date.parse(window.issueAt);
+    const lockIds = new Set([...window.locks, ...this.codesOf(id).map((code) => code.lockId)]);
     for (const lockId of lockIds) {
       const lock = locks.get(lockId);
       const forThisBooking = issued && window.locks.includes(lockId);
       if (!lock) {
-        if (forThisBooking) plan.alerts.push(...this.once(`unknown-lock:${entry.booking.id}:${lockId}`, unknownLockAlert(entry, lockId)));
+        if (forThisBooking) plan.alerts.push(...this.once(`unknown-lock:${id}:${lockId}`, unknownLockAlert(entry, lockId)));
         continue;
       }
-      let code: CodeEntry | undefined = this.data.codes[codeIdOf(entry.booking.id, lockId)];
-      if (!code && forThisBooking) code = await this.reserve(entry, lock, plan);
-      if (!code) continue;
-      const onDoorNow = forThisBooking && (lock.schedules || now >= Date.parse(window.startsAt));
-      await this.step(code, entry, lock, forThisBooking, onDoorNow, plan);
+      let code: CodeEntry | undefined = this.data.codes[codeIdOf(id, lockId)];
+      if (!code && forThisBooking) code = await this.reserve(id, entry, lock, plan);
+      if (!code || !this.hasSlot(code, entry, lock, plan)) continue;
+      const onDoorNow = forThisBooking && period !== undefined && (lock.schedules || now.getTime() >= Date.parse(period.startsAt));
+      await this.step(code, entry, lock, forThisBooking, onDoorNow ? period : undefined, plan);
     }
-    this.tellGuest(entry, locks, plan);
+    this.tellGuest(id, entry, locks, period, plan);
   }
 
-  /** Moves one code one step towards where it should be. */
-  private async step(code: CodeEntry, entry: BookingEntry, lock: LockConfig, reserved: boolean, onDoorNow: boolean, plan: Plan) {
+  /** Moves one code one step towards where it should be: on the door with `period`'s dates, or off it. */
+  private async step(code: CodeEntry, entry: BookingEntry, lock: LockConfig, reserved: boolean, period: Period | undefined, plan: Plan) {
     if (code.inFlight) return this.resendIfLost(code, plan);
-    const action = this.nextAction(code, entry, lock, onDoorNow);
+    const action = this.nextAction(code, lock, period);
     if (action && this.waitingAfterFailure(code, action)) return;
-    if (action) return this.send(code, action, entry, lock, plan);
+    if (action) return this.send(code, action, entry, lock, period, plan);
     if (reserved && !code.sealedPin && !code.pinHash) await this.newPin(code, entry, lock);
     if (!reserved && !code.onLock) this.revoke(code);
   }
 
-  private nextAction(code: CodeEntry, entry: BookingEntry, lock: LockConfig, onDoorNow: boolean): LockAction | undefined {
-    if (onDoorNow) {
+  private nextAction(code: CodeEntry, lock: LockConfig, period: Period | undefined): LockAction | undefined {
+    // A reset or a wipe takes the code off first, so the old PIN stops working before anything else.
+    if (code.rewrite && (code.onLock || code.state === 'failed')) return 'clear';
+    if (period) {
       if (!code.onLock) return 'set';
-      if (!code.sealedPin && !code.pinHash) return 'update'; // re-issued: a new PIN in the same slot
-      if (lock.schedules && !sameDates(code.onLock, entry.window)) return 'update';
+      if (!code.sealedPin && !code.pinHash) return 'set';
+      if (lock.schedules && !sameDates(code.onLock, period)) return 'update';
       return undefined;
     }
     // A failed set may still have reached the lock (a timeout after the lock took it): clear to be sure.
@@ -263,14 +403,14 @@ export class Ledger {
     const sent = code.inFlight!;
     if (this.now().getTime() - Date.parse(sent.sentAt) < this.commandTimeout()) return;
     sent.sentAt = this.now().toISOString();
-    plan.commands.push(this.commandFor(code, sent.action, sent.id));
+    this.dirty = true;
+    plan.commands.push({ ...this.commandFor(code, sent.action, sent.id), resent: true });
   }
 
-  private async send(code: CodeEntry, action: LockAction, entry: BookingEntry, lock: LockConfig, plan: Plan): Promise<void> {
-    // A set needs the PIN itself; an update can keep the PIN the lock already has. Without either
-    // (the PIN was dropped, or only its hash is left and the lock lost it) the guest gets a new code.
-    const needsNewPin = action === 'set' ? !code.sealedPin : action === 'update' && !code.sealedPin && !code.pinHash;
-    if (needsNewPin) {
+  private async send(code: CodeEntry, action: LockAction, entry: BookingEntry, lock: LockConfig, period: Period | undefined, plan: Plan): Promise<void> {
+    // A set needs the PIN itself; an update can keep the PIN the lock already has. Without it (a
+    // reset, or only the hash is left and the lock lost the code) the guest gets a new code.
+    if (action === 'set' && !code.sealedPin) {
       const told = entry.told === 'issued';
       await this.newPin(code, entry, lock);
       if (!code.sealedPin) return;
@@ -280,9 +420,10 @@ export class Ledger {
       }
     }
     const id = `${code.codeId}#${++this.data.commandSeq}`;
-    const dates = action === 'clear' ? code.onLock ?? entry.window : entry.window;
+    const dates = action === 'clear' ? code.onLock ?? entry.window : period ?? entry.window;
     code.inFlight = { id, action, sentAt: this.now().toISOString(), startsAt: dates.startsAt, endsAt: dates.endsAt };
     if (code.state === 'revoked') code.state = 'pending';
+    this.dirty = true;
     plan.commands.push(this.commandFor(code, action, id));
   }
 
@@ -311,6 +452,11 @@ export class Ledger {
     if (sent.action === 'clear') {
       code.onLock = undefined;
       code.state = 'pending';
+      if (code.rewrite === 'new-pin') {
+        code.sealedPin = undefined;
+        code.pinHash = undefined;
+      }
+      code.rewrite = undefined;
       return;
     }
     code.onLock = { startsAt: sent.startsAt, endsAt: sent.endsAt };
@@ -319,77 +465,128 @@ export class Ledger {
 
   private revoke(code: CodeEntry): void {
     if (code.state === 'revoked') return;
+    this.dirty = true;
     code.state = 'revoked';
     code.revokedAt = this.now().toISOString();
     code.sealedPin = undefined;
     code.pinHash = undefined;
     code.onLock = undefined;
+    code.rewrite = undefined;
+  }
+
+  /** A code whose slot went to a sooner arrival takes the next free one; until then the host knows it waits. */
+  private hasSlot(code: CodeEntry, entry: BookingEntry, lock: LockConfig, plan: Plan): boolean {
+    if (!code.waitingForSlot) return true;
+    const slot = this.freeSlot(lock) ?? this.slotFromLaterArrival(entry, lock, plan);
+    if (slot === undefined) {
+      plan.alerts.push(...this.once(`full:${code.bookingId}:${lock.id}`, fullLockAlert(code.bookingId, entry, lock)));
+      return false;
+    }
+    code.slot = slot;
+    code.waitingForSlot = undefined;
+    this.dirty = true;
+    return true;
   }
 
   /** Takes a slot and a PIN for a booking on a lock, or alerts the host when the lock has no room. */
-  private async reserve(entry: BookingEntry, lock: LockConfig, plan: Plan): Promise<CodeEntry | undefined> {
-    const slot = this.freeSlot(lock);
+  private async reserve(id: string, entry: BookingEntry, lock: LockConfig, plan: Plan): Promise<CodeEntry | undefined> {
+    const slot = this.freeSlot(lock) ?? this.slotFromLaterArrival(entry, lock, plan);
     if (slot === undefined) {
-      plan.alerts.push(...this.once(`full:${entry.booking.id}:${lock.id}`, fullLockAlert(entry, lock)));
+      plan.alerts.push(...this.once(`full:${id}:${lock.id}`, fullLockAlert(id, entry, lock)));
       return undefined;
     }
-    const code: CodeEntry = {
-      codeId: codeIdOf(entry.booking.id, lock.id),
-      bookingId: entry.booking.id,
-      lockId: lock.id,
-      slot,
-      name: codeName(entry),
-      state: 'pending',
-    };
-    await this.newPin(code, entry, lock);
+    const code: CodeEntry = { codeId: codeIdOf(id, lock.id), bookingId: id, lockId: lock.id, slot, name: codeName(entry), state: 'pending' };
     this.data.codes[code.codeId] = code;
+    this.index(code);
+    this.dirty = true;
+    await this.newPin(code, entry, lock);
     return code;
   }
 
   private freeSlot(lock: LockConfig): number | undefined {
-    const used = new Set(this.activeCodesOn(lock.id).map((code) => code.slot));
+    const used = new Set(this.activeCodesOn(lock.id).filter((code) => !code.waitingForSlot).map((code) => code.slot));
+    for (const reserved of lock.rules.reservedSlots ?? []) used.add(reserved);
+    for (const foreign of this.data.foreign?.[lock.id] ?? []) used.add(foreign.slot);
     for (let slot = lock.rules.firstSlot; slot <= lock.rules.lastSlot; slot++) {
       if (!used.has(slot)) return slot;
     }
     return undefined;
   }
 
-  /** One PIN per booking where the locks allow it (guests keep one code), else a PIN of this lock's own. */
+  /**
+   * A full lock: the nearest arrival wins. A later booking gives up its slot while its code is only
+   * reserved (not on the lock, not under way): it keeps its PIN, takes the next slot that frees up,
+   * and the host hears which booking is waiting.
+   */
+  private slotFromLaterArrival(entry: BookingEntry, lock: LockConfig, plan: Plan): number | undefined {
+    const later = this.activeCodesOn(lock.id)
+      .filter((code) => !code.onLock && !code.inFlight && !code.waitingForSlot)
+      .map((code) => ({ code, booking: this.data.bookings[code.bookingId] }))
+      .filter(({ booking }) => booking && booking.window.startsAt > entry.window.startsAt)
+      .sort((a, b) => b.booking.window.startsAt.localeCompare(a.booking.window.startsAt))[0];
+    if (!later) return undefined;
+    const slot = later.code.slot;
+    later.code.waitingForSlot = true;
+    this.dirty = true;
+    plan.alerts.push(...this.once(`full:${later.code.bookingId}:${lock.id}`, fullLockAlert(later.code.bookingId, later.booking, lock, entry)));
+    return slot;
+  }
+
+  /**
+   * A PIN for a booking on a lock: the booking's PIN from its other locks where this lock allows it
+   * (guests keep one code), else one from the guest's phone digits if the host wants that, else a
+   * random one; never one the lock already holds.
+   */
   private async newPin(code: CodeEntry, entry: BookingEntry, lock: LockConfig): Promise<void> {
     const others = this.activeCodesOn(lock.id).filter((other) => other.codeId !== code.codeId);
     const taken = new Set(others.filter((o) => o.sealedPin).map((o) => this.options.vault.open(o.sealedPin!)));
-    const hashed = others.filter((o) => !o.sealedPin && o.pinHash).map((o) => o.pinHash!);
-    const isFree = async (pin: string) => !taken.has(pin) && !(await anyMatches(pin, hashed));
-    const sibling = this.codesOf(entry.booking.id).find((o) => o.codeId !== code.codeId && o.sealedPin);
-    const shared = sibling ? this.options.vault.open(sibling.sealedPin!) : undefined;
-    if (shared && ruleBroken(shared, lock.rules) === undefined && (await isFree(shared))) {
-      code.sealedPin = this.options.vault.seal(shared);
-      code.pinHash = undefined;
-      return;
+    for (const foreign of this.data.foreign?.[lock.id] ?? []) if (foreign.pin) taken.add(this.options.vault.open(foreign.pin));
+    const hashed = this.options.quickPins ? [] : others.filter((o) => !o.sealedPin && o.pinHash).map((o) => o.pinHash!);
+    const usable = async (pin: string | undefined): Promise<boolean> =>
+      pin !== undefined && ruleBroken(pin, lock.rules) === undefined && !taken.has(pin) && !(await anyMatches(pin, hashed));
+    this.dirty = true;
+    for (const candidate of [this.siblingPin(code), this.phonePin(entry, lock)]) {
+      if (await usable(candidate)) return this.keepPin(code, candidate!);
     }
     for (let attempt = 0; attempt < 20; attempt++) {
       const pin = generatePin(lock.rules, (candidate) => taken.has(candidate), this.options.random);
-      if (await isFree(pin)) {
-        code.sealedPin = this.options.vault.seal(pin);
-        code.pinHash = undefined;
-        return;
-      }
+      if (await usable(pin)) return this.keepPin(code, pin);
       taken.add(pin);
     }
   }
 
+  private keepPin(code: CodeEntry, pin: string): void {
+    code.sealedPin = this.options.vault.seal(pin);
+    code.pinHash = undefined;
+  }
+
+  private siblingPin(code: CodeEntry): string | undefined {
+    const sibling = this.codesOf(code.bookingId).find((o) => o.codeId !== code.codeId && o.sealedPin && o.state !== 'revoked' && !o.rewrite);
+    return sibling ? this.options.vault.open(sibling.sealedPin!) : undefined;
+  }
+
+  /** The phone's last 4 digits, topped up with random digits to the lock's length. */
+  private phonePin(entry: BookingEntry, lock: LockConfig): string | undefined {
+    const digits = entry.booking.phoneLast4;
+    const length = lock.rules.codeLengths[0];
+    if (!this.options.pinFromPhone || !digits || !/^\d{4}$/.test(digits) || length < 4) return undefined;
+    const filler = generatePin({ ...lock.rules, codeLengths: [Math.max(length - 4, 4)] }, () => false, this.options.random);
+    return (digits + filler).slice(0, length);
+  }
+
   private activeCodesOn(lockId: string): CodeEntry[] {
-    return Object.values(this.data.codes).filter((code) => code.lockId === lockId && code.state !== 'revoked');
+    return this.codesOnLock(lockId).filter((code) => code.state !== 'revoked');
   }
 
   /** Tells the guest once per change, when every lock is ready (or, for locks without schedules, reserved). */
-  private tellGuest(entry: BookingEntry, locks: Map<string, LockConfig>, plan: Plan): void {
+  private tellGuest(id: string, entry: BookingEntry, locks: Map<string, LockConfig>, period: Period | undefined, plan: Plan): void {
     const now = this.now().getTime();
-    const codes = this.codesOf(entry.booking.id);
-    if (entry.cancelled || now >= Date.parse(entry.window.endsAt)) {
+    const codes = this.codesOf(id);
+    if (!period) {
       if (entry.cancelled && entry.told === 'issued' && codes.every((c) => c.state === 'revoked')) {
         entry.told = 'revoked';
-        plan.codeMessages.push(this.codeMessage(entry, 'revoked', []));
+        this.dirty = true;
+        plan.codeMessages.push(this.codeMessage(id, entry, 'revoked', []));
       }
       return;
     }
@@ -397,10 +594,10 @@ export class Ledger {
     const ready = entry.window.locks.every((lockId) => {
       const code = codes.find((c) => c.lockId === lockId);
       const lock = locks.get(lockId);
-      if (!code || !lock || (!code.sealedPin && !code.pinHash) || code.inFlight) return false;
-      if (lock.schedules) return code.state === 'confirmed' && Boolean(code.onLock && sameDates(code.onLock, entry.window));
-      // Without schedules the code goes on when the window opens; before that a reserved code is enough.
-      return Boolean(code.onLock) || now < Date.parse(entry.window.startsAt);
+      if (!code || !lock || (!code.sealedPin && !code.pinHash) || code.inFlight || code.rewrite || code.waitingForSlot) return false;
+      if (lock.schedules) return code.state === 'confirmed' && Boolean(code.onLock && sameDates(code.onLock, period));
+      // Without schedules the code goes on when its hours open; before that a reserved code is enough.
+      return Boolean(code.onLock) || now < Date.parse(period.startsAt);
     });
     if (!ready) return;
     const change: CodeChange = entry.told !== 'issued' ? 'issued' : entry.pinChanged ? 'reissued' : 'updated';
@@ -410,22 +607,77 @@ export class Ledger {
     entry.pinChanged = false;
     // A message that carries PINs must be delivered before they become hashes.
     if (guestCodes.some((c) => c.pin)) entry.delivered = false;
-    plan.codeMessages.push(this.codeMessage(entry, change, guestCodes));
+    this.dirty = true;
+    plan.codeMessages.push(this.codeMessage(id, entry, change, guestCodes));
   }
 
-  private codeMessage(entry: BookingEntry, change: CodeChange, codes: GuestCode[]): CodeMessage {
-    return { kind: 'code', change, bookingId: entry.booking.id, booking: entry.booking, window: entry.window, codes };
+  private codeMessage(id: string, entry: BookingEntry, change: CodeChange, codes: GuestCode[]): CodeMessage {
+    return { kind: 'code', change, bookingId: id, booking: entry.booking, window: entry.window, codes };
   }
 
-  /** Once a code is on its lock and its guest has it, the sealed PIN becomes a bcrypt hash. */
-  private async hashDelivered(): Promise<void> {
+  /**
+   * Once a code is on its lock and its guest has it, the sealed PIN becomes a bcrypt hash. Staff codes
+   * on locks without schedules keep theirs: those locks need the PIN again every week.
+   */
+  private async hashDelivered(locks: Map<string, LockConfig>): Promise<void> {
     for (const code of Object.values(this.data.codes)) {
       const booking = this.data.bookings[code.bookingId];
-      if (!code.sealedPin || !code.onLock || code.state !== 'confirmed' || !booking?.delivered) continue;
+      if (!code.sealedPin || !code.onLock || code.state !== 'confirmed' || !booking?.delivered || code.rewrite) continue;
       if (booking.toldVersion < booking.version) continue;
+      if (booking.window.weekly && !locks.get(code.lockId)?.schedules) continue;
       code.pinHash = await hashPin(this.options.vault.open(code.sealedPin));
       code.sealedPin = undefined;
+      this.dirty = true;
     }
+  }
+
+  /**
+   * What a lock says it holds, against what the ledger says. A code removed or changed outside
+   * StayKey is put back (with a new PIN, told to the guest, where only its hash is left); codes
+   * StayKey did not create are left alone and their slots and PINs avoided.
+   */
+  private async acceptReadBack(result: LockResultMessage): Promise<AlertMessage[]> {
+    if (!result.ok || !result.codes) return [];
+    this.dirty = true;
+    const alerts: AlertMessage[] = [];
+    const held = new Map(result.codes.map((code) => [code.slot, code]));
+    const managed = this.activeCodesOn(result.lockId);
+    for (const code of managed) {
+      if (code.inFlight) continue;
+      const drift = await this.driftOf(code, held.get(code.slot));
+      if (!drift) continue;
+      code.onLock = drift === 'dates' ? datesOf(held.get(code.slot)!) : undefined;
+      if (drift !== 'dates') code.state = 'pending';
+      code.failedAt = undefined;
+      alerts.push(driftAlert(code, drift, Boolean(code.sealedPin)));
+    }
+    const managedSlots = new Set(managed.map((code) => code.slot));
+    const foreign: ForeignCode[] = result.codes.filter((code) => !managedSlots.has(code.slot)).map((code) => ({ slot: code.slot, pin: code.pin }));
+    this.data.foreign![result.lockId] = foreign;
+    if (foreign.length) {
+      const slots = foreign.map((code) => code.slot).join(', ');
+      alerts.push(...this.once(`foreign:${result.lockId}:${slots}`, alert('info', 'foreign-codes', `Lock ${result.lockId} holds codes StayKey did not create (slots ${slots}): left alone, and their slots and PINs are not used.`, { lockId: result.lockId })));
+    }
+    return alerts;
+  }
+
+  private async driftOf(code: CodeEntry, held: ReadCode | undefined): Promise<'removed' | 'changed' | 'dates' | undefined> {
+    if (!code.onLock) return undefined;
+    if (!held) return 'removed';
+    if (held.pin !== null) {
+      const pin = this.options.vault.open(held.pin);
+      const same = code.sealedPin ? this.options.vault.open(code.sealedPin) === pin : code.pinHash ? await pinMatchesHash(pin, code.pinHash) : true;
+      if (!same) return 'changed';
+    }
+    if (held.startsAt && held.endsAt && !sameDates(code.onLock, datesOf(held))) return 'dates';
+    return undefined;
+  }
+
+  private wrongPin(event: CodeUsedMessage): AlertMessage[] {
+    const count = (this.wrongPins.get(event.lockId) ?? 0) + 1;
+    this.wrongPins.set(event.lockId, count);
+    if (count % WRONG_PIN_ALERT_AFTER !== 0) return [];
+    return [alert('warning', 'wrong-pin', `${count} wrong PINs in a row on lock ${event.lockId} (last at ${event.at}): a guest may be stuck, or someone is guessing.`, { lockId: event.lockId })];
   }
 
   private forgetFinished(): void {
@@ -435,8 +687,12 @@ export class Ledger {
       if (!codes.every((code) => code.state === 'revoked')) continue;
       const finished = entry.cancelled ? Date.parse(entry.updatedAt) : Date.parse(entry.window.endsAt);
       if (finished > cutoff) continue;
-      for (const code of codes) delete this.data.codes[code.codeId];
+      for (const code of [...codes]) {
+        delete this.data.codes[code.codeId];
+        this.unindex(code);
+      }
       delete this.data.bookings[id];
+      this.dirty = true;
     }
   }
 
@@ -477,8 +733,12 @@ export class Ledger {
   }
 }
 
-function sameDates(a: { startsAt: string; endsAt: string }, b: { startsAt: string; endsAt: string }): boolean {
-  return a.startsAt === b.startsAt && a.endsAt === b.endsAt;
+function sameDates(a: Period, b: Period): boolean {
+  return Date.parse(a.startsAt) === Date.parse(b.startsAt) && Date.parse(a.endsAt) === Date.parse(b.endsAt);
+}
+
+function datesOf(code: ReadCode): Period {
+  return { startsAt: code.startsAt ?? '', endsAt: code.endsAt ?? '' };
 }
 
 async function anyMatches(pin: string, hashes: string[]): Promise<boolean> {
@@ -494,7 +754,7 @@ function codeName(entry: BookingEntry): string {
 
 /** A code whose PIN is only a hash (the guest already has it) goes without one: "your code is unchanged". */
 function guestCode(code: CodeEntry, lock: LockConfig, entry: BookingEntry): GuestCode {
-  const guest: GuestCode = { lockId: lock.id, lockName: lock.name, unit: entry.booking.unit, slot: code.slot };
+  const guest: GuestCode = { lockId: lock.id, lockName: lock.name, unit: entry.window.unit || entry.booking.unit, slot: code.slot };
   if (code.sealedPin) guest.pin = code.sealedPin;
   return guest;
 }
@@ -503,12 +763,13 @@ function alert(severity: AlertMessage['severity'], topic: string, text: string, 
   return { kind: 'alert', severity, topic, text, ...about };
 }
 
-function fullLockAlert(entry: BookingEntry, lock: LockConfig): AlertMessage {
+function fullLockAlert(id: string, entry: BookingEntry, lock: LockConfig, winner?: BookingEntry): AlertMessage {
+  const because = winner ? ` It gave its slot to ${winner.booking.guestName ?? winner.window.bookingId}, who arrives first.` : '';
   return alert(
     'critical',
     'lock-full',
-    `Lock ${lock.name} has no free slot for booking ${entry.booking.id} (${entry.booking.guestName ?? 'guest'}, arriving ${entry.booking.arrival}): remove an old code or widen the slot range.`,
-    { bookingId: entry.booking.id, lockId: lock.id },
+    `Lock ${lock.name} has no free slot for booking ${id} (${entry.booking.guestName ?? 'guest'}, arriving ${entry.booking.arrival}): remove an old code or widen the slot range.${because}`,
+    { bookingId: id, lockId: lock.id },
   );
 }
 
@@ -516,7 +777,17 @@ function unknownLockAlert(entry: BookingEntry, lockId: string): AlertMessage {
   return alert(
     'critical',
     'unknown-lock',
-    `Booking ${entry.booking.id} should open lock "${lockId}", which is not in the pin-issuer's locks: check the access-window's lock names.`,
-    { bookingId: entry.booking.id, lockId },
+    `Booking ${entry.window.bookingId} should open lock "${lockId}", which is not in the pin-issuer's locks: check the access-window's lock names.`,
+    { bookingId: entry.window.bookingId, lockId },
   );
+}
+
+function driftAlert(code: CodeEntry, drift: 'removed' | 'changed' | 'dates', sealed: boolean): AlertMessage {
+  const what = drift === 'removed' ? 'was removed' : drift === 'changed' ? 'was changed' : 'has other dates';
+  const fix =
+    drift === 'dates' ? 'StayKey sets the right dates again.' : sealed ? 'StayKey puts it back.' : 'StayKey sets a new code and tells the guest.';
+  return alert('warning', 'drift', `The code of booking ${code.bookingId} in slot ${code.slot} of lock ${code.lockId} ${what} outside StayKey. ${fix}`, {
+    bookingId: code.bookingId,
+    lockId: code.lockId,
+  });
 }

@@ -2,7 +2,8 @@ import * as path from 'node:path';
 import type { Node, NodeDef, NodeMessage } from 'node-red';
 import { Ledger, Plan } from '../../lib/ledger/ledger';
 import { fileLedgerStore } from '../../lib/ledger/ledger-file';
-import type { AlertMessage, DeliveryMessage, LockCommand, LockResultMessage, WindowMessage } from '../../lib/messages';
+import type { AlertMessage, CodeUsedMessage, DeliveryMessage, LockCommand, LockResultMessage, WindowMessage } from '../../lib/messages';
+import { ManualClock } from '../../lib/time/clock';
 import { clockFor, errorText, numberSetting, RED, showStatus, staykeyDirectory, vaultFor } from '../shared/runtime';
 import { lockSetFor } from '../shared/lock-set';
 
@@ -10,12 +11,25 @@ interface PinIssuerDef extends NodeDef {
   locks: string;
   commandTimeoutMinutes?: string | number;
   retryFailedAfterMinutes?: string | number;
+  dryRun?: boolean;
+  planDays?: string | number;
+  pinFromPhone?: boolean;
 }
 
-/** Controls a host's flow can send: give a booking new codes, or look again now. */
-type Control = { kind: 'reissue'; bookingId: string } | { kind: 'reconcile' };
+/**
+ * Controls a host's flow can send: give a booking new codes, look again now, ask locks what they hold,
+ * clear a lock and put back what belongs there, or see the plan.
+ */
+type Control =
+  | { kind: 'reissue'; bookingId: string }
+  | { kind: 'reconcile' }
+  | { kind: 'verify'; lockId?: string }
+  | { kind: 'wipe'; lockId: string }
+  | { kind: 'plan' }
+  /** lock-provider's answer to a lock-query arrives on the same wire: nothing to do. */
+  | { kind: 'lock-state' };
 
-type Input = WindowMessage | LockResultMessage | DeliveryMessage | Control;
+type Input = WindowMessage | LockResultMessage | DeliveryMessage | CodeUsedMessage | Control;
 
 /** Never sleep longer than this, so a clock change or a missed timer costs at most a few minutes. */
 const MAX_SLEEP_MS = 5 * 60_000;
@@ -34,6 +48,7 @@ export = function register(RED: RED) {
         store: fileLedgerStore(path.join(staykeyDirectory(RED), 'ledgers', `${node.id}.json`)),
         commandTimeoutMinutes: numberSetting(config.commandTimeoutMinutes, 120),
         retryFailedAfterMinutes: numberSetting(config.retryFailedAfterMinutes, 60),
+        pinFromPhone: config.pinFromPhone === true,
       });
     } catch (err) {
       const problem = `pin-issuer cannot open its ledger: ${errorText(err)}`;
@@ -54,14 +69,30 @@ export = function register(RED: RED) {
       return queue;
     };
 
+    const dryRun = config.dryRun === true;
+    const planDays = numberSetting(config.planDays, 14);
+
     const emit = (plan: Plan, extraAlerts: AlertMessage[] = [], resend: LockCommand[] = []) => {
       const commands = once([...resend, ...plan.commands]).map((command) => ({ topic: command.lockId, payload: { kind: 'lock-command', command } }));
       const codes = plan.codeMessages.map((message) => ({ topic: message.bookingId, payload: message }));
       const alerts = [...extraAlerts, ...plan.alerts].map((alert) => ({ topic: alert.topic, payload: alert }));
-      if (commands.length || codes.length || alerts.length) node.send([commands, codes, alerts] as unknown as NodeMessage[]);
+      if (commands.length || codes.length || alerts.length) node.send([commands, codes, alerts, null] as unknown as NodeMessage[]);
+    };
+
+    /** The dry run: what would be set, changed and cleared on each lock, and when, without touching any. */
+    const sendPlan = async () => {
+      const now = clock.now();
+      const until = new Date(now.getTime() + planDays * 24 * 3600_000);
+      const actions = await ledger.forecast(until, new ManualClock(now));
+      node.send([null, null, null, { topic: 'plan', payload: { kind: 'plan', from: now.toISOString(), until: until.toISOString(), actions } }] as unknown as NodeMessage[]);
+      showStatus(node, 'blue', `dry run: ${actions.length} planned`);
     };
 
     const reconcile = async (alerts: AlertMessage[] = [], resend: LockCommand[] = []) => {
+      if (dryRun) {
+        if (alerts.length) emit({ commands: [], codeMessages: [], alerts });
+        return sendPlan();
+      }
       const plan = await ledger.reconcile(); // saved before anything leaves
       if (closed) return;
       emit(plan, alerts, resend);
@@ -98,14 +129,26 @@ export = function register(RED: RED) {
           ledger.acceptWindow(payload);
           return reconcile();
         case 'lock-result':
-          return reconcile(ledger.acceptResult(payload));
+          return reconcile(await ledger.acceptResult(payload));
         case 'delivery':
           return reconcile(ledger.acceptDelivery(payload));
+        case 'code-used':
+          return reconcile(ledger.acceptKeypad(payload));
         case 'reissue':
           ledger.reissue(payload.bookingId);
           return reconcile();
+        case 'verify':
+          ledger.verify(payload.lockId);
+          return reconcile();
+        case 'wipe':
+          ledger.wipe(payload.lockId);
+          return reconcile();
+        case 'plan':
+          return sendPlan();
         case 'reconcile':
           return reconcile();
+        case 'lock-state':
+          return;
       }
     };
 
@@ -160,7 +203,7 @@ function once(commands: LockCommand[]): LockCommand[] {
   return [...byId.values()];
 }
 
-const KINDS = 'window, lock-result, delivery, reissue or reconcile';
+const KINDS = 'window, lock-result, delivery, code-used, reissue, verify, wipe, plan or reconcile';
 const CHANGES = ['created', 'changed', 'cancelled'];
 
 /**
@@ -185,7 +228,23 @@ function parseInput(payload: unknown): Input {
       if (!text(payload.bookingId)) throw new Error('pin-issuer: a reissue needs the bookingId whose codes to replace');
       return { kind: 'reissue', bookingId: String(payload.bookingId) };
     case 'reconcile':
-      return { kind: 'reconcile' };
+    case 'plan':
+    case 'lock-state':
+      return { kind: payload.kind };
+    case 'verify':
+      return { kind: 'verify', lockId: text(payload.lockId) };
+    case 'wipe':
+      if (!text(payload.lockId)) throw new Error('pin-issuer: a wipe needs the lockId of the lock to clear');
+      return { kind: 'wipe', lockId: String(payload.lockId) };
+    case 'code-used':
+      if (!text(payload.lockId) || typeof payload.success !== 'boolean') throw new Error('pin-issuer: a code-used needs lockId and success');
+      return {
+        kind: 'code-used',
+        lockId: String(payload.lockId),
+        slot: typeof payload.slot === 'number' ? payload.slot : null,
+        success: payload.success,
+        at: text(payload.at) ?? new Date().toISOString(),
+      };
     default:
       throw new Error(`pin-issuer takes ${KINDS}; got kind "${payload.kind}"`);
   }
