@@ -162,3 +162,13 @@ describe('windowFor', () => {
     });
   });
 });
+
+describe('bookings that arrive as messages', () => {
+  it('keeps a group\'s units and the booking\'s own times', () => {
+    // eslint-disable-next-line @typescript-eslint/no-require-imports
+    const { parseBooking } = require('../lib/bookings/booking') as typeof import('../lib/bookings/booking');
+    const booking = parseBooking({ id: 'G1', arrival: '2026-07-10', departure: '2026-07-12', units: ['Room 101', ' Room 102 ', ''], checkInTime: '13:00' }, { unit: 'Sea View' });
+    if (JSON.stringify(booking.units) !== JSON.stringify(['Room 101', 'Room 102'])) throw new Error(`units lost: ${JSON.stringify(booking.units)}`);
+    if (booking.checkInTime !== '13:00') throw new Error('the early check-in was lost');
+  });
+});

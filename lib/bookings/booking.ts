@@ -21,6 +21,11 @@ export interface Booking {
   email?: string;
   /** Release conditions and other flags the host's flow may set (paid, idVerified, ...). */
   flags?: Record<string, boolean>;
+  /** A booking of several units (a group taking two rooms): each unit gets its own code. */
+  units?: string[];
+  /** This booking's own check-in / checkout time of day (early check-in, late checkout), HH:MM. */
+  checkInTime?: string;
+  checkOutTime?: string;
 }
 
 export type BookingChange = 'created' | 'changed' | 'cancelled';
@@ -42,7 +47,9 @@ export function parseBooking(input: unknown, defaults: { unit?: string; source?:
   const unit = text(raw.unit) ?? defaults.unit;
   if (!unit) throw new Error(`booking ${id} has no unit (set one on the node or in the booking)`);
   const booking: Booking = { id, unit, source: text(raw.source) ?? defaults.source ?? 'message', arrival, departure };
-  copyText(raw, booking, ['summary', 'guestName', 'reservationCode', 'phoneLast4', 'email', 'arrivalAt', 'departureAt']);
+  copyText(raw, booking, ['summary', 'guestName', 'reservationCode', 'phoneLast4', 'email', 'arrivalAt', 'departureAt', 'checkInTime', 'checkOutTime']);
+  const units = Array.isArray(raw.units) ? raw.units.map(text).filter((unit): unit is string => unit !== undefined) : [];
+  if (units.length) booking.units = units;
   if (typeof raw.guests === 'number' && Number.isFinite(raw.guests)) booking.guests = raw.guests;
   if (raw.flags && typeof raw.flags === 'object') booking.flags = { ...(raw.flags as Record<string, boolean>) };
   return booking;

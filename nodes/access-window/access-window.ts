@@ -1,19 +1,16 @@
 /**
- * access-window: turns a booking into when the door opens, on the property's clocks. The rules live
- * in lib/windows/window.ts; this node reads its settings and each message, and reports.
+ * access-window: turns a booking (or a staff, one-time or manual code) into when the door opens, on
+ * the property's clocks. The rules live in lib/windows/; this node reads its settings and each
+ * message, and reports.
  */
 import type { Node, NodeDef, NodeMessage } from 'node-red';
 import { Booking, BookingChange, parseBooking } from '../../lib/bookings/booking';
 import type { WindowMessage } from '../../lib/messages';
 import { instantToZoned, isTimeZone, normalizeTimeZone, serverTimeZone } from '../../lib/time/zoned';
-import {
-  AccessWindow,
-  defaultWindowOptions,
-  validateWindowOptions,
-  windowFor,
-  WindowOptions,
-  WindowOverrides,
-} from '../../lib/windows/window';
+import { periodAround } from '../../lib/windows/recurrence';
+import { codeWindowFor, CodeRequest, isCodeRequest, parseCodeRequest } from '../../lib/windows/codes';
+import { bookingWindows, locksOfUnit, parseUnitLocks, readUnits, SentWindow, SentWindows, UnitLocks } from '../../lib/windows/units';
+import { defaultWindowOptions, validateWindowOptions, WindowOptions, WindowOverrides } from '../../lib/windows/window';
 import { clockFor, errorText, RED, reportInputError, showStatus } from '../shared/runtime';
 
 interface AccessWindowDef extends NodeDef {
@@ -24,13 +21,31 @@ interface AccessWindowDef extends NodeDef {
   bufferAfter?: string | number;
   leadHours?: string | number;
   locks?: string;
+  unitLocks?: string;
   honourFeedTimes?: boolean;
+}
+
+/** The node's settings, read once at deploy. */
+interface Settings {
+  options: WindowOptions;
+  unitLocks: UnitLocks;
+  /** The node's name: the unit of plain bookings and codes that name none. */
+  unit?: string;
 }
 
 interface BookingInput {
   booking: Booking;
+  /** Present when the booking takes several units at once. */
+  units?: string[];
   change: BookingChange;
   overrides: WindowOverrides;
+}
+
+interface Outgoing {
+  change: BookingChange;
+  sent: SentWindow;
+  /** A window sent before for a unit the booking no longer has, going out cancelled. */
+  dropped?: boolean;
 }
 
 const CHANGES: readonly BookingChange[] = ['created', 'changed', 'cancelled'];
@@ -42,11 +57,12 @@ export = function (RED: RED) {
     RED.nodes.createNode(this, config);
     const node = this;
     const clock = clockFor(RED);
-    let options: WindowOptions | undefined;
+    const sentWindows = new SentWindows();
+    let settings: Settings | undefined;
     let settingsError: Error | undefined;
     try {
-      options = readSettings(config);
-      if (options.locks.length === 0) showStatus(node, 'yellow', 'no locks set', 'ring');
+      settings = readSettings(config);
+      if (settings.options.locks.length === 0 && settings.unitLocks.size === 0) showStatus(node, 'yellow', 'no locks set', 'ring');
     } catch (err) {
       settingsError = new Error(`access-window settings: ${errorText(err)}`);
       showStatus(node, 'red', errorText(err), 'ring');
@@ -54,18 +70,25 @@ export = function (RED: RED) {
     }
 
     node.on('input', (msg: NodeMessage, send, done) => {
-      if (!options) {
+      if (!settings) {
         reportInputError(node, settingsError, msg, done);
         return;
       }
       try {
-        const input = readInput(msg, config.name);
-        const window = windowFor(input.booking, options, input.overrides);
-        const payload: WindowMessage = { kind: 'window', change: input.change, booking: input.booking, window };
-        msg.topic = input.booking.id;
-        msg.payload = payload;
-        showWindowStatus(node, window, input.change, clock.now());
-        send(msg);
+        const now = clock.now();
+        const outgoing = isCodeRequest(msg.payload)
+          ? [codeOutgoing(msg, settings, now)]
+          : bookingOutgoing(readInput(msg, settings.unit), settings, sentWindows, now);
+        // Every message but the last is a copy, made before the original's payload is replaced.
+        const messages = outgoing.map((out, index) => {
+          const copy = index === outgoing.length - 1 ? msg : RED.util.cloneMessage(msg);
+          const payload: WindowMessage = { kind: 'window', change: out.change, booking: out.sent.booking, window: out.sent.window };
+          copy.topic = out.sent.window.bookingId;
+          copy.payload = payload;
+          return copy;
+        });
+        showWindowStatus(node, outgoing, now);
+        send(messages.length === 1 ? messages[0] : [messages]);
         done();
       } catch (err) {
         reportInputError(node, err, msg, done);
@@ -81,8 +104,12 @@ export = function (RED: RED) {
   });
 };
 
-/** The node's settings as window options; throws what the host got wrong. */
-function readSettings(config: AccessWindowDef): WindowOptions {
+/** The node's settings; throws what the host got wrong. */
+function readSettings(config: AccessWindowDef): Settings {
+  return { options: readWindowOptions(config), unitLocks: parseUnitLocks(config.unitLocks), unit: text(config.name) };
+}
+
+function readWindowOptions(config: AccessWindowDef): WindowOptions {
   const zone = text(config.timeZone) ?? serverTimeZone();
   if (!isTimeZone(zone)) throw new Error(`time zone "${zone}" is not an IANA zone (e.g. Europe/Lisbon)`);
   const options: WindowOptions = {
@@ -95,7 +122,7 @@ function readSettings(config: AccessWindowDef): WindowOptions {
     locks: lockList(config.locks),
     honourFeedTimes: config.honourFeedTimes === true,
   };
-  // Locks may come with each booking (msg.overrides.locks), so only warn about an empty list.
+  // Locks may come from the unit locks or with each booking (msg.overrides.locks), so only warn about an empty list.
   validateWindowOptions({ ...options, locks: options.locks.length > 0 ? options.locks : ['(per booking)'] });
   return options;
 }
@@ -120,13 +147,46 @@ function readInput(msg: NodeMessage, defaultUnit: string | undefined): BookingIn
   if (!payload || typeof payload !== 'object') throw new Error('access-window needs a booking in msg.payload');
   const record = payload as Record<string, unknown>;
   if (record.kind !== undefined && record.kind !== 'booking') {
-    throw new Error(`access-window takes bookings, not "${String(record.kind)}" messages`);
+    throw new Error(`access-window takes bookings, not "${String(record.kind)}" messages (codes come as staff-code, one-time-code or manual-code)`);
   }
-  const raw = record.kind === 'booking' ? record.booking : record;
+  const raw = (record.kind === 'booking' ? record.booking : record) as Record<string, unknown> | undefined;
   const change = readChange(record.kind === 'booking' ? record.change : msg.change);
-  const booking = parseBooking(raw, { unit: text(defaultUnit) });
+  // parseBooking keeps only the fields it knows, so `units` is read from the booking as it came.
+  const units = raw && typeof raw === 'object' ? readUnits(raw.units, String(raw.id ?? raw.uid ?? raw.reservationCode)) : undefined;
+  const booking = parseBooking(raw, { unit: text(defaultUnit) ?? units?.[0] });
   const overrides = readOverrides(msg.overrides, raw as Record<string, unknown>, booking.id);
-  return { booking, change, overrides };
+  return units ? { booking, units, change, overrides } : { booking, change, overrides };
+}
+
+/**
+ * The windows for a booking, and cancellations for whatever was sent for it before and is gone now
+ * (a unit dropped from it), those first so their slots come free.
+ */
+function bookingOutgoing(input: BookingInput, settings: Settings, sentWindows: SentWindows, now: Date): Outgoing[] {
+  const current = bookingWindows(input.booking, input.units, settings.options, input.overrides, settings.unitLocks);
+  const cancelled = input.change === 'cancelled';
+  const dropped = sentWindows.replace(input.booking.id, current, cancelled, now);
+  return [
+    ...dropped.map((sent): Outgoing => ({ change: 'cancelled', sent, dropped: true })),
+    ...current.map((sent): Outgoing => ({ change: input.change, sent })),
+  ];
+}
+
+/** A staff, one-time or manual code: its locks come from the message, its unit, or the node. */
+function codeOutgoing(msg: NodeMessage, settings: Settings, now: Date): Outgoing {
+  const { options } = settings;
+  const change = readChange(msg.change);
+  const request = parseCodeRequest(msg.payload, options.timeZone, now, change === 'cancelled');
+  const unit = request.unit ?? settings.unit ?? 'Property';
+  const locks = codeLocks(request, settings);
+  const sent = codeWindowFor(request, { timeZone: options.timeZone, leadHours: options.leadHours, unit, locks }, now);
+  return { change: request.cancelled ? 'cancelled' : change, sent };
+}
+
+function codeLocks(request: CodeRequest, settings: Settings): string[] {
+  if (request.locks) return request.locks;
+  if (request.unit && settings.unitLocks.size > 0) return locksOfUnit(settings.unitLocks, request.unit, `${request.kind} ${request.id}`);
+  return settings.options.locks;
 }
 
 function readChange(value: unknown): BookingChange {
@@ -161,18 +221,31 @@ function timeOverride(value: unknown, field: string, bookingId: string): string 
   return value;
 }
 
-function showWindowStatus(node: Node, window: AccessWindow, change: BookingChange, now: Date): void {
+function showWindowStatus(node: Node, outgoing: Outgoing[], now: Date): void {
+  // A dropped unit's cancellation is a side effect; the booking itself is what the host wants to see.
+  const shown = outgoing.filter((out) => !out.dropped);
+  const { change, sent } = shown[shown.length - 1];
+  const label = windowLabel(sent, shown.length);
   if (change === 'cancelled') {
-    showStatus(node, 'grey', `${window.unit}: cancelled`, 'ring');
+    showStatus(node, 'grey', `${label}: cancelled`, 'ring');
     return;
   }
-  const ahead = Date.parse(window.checkInAt) - now.getTime();
+  const window = sent.window;
+  // Staff hours: the next time the cleaner can come in says more than the first day of the range.
+  const opensAt = (window.weekly && periodAround(window, now)?.startsAt) || window.checkInAt;
+  const ahead = Date.parse(opensAt) - now.getTime();
   if (ahead >= DAY_MS) {
-    showStatus(node, 'green', `${window.unit}: in ${Math.floor(ahead / DAY_MS)} d`);
+    showStatus(node, 'green', `${label}: in ${Math.floor(ahead / DAY_MS)} d`);
     return;
   }
   const ended = Date.parse(window.endsAt) <= now.getTime();
-  showStatus(node, ended ? 'grey' : 'green', `${window.unit}: ${shortLocal(window.checkInAt, window.timeZone)}`);
+  showStatus(node, ended ? 'grey' : 'green', `${label}: ${shortLocal(opensAt, window.timeZone)}`);
+}
+
+/** "Room 101", "2 units", or for a staff, one-time or manual code the person's name. */
+function windowLabel(sent: SentWindow, count: number): string {
+  if (sent.window.kind && sent.window.kind !== 'guest') return sent.booking.guestName ?? sent.booking.id;
+  return count > 1 ? `${count} units` : sent.window.unit;
 }
 
 /** "10 Jul 16:00" on the property's clocks. */
