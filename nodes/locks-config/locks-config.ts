@@ -6,9 +6,8 @@ import { locksFromRows } from '../../lib/locks/lock-rows';
 import { ManualLocks } from '../../lib/locks/manual';
 import { LockConfig, LockProvider } from '../../lib/locks/provider';
 import { SimulatedLocks } from '../../lib/locks/simulated';
-import { systemClock } from '../../lib/time/clock';
 import type { LockSet, LockSetNode } from '../shared/lock-set';
-import { errorText, numberSetting, RED, staykeyDirectory, vaultFor } from '../shared/runtime';
+import { clockFor, errorText, numberSetting, RED, staykeyDirectory, vaultFor } from '../shared/runtime';
 
 interface LocksConfigDef extends NodeDef {
   provider?: string;
@@ -102,11 +101,12 @@ function buildLockSet(RED: RED, config: LocksConfigDef): RunnerLockSet {
   const seal = (pin: string) => vault.seal(pin);
   const open = (sealed: string) => vault.open(sealed);
   const kind = config.provider || 'simulated';
+  const clock = clockFor(RED);
   let provider: LockProvider;
   if (kind === 'simulated') {
     provider = new SimulatedLocks({
       locks,
-      clock: systemClock,
+      clock,
       latencyMs: numberSetting(config.latency, 300),
       failureRate: numberSetting(config.failureRate, 0) / 100,
       drainPerOperation: numberSetting(config.drain, 0.2),
@@ -115,12 +115,12 @@ function buildLockSet(RED: RED, config: LocksConfigDef): RunnerLockSet {
       open,
     });
   } else if (kind === 'manual') {
-    provider = new ManualLocks({ locks, clock: systemClock, file, seal, open });
+    provider = new ManualLocks({ locks, clock, file, seal, open });
   } else {
     throw new Error(`"${kind}" is not a lock provider StayKey knows: choose simulated or manual`);
   }
   const runner = new CommandRunner(provider, {
-    clock: systemClock,
+    clock,
     maxAttempts: numberSetting(config.maxAttempts, 30),
     baseDelayMs: numberSetting(config.retryDelay, 2) * 1000,
     readBack: kind !== 'manual',

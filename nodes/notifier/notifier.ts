@@ -20,8 +20,8 @@ import {
   defaultGuestTemplate,
 } from '../../lib/notify/render';
 import { RetryPlan, RetryRun, defaultRetryPlan } from '../../lib/notify/retry';
-import { Clock, systemClock } from '../../lib/time/clock';
-import { RED, errorText, numberSetting, reportInputError, showStatus, staykeyDirectory, vaultFor } from '../shared/runtime';
+import type { Clock } from '../../lib/time/clock';
+import { RED, clockFor, errorText, numberSetting, reportInputError, showStatus, staykeyDirectory, vaultFor } from '../shared/runtime';
 
 type Channel = 'output' | 'email';
 
@@ -64,7 +64,7 @@ export = function (RED: RED) {
   function Notifier(this: Node, config: NotifierDef) {
     RED.nodes.createNode(this, config);
     const node = this;
-    const clock: Clock = systemClock;
+    const clock: Clock = clockFor(RED);
     const channel: Channel = config.channel === 'email' ? 'email' : 'output';
     const options = optionsFrom(config);
     const plan = retryPlanFrom(config);
