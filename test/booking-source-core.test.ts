@@ -4,7 +4,7 @@ import * as http from 'node:http';
 import type { AddressInfo } from 'node:net';
 import * as os from 'node:os';
 import * as path from 'node:path';
-import { BookingSource } from '../lib/bookings/booking-source';
+import { BookingSource, SourceUpdate } from '../lib/bookings/booking-source';
 import { fetchFeed } from '../lib/bookings/feed-fetch';
 import { FeedHealth } from '../lib/bookings/feed-health';
 import { ManualClock } from '../lib/time/clock';
@@ -19,7 +19,7 @@ function feed(...uids: string[]): string {
   return lines.join('\r\n');
 }
 
-const summary = (updates: { change: string; booking: { id: string } }[]) => updates.map((u) => `${u.change} ${u.booking.id}`);
+const summary = (result: SourceUpdate) => result.updates.map((u) => `${u.change} ${u.booking.id}`);
 
 describe('BookingSource', () => {
   let directory: string;
@@ -74,7 +74,7 @@ describe('BookingSource', () => {
     const source = open(path.join(directory, 'state.json'));
     const booking = { id: 'fwd', unit: 'Room 9', source: 'vrbo', arrival: '2026-07-10', departure: '2026-07-12' };
     assert.deepEqual(summary(source.receive({ kind: 'booking', change: 'created', booking })), ['created fwd']);
-    const [cancelled] = source.receive({ kind: 'booking', change: 'cancelled', booking });
+    const [cancelled] = source.receive({ kind: 'booking', change: 'cancelled', booking }).updates;
     assert.equal(cancelled.change, 'cancelled');
     assert.equal(cancelled.booking.unit, 'Room 9');
   });
@@ -98,6 +98,22 @@ describe('FeedHealth', () => {
     assert.equal(health.failed('HTTP 503'), undefined);
     assert.equal(health.failed('feed is empty')?.severity, 'warning');
     assert.equal(health.failures, 4);
+  });
+
+  it('waits twice as long after each failure in a row, never more than an hour unless the interval is longer', () => {
+    const health = new FeedHealth('feed');
+    const minutes = (ms: number) => ms / 60_000;
+    assert.equal(minutes(health.nextPollIn(15 * 60_000)), 15);
+    const waits: number[] = [];
+    for (let i = 0; i < 4; i++) {
+      health.failed('HTTP 503');
+      waits.push(minutes(health.nextPollIn(15 * 60_000)));
+    }
+    assert.deepEqual(waits, [30, 60, 60, 60]);
+    assert.equal(minutes(health.nextPollIn(5 * 60_000)), 60);
+    assert.equal(minutes(health.nextPollIn(180 * 60_000)), 180);
+    health.succeeded();
+    assert.equal(minutes(health.nextPollIn(15 * 60_000)), 15);
   });
 
   it('says once that the feed works again, and nothing when it never failed', () => {

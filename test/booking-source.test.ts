@@ -4,6 +4,7 @@ import * as http from 'node:http';
 import type { AddressInfo } from 'node:net';
 import * as os from 'node:os';
 import * as path from 'node:path';
+import { monitorEventLoopDelay } from 'node:perf_hooks';
 import type { NodeMessage } from 'node-red';
 import type { AlertMessage, BookingMessage } from '../lib/messages';
 import { ManualClock } from '../lib/time/clock';
@@ -33,6 +34,10 @@ const helper = require('node-red-node-test-helper') as TestHelper;
 helper.init(require.resolve('node-red'));
 
 type Stay = [uid: string, start: string, end: string, summary?: string];
+
+function fixture(name: string): string {
+  return fs.readFileSync(path.join(__dirname, 'fixtures', 'feeds', name), 'utf8');
+}
 
 /** An all-day iCal feed the way channels write it. */
 function feed(...stays: Stay[]): string {
@@ -90,6 +95,15 @@ function statusMatching(id: string, pattern: RegExp): Promise<string> {
     };
     node.on('call:status', listener);
   });
+}
+
+/** Waits in real time (for HTTP and worker threads) until `check` holds. */
+async function eventually(check: () => boolean, timeoutMs = 10_000): Promise<void> {
+  const until = Date.now() + timeoutMs;
+  while (!check()) {
+    if (Date.now() > until) throw new Error('timed out waiting');
+    await new Promise((resolve) => setTimeout(resolve, 10));
+  }
 }
 
 function changes(collector: Collector): string[] {
@@ -233,6 +247,19 @@ describe('booking-source node', function () {
       source.receive({ payload: feed() });
       await out.until(3);
       assert.deepEqual(changes(out), ['created direct-1', 'created ben@airbnb.com', 'cancelled ben@airbnb.com']);
+    });
+
+    it('keeps each channel\'s iCal text apart when msg.feed names it, so one channel never cancels another\'s bookings', async () => {
+      await helper.load(bookingSourceNode, flow({ mode: 'message', unit: 'Apartment 4' }));
+      const out = new Collector('out');
+      const source = helper.getNode('source');
+      source.receive({ payload: fixture('apartment-airbnb.ics'), feed: 'airbnb' });
+      source.receive({ payload: fixture('apartment-booking-com.ics'), feed: 'booking.com' });
+      source.receive({ payload: fixture('apartment-airbnb.ics'), feed: 'airbnb' });
+      source.receive({ payload: feed(), feed: 'booking.com' });
+      await out.until(3);
+      assert.deepEqual(changes(out), ['created a1b2c3d4e5f6-apt4-1@airbnb.com', 'created b00k1ng-apt4-2@booking.com', 'cancelled b00k1ng-apt4-2@booking.com']);
+      assert.deepEqual([out.bookings[0].booking.source, out.bookings[1].booking.source], ['airbnb', 'booking.com']);
     });
 
     it('sends a bad booking to Catch nodes and changes nothing', async () => {
@@ -412,6 +439,232 @@ describe('booking-source node', function () {
       helper.getNode('source').receive({ payload: 1 });
       const [error] = await caught.until(1);
       assert.match((error.error as { message: string }).message, /feed address/);
+    });
+  });
+
+  describe('backoff', () => {
+    let server: FeedServer;
+    let url: string;
+
+    beforeEach(async () => {
+      server = new FeedServer();
+      url = await server.start();
+    });
+
+    afterEach(() => server.stop());
+
+    it('waits twice as long after each failed fetch, up to an hour, and back to the interval after a good one', async () => {
+      const minute = 60_000;
+      server.serve(503, 'Service Unavailable');
+      await helper.load(bookingSourceNode, flow({ mode: 'url', interval: 15 }), { source: { url } });
+      const alerts = new Collector('alerts');
+
+      /** Moves the clock to just before the next poll (nothing fetched), then onto it. */
+      async function nextPollAfter(ms: number, status: RegExp): Promise<string> {
+        clock.advance(ms - 1);
+        assert.equal(clock.pendingTimers, 1, `no fetch before ${ms / minute} min`);
+        const shown = statusMatching('source', status);
+        clock.advance(1);
+        assert.equal(clock.pendingTimers, 0, `the fetch is due after ${ms / minute} min`);
+        return shown;
+      }
+
+      assert.equal(await nextPollAfter(1000, /failed/), 'feed failed 1x');
+      assert.equal(await nextPollAfter(30 * minute, /failed/), 'feed failed 2x');
+      assert.equal(await nextPollAfter(60 * minute, /failed/), 'feed failed 3x');
+      assert.equal(await nextPollAfter(60 * minute, /failed/), 'feed failed 4x', 'never more than an hour');
+      server.serve(200, feed(ana));
+      assert.equal(await nextPollAfter(60 * minute, /bookings/), '1 bookings');
+      server.serve(200, feed(ana, ben));
+      assert.equal(await nextPollAfter(15 * minute, /bookings/), '2 bookings');
+      assert.equal(server.requests.length, 6);
+      // One alert for the failures (the same reason each time) and one when it works again.
+      assert.deepEqual((await alerts.until(2)).map((msg) => (msg.payload as AlertMessage).severity), ['warning', 'info']);
+    });
+  });
+
+  describe('several feeds for one unit', () => {
+    const channels = ['airbnb', 'booking.com', 'vrbo'] as const;
+    let servers: Record<(typeof channels)[number], FeedServer>;
+    let lines: string;
+
+    beforeEach(async () => {
+      servers = { airbnb: new FeedServer(), 'booking.com': new FeedServer(), vrbo: new FeedServer() };
+      const urls = await Promise.all(channels.map((channel) => servers[channel].start()));
+      lines = channels.map((channel, index) => `${channel} ${urls[index]}`).join('\n');
+      servers.airbnb.serve(200, fixture('apartment-airbnb.ics'));
+      servers['booking.com'].serve(200, fixture('apartment-booking-com.ics'));
+      servers.vrbo.serve(200, fixture('apartment-vrbo.ics'));
+    });
+
+    afterEach(() => Promise.all(channels.map((channel) => servers[channel].stop())));
+
+    async function loadChannels(): Promise<void> {
+      await helper.load(bookingSourceNode, flow({ mode: 'url', unit: 'Apartment 4' }), { source: { url: lines } });
+    }
+
+    it('reads every channel\'s feed and announces each stay once, though each channel blocks the others\' stays', async () => {
+      await loadChannels();
+      const out = new Collector('out');
+      const status = statusMatching('source', /3 bookings/);
+      clock.advance(1000);
+      await status;
+      await out.until(3);
+      assert.deepEqual(
+        out.bookings.map(({ change, booking }) => [change, booking.source, booking.guestName ?? booking.reservationCode, booking.arrival]),
+        [
+          ['created', 'airbnb', 'HMABCD1234', '2026-07-10'],
+          ['created', 'booking.com', 'Anna Berg', '2026-07-20'],
+          ['created', 'vrbo', 'Maria Santos', '2026-08-01'],
+        ],
+      );
+      for (const channel of channels) assert.equal(servers[channel].requests.length, 1, channel);
+    });
+
+    it('alerts the host about a double booking across channels and keeps both guests', async () => {
+      await loadChannels();
+      const out = new Collector('out');
+      const alerts = new Collector('alerts');
+      clock.advance(1000);
+      await out.until(3);
+      servers['booking.com'].serve(
+        200,
+        fixture('apartment-booking-com.ics').replace(
+          'END:VCALENDAR',
+          'BEGIN:VEVENT\r\nUID:b00k1ng-apt4-9@booking.com\r\nDTSTART;VALUE=DATE:20260712\r\nDTEND;VALUE=DATE:20260716\r\nSUMMARY:CLOSED - Peter Pan\r\nEND:VEVENT\r\nEND:VCALENDAR',
+        ),
+      );
+      helper.getNode('source').receive({ payload: 1 });
+      const [alert] = await alerts.until(1);
+      assert.equal(alert.topic, 'double-booking');
+      const payload = alert.payload as AlertMessage;
+      assert.equal(payload.severity, 'critical');
+      assert.match(payload.text, /Double booking in Apartment 4: HMABCD1234 \(airbnb, 2026-07-10 to 2026-07-14\) and Peter Pan \(booking\.com, 2026-07-12 to 2026-07-16\)/);
+      assert.doesNotMatch(payload.text, /secret-token/);
+      await out.until(4);
+      assert.deepEqual(changes(out)[3], 'created b00k1ng-apt4-9@booking.com');
+    });
+
+    it('keeps polling the good channels while one fails, and names the failing one', async () => {
+      servers.vrbo.serve(500, 'oops');
+      await loadChannels();
+      const out = new Collector('out');
+      const alerts = new Collector('alerts');
+      const status = statusMatching('source', /failed/);
+      clock.advance(1000);
+      assert.equal(await status, 'vrbo failed 1x');
+      await out.until(2);
+      const [alert] = await alerts.until(1);
+      assert.match((alert.payload as AlertMessage).text, /^Apartment 4 vrbo feed \(127\.0\.0\.1:\d+\) failed: feed 127\.0\.0\.1:\d+ answered HTTP 500/);
+      clock.advance(15 * 60_000);
+      await eventually(() => servers.airbnb.requests.length === 2);
+      assert.equal(servers.vrbo.requests.length, 1, 'the failed feed waits twice as long');
+    });
+
+    it('refuses two feeds with the same name, and a line that is not an address, without showing it', async () => {
+      await helper.load(bookingSourceNode, flow({ mode: 'url' }), { source: { url: `${lines}\nairbnb https://example.com/other.ics` } });
+      const caught = new Collector('caught');
+      helper.getNode('source').receive({ payload: 1 });
+      const [error] = await caught.until(1);
+      assert.match((error.error as { message: string }).message, /two feeds are called "airbnb"/);
+      await helper.unload();
+
+      await helper.load(bookingSourceNode, flow({ mode: 'url' }), { source: { url: 'airbnb www.airbnb.com/calendar/ical/1.ics?s=secret-token-abc' } });
+      const caughtAgain = new Collector('caught');
+      helper.getNode('source').receive({ payload: 1 });
+      const [lineError] = await caughtAgain.until(1);
+      const message = (lineError.error as { message: string }).message;
+      assert.match(message, /feed line 1 is not a feed address/);
+      assert.doesNotMatch(message, /secret-token/);
+    });
+  });
+
+  describe('a feed of 20,000 events with years of history', () => {
+    /** Two-night stays back to back for a century, up to two months ahead. */
+    function bigFeed(): { text: string; recent: number } {
+      const day = (ms: number) => new Date(ms).toISOString().slice(0, 10).replace(/-/g, '');
+      const last = Date.UTC(2026, 8, 1);
+      const lines = ['BEGIN:VCALENDAR', 'VERSION:2.0', 'PRODID:-//Airbnb Inc//Hosting Calendar 1.0//EN'];
+      let recent = 0;
+      for (let i = 0; i < 20_000; i++) {
+        const arrival = last - (20_000 - i) * 2 * 86_400_000;
+        const departure = arrival + 2 * 86_400_000;
+        if (day(departure) >= '20260601') recent += 1;
+        lines.push(
+          'BEGIN:VEVENT',
+          `DTEND;VALUE=DATE:${day(departure)}`,
+          `DTSTART;VALUE=DATE:${day(arrival)}`,
+          `UID:${i.toString(16).padStart(12, '0')}-big@airbnb.com`,
+          'DESCRIPTION:Reservation URL: https://www.airbnb.com/hosting/reservations/det',
+          ` ails/HM${i.toString(36).toUpperCase().padStart(8, '0')}\\nPhone Number (Last 4 Digits): ${String(i % 10_000).padStart(4, '0')}`,
+          'SUMMARY:Reserved',
+          'END:VEVENT',
+        );
+      }
+      lines.push('END:VCALENDAR');
+      return { text: `${lines.join('\r\n')}\r\n`, recent };
+    }
+
+    it('answers other messages while it reads the feed, and keeps only stays that ended within the last 30 days or later', async () => {
+      const { text, recent } = bigFeed();
+      const fromFeed = (payload: BookingMessage) => payload.booking.unit === 'Room 101';
+      await helper.load(bookingSourceNode, flow({ mode: 'message', source: 'airbnb' }));
+      const out = new Collector('out');
+      const source = helper.getNode('source');
+      const loop = monitorEventLoopDelay({ resolution: 10 });
+      loop.enable();
+
+      source.receive({ payload: text });
+      // While the feed is read, the node keeps taking bookings sent to it.
+      let pings = 0;
+      const pinger = setInterval(() => {
+        pings += 1;
+        source.receive({ payload: { id: `ping-${pings}`, unit: 'Room 202', arrival: '2026-07-10', departure: '2026-07-12' } });
+      }, 5);
+      try {
+        await eventually(() => out.bookings.some(fromFeed), 60_000);
+      } finally {
+        clearInterval(pinger);
+        loop.disable();
+      }
+      const firstFromFeed = out.bookings.findIndex(fromFeed);
+      assert.ok(firstFromFeed > 0, 'a booking sent while the feed was read was answered before the feed\'s bookings');
+      assert.equal(out.bookings[0].booking.id, 'ping-1');
+      await out.until(firstFromFeed + recent);
+      const feedBookings = out.bookings.filter(fromFeed);
+      assert.equal(feedBookings.length, recent);
+      assert.ok(feedBookings.every((payload) => payload.booking.departure >= '2026-06-01'));
+      // A sanity bound, not a speed test: the main thread never stalled for anything like a whole parse.
+      assert.ok(loop.max / 1e6 < 2000, `event loop blocked for ${Math.round(loop.max / 1e6)} ms`);
+    });
+  });
+
+  describe('Home Assistant calendar and PMS webhook messages', () => {
+    it('takes the answer of calendar.get_events and a PMS webhook, and cancels by the webhook', async () => {
+      await helper.load(bookingSourceNode, flow({ mode: 'message', unit: 'Flat 3' }));
+      const out = new Collector('out');
+      const source = helper.getNode('source');
+      source.receive({
+        payload: {
+          'calendar.flat_3': {
+            events: [
+              { summary: 'Reserved - Maria Santos', start: '2026-08-01', end: '2026-08-05', description: '' },
+              { summary: 'Blocked', start: '2026-08-05', end: '2026-08-09' },
+            ],
+          },
+        },
+      });
+      source.receive({ payload: JSON.stringify({ event: 'reservation.new', reservation: { _id: 'gy-9', checkIn: '2026-07-10', checkOut: '2026-07-14', guest: { fullName: 'Tom Hill' } } }) });
+      source.receive({ payload: { event: 'reservation.canceled', reservation: { _id: 'gy-9' } } });
+      await out.until(3);
+      assert.deepEqual(
+        out.bookings.map(({ change, booking }) => [change, booking.guestName, booking.arrival]),
+        [
+          ['created', 'Maria Santos', '2026-08-01'],
+          ['created', 'Tom Hill', '2026-07-10'],
+          ['cancelled', 'Tom Hill', '2026-07-10'],
+        ],
+      );
     });
   });
 

@@ -71,6 +71,98 @@ describe('parseFeed', () => {
     assert.deepEqual([bookings[0].arrival, bookings[0].departure], ['2026-09-05', '2026-09-09']);
   });
 
+  describe('Vrbo in other languages, Tripadvisor and PMS summaries', () => {
+    const bookings = () => parseFeed(fixture('vrbo-localised.ics'), { unit: 'Casa Azul', source: 'vrbo' });
+
+    it('reads the guest from "Réservée -", "Reservado -", "Reserviert -", "Reservada -", Tripadvisor and "Reservation <name>"', () => {
+      assert.deepEqual(
+        bookings().map((b) => [b.id, b.guestName]),
+        [
+          ['hav-1001', 'Claire Martin'],
+          ['hav-1002', 'Lucía Gómez'],
+          ['hav-1003', 'Jonas Weber'],
+          ['hav-1009', 'John Smith'],
+          ['hav-1010', 'Emma Stone'],
+          ['hav-1011', 'Ana Sousa'],
+        ],
+      );
+    });
+
+    it('leaves out Indisponible, No disponible, Nicht verfügbar, Bloqueado, Bloqué and Blocked', () => {
+      const ids = bookings().map((b) => b.id);
+      for (const block of ['hav-1004', 'hav-1005', 'hav-1006', 'hav-1007', 'hav-1008', 'hav-1012']) assert.ok(!ids.includes(block), block);
+    });
+  });
+
+  describe('PMS check-in and check-out events', () => {
+    it('folds Smoobu-style check-in and check-out events into their stay instead of making extra bookings', () => {
+      const bookings = parseFeed(fixture('smoobu.ics'), { unit: 'Flat 3', source: 'smoobu' });
+      assert.deepEqual(bookings.map((b) => [b.id, b.arrival, b.departure]), [
+        ['smoobu-38472913', '2026-07-10', '2026-07-14'],
+        ['smoobu-38472988', '2026-07-14', '2026-07-17'],
+      ]);
+      const [anna, ben] = bookings;
+      // The timed check-in and check-out give the all-day stay its times (15:00 and 10:00 in Berlin).
+      assert.equal(anna.arrivalAt, '2026-07-10T13:00:00.000Z');
+      assert.equal(anna.departureAt, '2026-07-14T08:00:00.000Z');
+      assert.equal(ben.arrivalAt, undefined);
+      assert.equal(ben.guestName, 'Ben Okafor');
+    });
+
+    it('reads the guest details a PMS writes: email, a whole phone number down to its last 4 digits, adults plus children, booking id', () => {
+      const [anna] = parseFeed(fixture('smoobu.ics'), { unit: 'Flat 3', source: 'smoobu' });
+      assert.equal(anna.guestName, 'Anna Berg');
+      assert.equal(anna.email, 'anna.berg@example.com');
+      assert.equal(anna.phoneLast4, '4567');
+      assert.equal(anna.guests, 3);
+      assert.equal(anna.reservationCode, '38472913');
+    });
+
+    it('makes one booking per stay of a feed with only check-in and check-out events', () => {
+      const bookings = parseFeed(fixture('pms-checkins-only.ics'), { unit: 'Loft', source: 'guesty' });
+      assert.deepEqual(bookings.map((b) => [b.id, b.guestName, b.arrival, b.departure]), [
+        ['gy-5a1-in', 'Sofia Rossi', '2026-09-03', '2026-09-07'],
+        ['gy-5a2-in', 'Tom Hill', '2026-09-07', '2026-09-10'],
+      ]);
+      const [sofia, tom] = bookings;
+      assert.equal(sofia.reservationCode, 'GY-77812');
+      assert.equal(sofia.guests, 2);
+      assert.equal(tom.arrivalAt, '2026-09-07T14:00:00.000Z');
+      assert.equal(tom.departureAt, '2026-09-10T09:00:00.000Z');
+      assert.equal(tom.email, 'tom.hill@example.com');
+    });
+
+    it('pairs check-ins and check-outs that name nobody in date order', () => {
+      const bookings = parseFeed(
+        calendar(
+          allDay('in-1', '20260703', '20260704', 'Check-in'),
+          allDay('out-1', '20260706', '20260707', 'Check-out'),
+          allDay('in-2', '20260706', '20260707', 'Check-in'),
+          allDay('out-2', '20260709', '20260710', 'Checkout'),
+        ),
+        options,
+      );
+      assert.deepEqual(bookings.map((b) => [b.id, b.arrival, b.departure]), [
+        ['in-1', '2026-07-03', '2026-07-06'],
+        ['in-2', '2026-07-06', '2026-07-09'],
+      ]);
+    });
+
+    it('still reads a stay of several nights whose summary starts with "Arrival" as a stay', () => {
+      const [stay] = parseFeed(calendar(allDay('long', '20260710', '20260714', 'Arrival Anna Berg')), options);
+      assert.deepEqual([stay.id, stay.arrival, stay.departure], ['long', '2026-07-10', '2026-07-14']);
+    });
+  });
+
+  it('skips stays that ended before endedBefore and keeps the ones after', () => {
+    const text = calendar(
+      allDay('old', '20240101', '20240105', 'Reserved'),
+      allDay('recent', '20260620', '20260625', 'Reserved'),
+      allDay('next', '20260710', '20260714', 'Reserved'),
+    );
+    assert.deepEqual(parseFeed(text, { ...options, endedBefore: '2026-06-01' }).map((b) => b.id), ['recent', 'next']);
+  });
+
   describe('timed events', () => {
     const bookings = () => parseFeed(fixture('timed-berlin.ics'), { unit: 'Flat 3', source: 'pms' });
 

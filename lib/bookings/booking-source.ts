@@ -1,56 +1,98 @@
 /**
- * Everything booking-source knows between fetches: the feed's bookings, the bookings that came as
- * messages, and the file that keeps both across restarts. It is saved after every change, so a
- * booking that vanished from the feed while Node-RED was down is still cancelled after the restart,
- * and nothing already announced is announced again as new.
+ * Everything booking-source knows between fetches: each feed's bookings, the bookings that came as
+ * messages, what has been announced downstream, and the file that keeps all of it across restarts.
+ *
+ * One unit may have several feeds (Airbnb, Vrbo, Booking.com, a PMS). Every change is reconciled
+ * the same way: merge what all feeds and messages list now into stays (lib/bookings/unit-stays.ts),
+ * compare with what was announced, and announce the difference. So a stay two feeds list is announced
+ * once, and it is cancelled only when no feed lists it any more.
+ *
+ * The state is saved after every change, so a booking that vanished from a feed while Node-RED was
+ * down is still cancelled after the restart, and nothing already announced is announced again.
  */
-import { Booking, parseBooking } from './booking';
-import { FeedChanges, FeedTracker, FeedTrackerOptions, FeedTrackerState } from './feed-tracker';
-import { parseFeed } from './ical-feed';
+import { Booking, bookingDiffers, parseBooking } from './booking';
+import { FeedTracker, FeedTrackerOptions, FeedTrackerState, latestToday } from './feed-tracker';
+import { FeedOptions, parseFeed } from './ical-feed';
 import { BookingUpdate, MessageBookings, MessageBookingsState } from './message-bookings';
+import { MessageItem, readBookingMessage } from './message-shapes';
+import { DoubleBooking, mergeStays } from './unit-stays';
+import type { AlertMessage } from '../messages';
 import { readJson, writeFileAtomic } from '../store/atomic-file';
 import { Clock, systemClock } from '../time/clock';
+import { addDays } from '../time/zoned';
 
 export interface BookingSourceOptions {
   unit: string;
+  /** The feed iCal text is read as when no feed is named, and the source of bookings sent as messages. */
   source: string;
+  /**
+   * The feeds set up, in order of preference (the first one's details and id win when two list the
+   * same stay). A saved feed not in the list is retired: its stays are kept until they are over,
+   * never cancelled, since removing a feed from the node is not a fetch that lost them.
+   */
+  feeds?: string[];
   include?: string[];
   exclude?: string[];
   missesBeforeCancel?: number;
+  /** Stays whose checkout is more than this many days ago are skipped when a feed is read (default 30). */
+  keepPastDays?: number;
   clock?: Clock;
   /** Where the state lives (`<userDir>/staykey/feeds/<node id>.json`); none keeps it in memory only. */
   stateFile?: string;
 }
 
+/** What one fetch or message changed: bookings to announce, and what the host should know. */
+export interface SourceUpdate {
+  updates: BookingUpdate[];
+  alerts: AlertMessage[];
+}
+
+/** A stay as announced downstream, with the ids of the copies it was merged from. */
+interface AnnouncedStay {
+  booking: Booking;
+  members: string[];
+}
+
 interface SavedState {
+  version: 2;
+  feeds: { name: string; tracker: FeedTrackerState }[];
+  messages: MessageBookingsState;
+  announced: AnnouncedStay[];
+  /** Double bookings the host has been told about, so a poll does not repeat the alert. */
+  doubles: string[];
+}
+
+/** Version 1 knew one feed; everything it held had been announced. */
+interface SavedStateV1 {
   version: 1;
   feed: FeedTrackerState;
   messages: MessageBookingsState;
 }
 
-/** One booking of a message, read and checked before anything is changed. */
-interface MessageItem {
-  id: string;
-  cancel: boolean;
-  booking?: Booking;
-}
+const DEFAULT_KEEP_PAST_DAYS = 30;
 
 export class BookingSource {
-  private lastFeed: Booking[] | undefined;
+  private feeds = new Map<string, FeedTracker>();
+  private messages: MessageBookings;
+  private announced = new Map<string, AnnouncedStay>();
+  private doubles = new Set<string>();
+  /** Each feed's last good bookings, for a "not modified" answer. */
+  private readonly lastFeeds = new Map<string, Booking[]>();
   /** The state as last written, so an unchanged feed does not rewrite the file every poll. */
   private written: string | undefined;
+  private readonly clock: Clock;
 
-  private constructor(
-    private readonly options: BookingSourceOptions,
-    private feed: FeedTracker,
-    private messages: MessageBookings,
-  ) {}
+  private constructor(private readonly options: BookingSourceOptions) {
+    this.clock = options.clock ?? systemClock;
+    this.messages = new MessageBookings(this.clock);
+    this.orderFeeds(new Map());
+  }
 
   /** Opens the saved state; a damaged state file is an error, never silently an empty start. */
   static open(options: BookingSourceOptions): BookingSource {
-    const source = new BookingSource(options, new FeedTracker(trackerOptions(options)), new MessageBookings(options.clock));
-    const saved = options.stateFile ? readJson<SavedState>(options.stateFile) : undefined;
-    if (!saved) return source;
+    const source = new BookingSource(options);
+    const saved = options.stateFile ? readJson<unknown>(options.stateFile) : undefined;
+    if (saved === undefined) return source;
     try {
       source.restore(saved);
     } catch (err) {
@@ -63,56 +105,145 @@ export class BookingSource {
 
   /** How many bookings the source holds now. */
   get count(): number {
-    return this.feed.bookings.length + this.messages.bookings.length;
+    return this.announced.size;
+  }
+
+  /** The bookings as announced. */
+  get bookings(): Booking[] {
+    return [...this.announced.values()].map((stay) => stay.booking);
+  }
+
+  /** How a feed's text is read: its name on each booking, and the day before which stays are skipped. */
+  feedOptions(feed: string = this.options.source): FeedOptions {
+    const keep = this.options.keepPastDays ?? DEFAULT_KEEP_PAST_DAYS;
+    return {
+      unit: this.options.unit,
+      source: feed,
+      include: this.options.include,
+      exclude: this.options.exclude,
+      endedBefore: addDays(latestToday(this.clock.now()), -keep),
+    };
   }
 
   /** A whole feed: what it no longer lists is cancelled. Throws, changing nothing, when it is not a good feed. */
-  readFeed(text: string): BookingUpdate[] {
-    const bookings = parseFeed(text, this.options);
-    const results = this.transaction(() => updates(this.feed.apply(bookings)));
-    this.lastFeed = bookings;
-    return results;
+  readFeed(text: string, feed: string = this.options.source): SourceUpdate {
+    return this.applyFeed(feed, parseFeed(text, this.feedOptions(feed)));
+  }
+
+  /** A feed's bookings, already parsed (off the main thread for a big feed). */
+  applyFeed(feed: string, bookings: Booking[]): SourceUpdate {
+    const result = this.transaction(() => {
+      this.tracker(feed).apply(bookings);
+      return this.reconcile();
+    });
+    this.lastFeeds.set(feed, bookings);
+    return result;
   }
 
   /** The feed answered "not modified": the same feed again, which still counts toward missed bookings. */
-  readUnchangedFeed(): BookingUpdate[] {
-    const feed = this.lastFeed;
-    if (!feed) return [];
-    return this.transaction(() => updates(this.feed.apply(feed)));
-  }
-
-  /**
-   * Bookings sent as a message: one object or a list. Each speaks only for itself; `cancelled: true`
-   * (or `change` 'cancelled' for the whole message) cancels it. Nothing changes if any of them is bad.
-   */
-  receive(payload: unknown, change?: unknown): BookingUpdate[] {
-    const list = Array.isArray(payload) ? payload : [payload];
-    if (list.length === 0) throw new Error('the message holds an empty list of bookings');
-    const items = list.map((entry) => this.readItem(entry, change === 'cancelled'));
+  readUnchangedFeed(feed: string = this.options.source): SourceUpdate {
+    const last = this.lastFeeds.get(feed);
+    if (!last) return { updates: [], alerts: [] };
     return this.transaction(() => {
-      const results: BookingUpdate[] = [];
-      for (const item of items) {
-        const update = item.cancel ? this.messages.cancel(item.id, item.booking) : this.messages.put(item.booking as Booking);
-        if (update) results.push(update);
-      }
-      return results;
+      this.tracker(feed).apply(last);
+      return this.reconcile();
     });
   }
 
-  /** A plain booking, or a BookingMessage ({kind: 'booking', change, booking}) from another booking-source. */
-  private readItem(entry: unknown, cancelAll: boolean): MessageItem {
-    const raw = record(entry);
-    if (raw?.kind === 'booking') return this.readItem(raw.booking, cancelAll || raw.change === 'cancelled');
-    const defaults = { unit: this.options.unit, source: this.options.source };
-    const cancel = cancelAll || raw?.cancelled === true;
-    if (!cancel) {
-      const booking = parseBooking(entry, defaults);
-      return { id: booking.id, cancel, booking };
+  /**
+   * Bookings sent as a message (see message-shapes.ts for the shapes). Each speaks only for itself;
+   * a cancellation cancels it. Nothing changes if any of them is bad.
+   */
+  receive(payload: unknown, change?: unknown): SourceUpdate {
+    const { unit, source, include, exclude } = this.options;
+    const items = readBookingMessage(payload, change, { unit, source, include, exclude });
+    for (const item of items) if (item.cancel) this.checkCancellable(item);
+    return this.transaction(() => {
+      const cancels = new Map<string, Booking | undefined>();
+      for (const item of items) {
+        if (!item.cancel) {
+          this.messages.put(item.booking as Booking);
+          continue;
+        }
+        this.messages.remove(item.id);
+        cancels.set(item.id, item.booking);
+      }
+      return this.reconcile(cancels);
+    });
+  }
+
+  private checkCancellable(item: MessageItem): void {
+    if (item.booking || this.messages.has(item.id) || this.aliases().has(item.id)) return;
+    const why = item.problem ? ` (${item.problem})` : '; give its arrival and departure too';
+    throw new Error(`cannot cancel booking ${item.id}: it is not known here and the message does not describe it${why}`);
+  }
+
+  /**
+   * Merges everything listed now into stays and announces the difference: cancellations first (so a
+   * lock slot they free is there for the bookings after them), then changes, then new bookings.
+   * `cancels` are the ids a message cancelled, with the booking as the message described it.
+   */
+  private reconcile(cancels = new Map<string, Booking | undefined>()): SourceUpdate {
+    for (const [name, tracker] of this.feeds) if (this.isRetired(name)) tracker.forgetStaysOver();
+    const listed = [...this.feeds.values()].flatMap((tracker) => tracker.bookings).concat(this.messages.bookings);
+    const aliases = this.aliases();
+    const { stays, doubles } = mergeStays(listed, aliases);
+    const next = new Map(stays.map((stay) => [stay.id, { booking: stay.booking, members: stay.members }]));
+    const cancelledIds = new Set([...cancels.keys()].map((id) => aliases.get(id) ?? id));
+    const today = latestToday(this.clock.now());
+
+    const updates: BookingUpdate[] = [];
+    const alerts: AlertMessage[] = [];
+    for (const [id, before] of this.announced) {
+      if (next.has(id)) continue;
+      // Channels drop stays once they are over: that is not a cancellation, unless a message says so.
+      if (before.booking.departure > today || cancelledIds.has(id)) updates.push({ change: 'cancelled', booking: before.booking });
     }
-    const id = idOf(raw);
-    if (!id) throw new Error('a cancellation needs the booking id (give id, uid or reservationCode)');
-    if (this.messages.has(id)) return { id, cancel };
-    return { id, cancel, booking: parseBookingForCancel(entry, defaults, id) };
+    for (const [id, described] of cancels) {
+      if (!aliases.has(id) && described) updates.push({ change: 'cancelled', booking: described });
+      if (next.has(aliases.get(id) ?? '')) alerts.push(stillListed(id, this.options.unit));
+    }
+    for (const stay of stays) {
+      const before = this.announced.get(stay.id);
+      if (!before || !bookingDiffers(before.booking, stay.booking)) continue;
+      // A stay that is over and stays over (a copy of it aged out of another feed) is no news.
+      if (before.booking.departure <= today && stay.booking.departure <= today) continue;
+      updates.push({ change: 'changed', booking: stay.booking });
+    }
+    for (const stay of stays) if (!this.announced.has(stay.id)) updates.push({ change: 'created', booking: stay.booking });
+
+    alerts.push(...doubles.filter((double) => !this.doubles.has(double.key)).map(doubleBookingAlert));
+    this.announced = next;
+    this.doubles = new Set(doubles.map((double) => double.key));
+    return { updates, alerts };
+  }
+
+  /** The id of every copy seen before, to the id its stay was announced under. */
+  private aliases(): Map<string, string> {
+    const aliases = new Map<string, string>();
+    for (const id of this.announced.keys()) aliases.set(id, id);
+    for (const [id, stay] of this.announced) for (const member of stay.members) if (!aliases.has(member)) aliases.set(member, id);
+    return aliases;
+  }
+
+  private tracker(feed: string): FeedTracker {
+    let tracker = this.feeds.get(feed);
+    if (!tracker) {
+      tracker = new FeedTracker(trackerOptions(this.options, this.clock));
+      this.feeds.set(feed, tracker);
+    }
+    return tracker;
+  }
+
+  private isRetired(feed: string): boolean {
+    return this.options.feeds !== undefined && !this.options.feeds.includes(feed);
+  }
+
+  /** The feeds set up come first, in their order; saved feeds no longer set up after them. */
+  private orderFeeds(saved: Map<string, FeedTracker>): void {
+    this.feeds = new Map();
+    for (const name of this.options.feeds ?? []) this.feeds.set(name, saved.get(name) ?? new FeedTracker(trackerOptions(this.options, this.clock)));
+    for (const [name, tracker] of saved) if (!this.feeds.has(name)) this.feeds.set(name, tracker);
   }
 
   /**
@@ -120,9 +251,9 @@ export class BookingSource {
    * undone and the error thrown, so the next fetch or message tries again and nothing is announced
    * that a restart would forget.
    */
-  private transaction(change: () => BookingUpdate[]): BookingUpdate[] {
+  private transaction(change: () => SourceUpdate): SourceUpdate {
     const before = this.state();
-    const results = change();
+    const result = change();
     try {
       this.save();
     } catch (err) {
@@ -130,16 +261,26 @@ export class BookingSource {
       const why = err instanceof Error ? err.message : String(err);
       throw new Error(`bookings could not be saved to ${this.options.stateFile} (${why}); nothing was changed`);
     }
-    return results;
+    return result;
   }
 
   private state(): SavedState {
-    return { version: 1, feed: this.feed.toJSON(), messages: this.messages.toJSON() };
+    return {
+      version: 2,
+      feeds: [...this.feeds].map(([name, tracker]) => ({ name, tracker: tracker.toJSON() })),
+      messages: this.messages.toJSON(),
+      announced: [...this.announced.values()],
+      doubles: [...this.doubles],
+    };
   }
 
-  private restore(state: SavedState): void {
-    this.feed = FeedTracker.fromJSON(state.feed, trackerOptions(this.options));
-    this.messages = MessageBookings.fromJSON(state.messages, this.options.clock ?? systemClock);
+  private restore(saved: unknown): void {
+    const state = upgrade(saved, this.options.source);
+    const options = trackerOptions(this.options, this.clock);
+    this.orderFeeds(new Map(state.feeds.map((feed) => [feed.name, FeedTracker.fromJSON(feed.tracker, options)])));
+    this.messages = MessageBookings.fromJSON(state.messages, this.clock);
+    this.announced = new Map(state.announced.map((stay) => [stay.booking.id, stay]));
+    this.doubles = new Set(state.doubles);
   }
 
   /** Writes only when the state differs from the file: a poll that changes nothing costs no disk write. */
@@ -152,36 +293,63 @@ export class BookingSource {
   }
 }
 
-function trackerOptions(options: BookingSourceOptions): FeedTrackerOptions {
-  return { missesBeforeCancel: options.missesBeforeCancel, clock: options.clock };
+function trackerOptions(options: BookingSourceOptions, clock: Clock): FeedTrackerOptions {
+  return { missesBeforeCancel: options.missesBeforeCancel, clock };
 }
 
-function record(value: unknown): Record<string, unknown> | undefined {
-  return value && typeof value === 'object' && !Array.isArray(value) ? (value as Record<string, unknown>) : undefined;
-}
-
-function idOf(raw: Record<string, unknown> | undefined): string | undefined {
-  for (const value of [raw?.id, raw?.uid, raw?.reservationCode]) {
-    const id = typeof value === 'number' ? String(value) : typeof value === 'string' ? value.trim() : '';
-    if (id !== '') return id;
+/** Reads a saved state of either version, checking every booking in it. */
+function upgrade(saved: unknown, defaultFeed: string): SavedState {
+  const raw = saved as Partial<SavedState> & Partial<SavedStateV1>;
+  if (raw?.version === 1) return upgradeV1(raw as SavedStateV1, defaultFeed);
+  if (raw?.version !== 2 || !Array.isArray(raw.feeds) || !Array.isArray(raw.announced) || !Array.isArray(raw.doubles)) {
+    throw new Error('saved bookings are not a version 1 or 2 booking source state');
   }
-  return undefined;
+  const announced = raw.announced.map((stay) => {
+    const booking = parseBooking(stay?.booking);
+    const members = Array.isArray(stay?.members) ? stay.members.filter((id): id is string => typeof id === 'string') : [];
+    return { booking, members: members.length > 0 ? members : [booking.id] };
+  });
+  const feeds = raw.feeds.map((feed) => {
+    if (typeof feed?.name !== 'string') throw new Error('a saved feed has no name');
+    return feed;
+  });
+  return { version: 2, feeds, messages: raw.messages as MessageBookingsState, announced, doubles: raw.doubles.filter((key) => typeof key === 'string') };
 }
 
-function parseBookingForCancel(entry: unknown, defaults: { unit: string; source: string }, id: string): Booking {
-  try {
-    return parseBooking(entry, defaults);
-  } catch (err) {
-    const why = err instanceof Error ? err.message : String(err);
-    throw new Error(`cannot cancel booking ${id}: it is not known here and the message does not describe it (${why})`);
-  }
+function upgradeV1(saved: SavedStateV1, defaultFeed: string): SavedState {
+  const feedBookings = Array.isArray(saved.feed?.bookings) ? saved.feed.bookings.map((entry) => entry?.booking) : [];
+  const messageBookings = Array.isArray(saved.messages?.bookings) ? saved.messages.bookings : [];
+  const announced = [...feedBookings, ...messageBookings].map((entry) => {
+    const booking = parseBooking(entry);
+    return { booking, members: [booking.id] };
+  });
+  return { version: 2, feeds: [{ name: defaultFeed, tracker: saved.feed }], messages: saved.messages, announced, doubles: [] };
 }
 
-/** Cancellations first, so a lock slot they free is there for the bookings after them. */
-function updates(changes: FeedChanges): BookingUpdate[] {
-  return [
-    ...changes.cancelled.map((booking) => ({ change: 'cancelled' as const, booking })),
-    ...changes.changed.map((booking) => ({ change: 'changed' as const, booking })),
-    ...changes.created.map((booking) => ({ change: 'created' as const, booking })),
-  ];
+function doubleBookingAlert(double: DoubleBooking): AlertMessage {
+  const { first, second } = double;
+  return {
+    kind: 'alert',
+    severity: 'critical',
+    topic: 'double-booking',
+    bookingId: second.id,
+    text:
+      `Double booking in ${first.unit}: ${describe(first)} and ${describe(second)} overlap. ` +
+      'Both are kept, so both guests get a code; cancel one of them on its channel.',
+  };
+}
+
+function describe(booking: Booking): string {
+  const who = booking.guestName ?? booking.reservationCode ?? booking.id;
+  return `${who} (${booking.source}, ${booking.arrival} to ${booking.departure})`;
+}
+
+function stillListed(id: string, unit: string): AlertMessage {
+  return {
+    kind: 'alert',
+    severity: 'info',
+    topic: 'booking',
+    bookingId: id,
+    text: `${unit ? `${unit}: ` : ''}booking ${id} was cancelled by a message, but a feed still lists the stay; it stays until the feed drops it.`,
+  };
 }

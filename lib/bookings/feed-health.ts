@@ -5,6 +5,9 @@
  */
 import { AlertMessage } from '../messages';
 
+/** However often a feed fails, it is tried again at least once an hour. */
+export const LONGEST_WAIT_MS = 3600_000;
+
 export class FeedHealth {
   private failuresInRow = 0;
   private lastReason: string | undefined;
@@ -14,6 +17,17 @@ export class FeedHealth {
 
   get failures(): number {
     return this.failuresInRow;
+  }
+
+  /**
+   * When to fetch next: the set interval while the feed works; after failures, twice as long for each
+   * failure in a row, up to an hour (or the interval, if that is longer). A channel that is down or
+   * rate-limiting us is not hammered, and a good fetch brings back the normal pace.
+   */
+  nextPollIn(intervalMs: number): number {
+    if (this.failuresInRow === 0) return intervalMs;
+    const longest = Math.max(intervalMs, LONGEST_WAIT_MS);
+    return Math.min(intervalMs * 2 ** Math.min(this.failuresInRow, 20), longest);
   }
 
   failed(reason: string): AlertMessage | undefined {

@@ -59,6 +59,15 @@ export class FeedTracker {
     return changes;
   }
 
+  /**
+   * Forgets the stays that are over without a fetch, for a feed no longer set up: nothing will ever
+   * fetch it again, and its stays must neither linger nor read as cancelled.
+   */
+  forgetStaysOver(): void {
+    const today = latestToday(this.clock.now());
+    for (const [id, entry] of this.known) if (entry.booking.departure <= today) this.known.delete(id);
+  }
+
   toJSON(): FeedTrackerState {
     return { version: 1, bookings: [...this.known.values()].map((entry) => ({ ...entry })) };
   }

@@ -3,7 +3,7 @@
  * message speaks only for its own booking: one not mentioned again is still on, and only an explicit
  * cancellation ends it.
  */
-import { Booking, BookingChange, bookingDiffers, parseBooking } from './booking';
+import { Booking, BookingChange, parseBooking } from './booking';
 import { latestToday } from './feed-tracker';
 import { Clock, systemClock } from '../time/clock';
 
@@ -30,25 +30,15 @@ export class MessageBookings {
     return this.known.has(id);
   }
 
-  /** A new or changed booking; nothing when it is the same as last time (a webhook retried). */
-  put(booking: Booking): BookingUpdate | undefined {
+  /** A new or changed booking; the same again (a webhook retried) changes nothing. */
+  put(booking: Booking): void {
     this.forgetPast();
-    const before = this.known.get(booking.id);
     this.known.set(booking.id, booking);
-    if (!before) return { change: 'created', booking };
-    return bookingDiffers(before, booking) ? { change: 'changed', booking } : undefined;
   }
 
-  /**
-   * Cancels the booking with this id, as last known; a booking never seen here is cancelled as the
-   * message describes it, since the flow downstream may still know it from before.
-   */
-  cancel(id: string, described?: Booking): BookingUpdate {
-    const known = this.known.get(id);
-    this.known.delete(id);
-    const booking = known ?? described;
-    if (!booking) throw new Error(`cannot cancel booking ${id}: it is not known here; give its arrival and departure too`);
-    return { change: 'cancelled', booking };
+  /** Forgets the booking with this id; false when it was not known here. */
+  remove(id: string): boolean {
+    return this.known.delete(id);
   }
 
   toJSON(): MessageBookingsState {

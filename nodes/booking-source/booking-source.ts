@@ -1,14 +1,16 @@
 /**
- * booking-source: reads a unit's bookings from an iCal feed (polled), a file, or messages, and sends
- * one message per booking created, changed or cancelled. The rules live in lib/bookings; this node
- * reads its settings, decides when to fetch, and reports.
+ * booking-source: reads a unit's bookings from its iCal feeds (polled; one per channel), a file, or
+ * messages, and sends one message per booking created, changed or cancelled, plus alerts for failed
+ * feeds and double bookings. The rules live in lib/bookings; this node reads its settings, decides
+ * when to fetch, and reports.
  */
 import * as fs from 'node:fs';
 import * as path from 'node:path';
 import type { Node, NodeDef, NodeMessage } from 'node-red';
-import { BookingSource } from '../../lib/bookings/booking-source';
+import { BookingSource, SourceUpdate } from '../../lib/bookings/booking-source';
 import { FeedHealth } from '../../lib/bookings/feed-health';
 import { checkFeedUrl, feedLabel, fetchFeed, FeedValidators } from '../../lib/bookings/feed-fetch';
+import { parseFeedOffThread } from '../../lib/bookings/feed-worker';
 import { BookingUpdate } from '../../lib/bookings/message-bookings';
 import type { AlertMessage, BookingMessage } from '../../lib/messages';
 import { clockFor, errorText, numberSetting, RED, reportInputError, showStatus, staykeyDirectory } from '../shared/runtime';
@@ -25,20 +27,30 @@ interface BookingSourceDef extends NodeDef {
   include?: string;
   exclude?: string;
   misses?: string | number;
-  /** Only for hand-written flows; the editor keeps the address in the credentials. */
+  /** Only for hand-written flows; the editor keeps the addresses in the credentials. */
   url?: string;
 }
 
 interface BookingSourceCredentials {
+  /** One feed address per line, each optionally after its channel's name: `airbnb https://...`. */
   url?: string;
+}
+
+/** One calendar the node reads: a channel's feed address, a file, or (message mode) iCal text sent in. */
+interface FeedSetting {
+  /** The channel's name, kept on its bookings as `source` ("airbnb"). */
+  name: string;
+  url?: string;
+  file?: string;
+  /** Where it is, safe to show: the feed's host, never its address (which carries a secret token). */
+  where: string;
 }
 
 interface Settings {
   mode: Mode;
   unit: string;
   source: string;
-  url?: string;
-  file?: string;
+  feeds: FeedSetting[];
   intervalMs: number;
   timeoutMs: number;
   include: string[];
@@ -46,11 +58,22 @@ interface Settings {
   missesBeforeCancel: number;
 }
 
-/** What one read of the feed gave: the changes, or why it failed, and an alert for the host if any. */
+/** A feed while the node runs: its health, what to ask the server next time, its poll timer. */
+interface FeedRun {
+  setting: FeedSetting;
+  health: FeedHealth;
+  validators?: FeedValidators;
+  cancelTimer?: () => void;
+}
+
+/** What one read of a feed gave: the changes and alerts, or why it failed. */
 interface Outcome {
+  feed: FeedRun;
   updates: BookingUpdate[];
-  alert?: AlertMessage;
+  alerts: AlertMessage[];
   error?: Error;
+  /** A fetch or file read (not iCal text sent in): the feed's poll timer is set again after it. */
+  fetched: boolean;
 }
 
 type Send = (msg: Array<NodeMessage | NodeMessage[] | null>) => void;
@@ -67,7 +90,12 @@ export = function (RED: RED) {
     let source: BookingSource;
     try {
       settings = readSettings(config, node.credentials ?? {}, userDirOf(RED));
-      source = BookingSource.open({ ...settings, clock, stateFile: stateFileFor(RED, node.id) });
+      source = BookingSource.open({
+        ...settings,
+        feeds: settings.mode === 'message' ? undefined : settings.feeds.map((feed) => feed.name),
+        clock,
+        stateFile: stateFileFor(RED, node.id),
+      });
     } catch (err) {
       const error = new Error(`booking-source: ${errorText(err)}`);
       showStatus(node, 'red', errorText(err), 'ring');
@@ -76,14 +104,12 @@ export = function (RED: RED) {
       return;
     }
 
-    const health = new FeedHealth(feedName(settings));
+    const feeds: FeedRun[] = settings.feeds.map((setting) => ({ setting, health: new FeedHealth(feedName(settings, setting)) }));
     const inFlight = new AbortController();
-    let validators: FeedValidators | undefined;
     let queue: Promise<void> = Promise.resolve();
-    let cancelTimer: (() => void) | undefined;
     let closed = false;
 
-    if (settings.mode !== 'message') schedule(FIRST_FETCH_DELAY_MS);
+    if (settings.mode !== 'message') for (const feed of feeds) schedule(feed, FIRST_FETCH_DELAY_MS);
     else showStatus(node, 'grey', `${source.count} bookings`, 'ring');
 
     node.on('input', (msg: NodeMessage, send, done) => {
@@ -91,8 +117,7 @@ export = function (RED: RED) {
       try {
         input = readPayload(msg.payload, settings.mode);
         if (input.kind === 'bookings') {
-          const updates = source.receive(input.value, msg.change);
-          send([updates.map(bookingMessage), []]);
+          sendResult(send, source.receive(input.value, msg.change));
           showStatus(node, 'green', `${source.count} bookings`);
           done();
           return;
@@ -101,88 +126,147 @@ export = function (RED: RED) {
         reportInputError(node, err, msg, done);
         return;
       }
-      const feedText = input.kind === 'feed' ? input.value : undefined;
-      const read = feedText !== undefined ? () => readText(feedText) : refreshFromSetting;
-      enqueue(read, (outcome) => {
-        report(outcome, send);
-        done(outcome.error);
-      });
+      if (input.kind === 'feed') {
+        let feed: FeedRun;
+        try {
+          feed = feedNamed(msg.feed);
+        } catch (err) {
+          reportInputError(node, err, msg, done);
+          return;
+        }
+        const text = input.value;
+        enqueue(async () => [await readText(feed, text, false)], (outcomes) => finish(outcomes, send, done));
+        return;
+      }
+      enqueue(fetchAll, (outcomes) => finish(outcomes, send, done));
     });
 
     node.on('close', (_removed: boolean, done: () => void) => {
       closed = true;
-      cancelTimer?.();
+      for (const feed of feeds) feed.cancelTimer?.();
       inFlight.abort();
       void queue.then(() => done());
     });
 
-    function schedule(ms: number): void {
-      cancelTimer = clock.setTimer(ms, () => {
+    /**
+     * iCal text sent in is the feed `msg.feed` names, or the first (the only one, mostly). In message
+     * mode any name goes: each channel's text (from an http request node, say) is its own feed, so one
+     * channel's text never cancels another's bookings.
+     */
+    function feedNamed(name: unknown): FeedRun {
+      const wanted = typeof name === 'string' ? name.trim() : '';
+      if (wanted === '') return feeds[0];
+      const known = feeds.find((candidate) => candidate.setting.name === wanted);
+      if (known) return known;
+      if (settings.mode !== 'message') {
+        throw new Error(`msg.feed "${wanted}" is not one of this node's feeds (${feeds.map((feed) => feed.setting.name).join(', ')})`);
+      }
+      const setting: FeedSetting = { name: wanted, where: 'message' };
+      const feed: FeedRun = { setting, health: new FeedHealth(`${settings.unit ? `${settings.unit} ` : ''}${wanted} feed (message)`) };
+      feeds.push(feed);
+      return feed;
+    }
+
+    function schedule(feed: FeedRun, ms: number): void {
+      feed.cancelTimer?.();
+      feed.cancelTimer = clock.setTimer(ms, () => {
+        feed.cancelTimer = undefined;
         if (closed) return;
-        schedule(settings.intervalMs);
-        enqueue(refreshFromSetting, (outcome) => {
-          report(outcome, (messages) => node.send(messages));
-          if (outcome.error) node.error(outcome.error.message, { topic: 'feed', payload: outcome.error.message });
+        enqueue(async () => [await refresh(feed)], (outcomes) => {
+          report(outcomes, (messages) => node.send(messages));
+          for (const outcome of outcomes) {
+            if (outcome.error) node.error(outcome.error.message, { topic: 'feed', payload: outcome.error.message });
+          }
         });
       });
     }
 
     /** One read at a time, in the order asked, so a poll and an inject never interleave their changes. */
-    function enqueue(read: () => Promise<Outcome>, finish: (outcome: Outcome) => void): void {
+    function enqueue(read: () => Promise<Outcome[]>, then: (outcomes: Outcome[]) => void): void {
       queue = queue.then(async () => {
         if (closed) return;
-        const outcome = await read();
-        if (!closed) finish(outcome);
+        const outcomes = await read();
+        if (!closed) then(outcomes);
       });
     }
 
-    async function refreshFromSetting(): Promise<Outcome> {
-      if (settings.mode === 'file') return readFile(settings.file as string);
+    async function fetchAll(): Promise<Outcome[]> {
+      const outcomes: Outcome[] = [];
+      for (const feed of feeds) outcomes.push(await refresh(feed));
+      return outcomes;
+    }
+
+    function finish(outcomes: Outcome[], send: Send, done: (err?: Error) => void): void {
+      report(outcomes, send);
+      const errors = outcomes.flatMap((outcome) => (outcome.error ? [outcome.error] : []));
+      done(errors.length <= 1 ? errors[0] : new Error(errors.map((error) => error.message).join('; ')));
+    }
+
+    /**
+     * Sets the feeds' timers again, then the status, then sends. A failed feed waits longer each
+     * time (FeedHealth.nextPollIn); the others keep their pace.
+     */
+    function report(outcomes: Outcome[], send: Send): void {
+      for (const outcome of outcomes) {
+        if (outcome.fetched) schedule(outcome.feed, outcome.feed.health.nextPollIn(settings.intervalMs));
+      }
+      showFeedStatus();
+      const updates = outcomes.flatMap((outcome) => outcome.updates);
+      const alerts = outcomes.flatMap((outcome) => outcome.alerts);
+      sendResult(send, { updates, alerts });
+    }
+
+    function showFeedStatus(): void {
+      const failing = feeds.find((feed) => feed.health.failures > 0);
+      if (!failing) return showStatus(node, 'green', `${source.count} bookings`);
+      const which = feeds.length > 1 ? failing.setting.name : 'feed';
+      showStatus(node, 'red', `${which} failed ${failing.health.failures}x`, 'ring');
+    }
+
+    async function refresh(feed: FeedRun): Promise<Outcome> {
+      const { url, file } = feed.setting;
+      if (file) return readFile(feed, file);
       try {
-        const response = await fetchFeed(settings.url as string, { timeoutMs: settings.timeoutMs, validators, signal: inFlight.signal });
-        if (response.kind === 'unchanged') return succeeded(source.readUnchangedFeed());
-        const outcome = await readText(response.text);
-        if (!outcome.error) validators = response.validators;
+        const response = await fetchFeed(url as string, { timeoutMs: settings.timeoutMs, validators: feed.validators, signal: inFlight.signal });
+        if (response.kind === 'unchanged') return succeeded(feed, source.readUnchangedFeed(feed.setting.name), true);
+        const outcome = await readText(feed, response.text, true);
+        if (!outcome.error) feed.validators = response.validators;
         return outcome;
       } catch (err) {
-        return failed(err);
+        return failed(feed, err, true);
       }
     }
 
-    async function readFile(file: string): Promise<Outcome> {
+    async function readFile(feed: FeedRun, file: string): Promise<Outcome> {
       let text: string;
       try {
         text = await fs.promises.readFile(file, 'utf8');
       } catch (err) {
         const code = (err as NodeJS.ErrnoException).code ?? errorText(err);
-        return failed(new Error(`feed file ${file} cannot be read (${code})`));
+        return failed(feed, new Error(`feed file ${file} cannot be read (${code})`), true);
       }
-      return readText(text);
+      return readText(feed, text, true);
     }
 
-    async function readText(text: string): Promise<Outcome> {
+    /** Big feeds are read off the main thread, so the other flows keep running meanwhile. */
+    async function readText(feed: FeedRun, text: string, fetched: boolean): Promise<Outcome> {
       try {
-        return succeeded(source.readFeed(text));
+        const bookings = await parseFeedOffThread(text, source.feedOptions(feed.setting.name), inFlight.signal);
+        return succeeded(feed, source.applyFeed(feed.setting.name, bookings), fetched);
       } catch (err) {
-        return failed(err);
+        return failed(feed, err, fetched);
       }
     }
 
-    function succeeded(updates: BookingUpdate[]): Outcome {
-      showStatus(node, 'green', `${source.count} bookings`);
-      return { updates, alert: health.succeeded() };
+    function succeeded(feed: FeedRun, result: SourceUpdate, fetched: boolean): Outcome {
+      const recovered = feed.health.succeeded();
+      return { feed, fetched, updates: result.updates, alerts: recovered ? [recovered, ...result.alerts] : result.alerts };
     }
 
-    function failed(err: unknown): Outcome {
+    function failed(feed: FeedRun, err: unknown, fetched: boolean): Outcome {
       const error = err instanceof Error ? err : new Error(String(err));
-      const alert = health.failed(error.message);
-      showStatus(node, 'red', `feed failed ${health.failures}x`, 'ring');
-      return { updates: [], alert, error };
-    }
-
-    function report(outcome: Outcome, send: Send): void {
-      const alerts = outcome.alert ? [{ topic: 'feed', payload: outcome.alert }] : [];
-      if (outcome.updates.length > 0 || alerts.length > 0) send([outcome.updates.map(bookingMessage), alerts]);
+      const alert = feed.health.failed(error.message);
+      return { feed, fetched, updates: [], alerts: alert ? [alert] : [], error };
     }
   }
 
@@ -190,6 +274,11 @@ export = function (RED: RED) {
     credentials: { url: { type: 'text' } },
   });
 };
+
+function sendResult(send: Send, result: SourceUpdate): void {
+  const alerts = result.alerts.map((alert) => ({ topic: alert.topic, payload: alert }));
+  if (result.updates.length > 0 || alerts.length > 0) send([result.updates.map(bookingMessage), alerts]);
+}
 
 function bookingMessage(update: BookingUpdate): NodeMessage {
   const payload: BookingMessage = { kind: 'booking', change: update.change, booking: update.booking };
@@ -229,36 +318,70 @@ function readSettings(config: BookingSourceDef, credentials: BookingSourceCreden
   if (!unit && mode !== 'message') throw new Error('set the unit these bookings are for');
   const misses = numberSetting(config.misses, 1);
   if (!Number.isInteger(misses) || misses < 1) throw new Error('fetches before cancelling must be a whole number, 1 or more');
-  const settings: Settings = {
+  const feeds = feedSettings(mode, config, credentials, userDir);
+  return {
     mode,
     unit: unit ?? '',
-    source: text(config.source) ?? 'message',
+    source: feeds[0].name,
+    feeds,
     intervalMs: Math.max(numberSetting(config.interval, 15), 1) * 60_000,
     timeoutMs: Math.max(numberSetting(config.timeout, 30), 1) * 1000,
     include: list(config.include),
     exclude: list(config.exclude),
     missesBeforeCancel: misses,
   };
-  if (mode === 'url') {
-    const url = text(credentials.url) ?? text(config.url);
-    if (!url) throw new Error('paste the iCal feed address');
-    checkFeedUrl(url);
-    settings.url = url;
-    settings.source = text(config.source) ?? feedLabel(url).replace(/^www\./, '');
-  }
+}
+
+function feedSettings(mode: Mode, config: BookingSourceDef, credentials: BookingSourceCredentials, userDir: string): FeedSetting[] {
+  if (mode === 'url') return feedLines(text(credentials.url) ?? text(config.url) ?? '', text(config.source));
   if (mode === 'file') {
     const file = text(config.file);
     if (!file) throw new Error('set the feed file');
-    settings.file = path.resolve(userDir, file);
-    settings.source = text(config.source) ?? path.basename(file);
+    const resolved = path.resolve(userDir, file);
+    return [{ name: text(config.source) ?? path.basename(file), file: resolved, where: resolved }];
   }
-  return settings;
+  return [{ name: text(config.source) ?? 'message', where: 'message' }];
+}
+
+/** `airbnb https://...`, `airbnb: https://...` or just the address; the name is what comes before it. */
+const FEED_LINE = /^(?:([^\s:=][^:=]*?)\s*(?:[:=]\s*|\s+))?([a-z][a-z0-9+.-]*:\/\/\S+)$/i;
+
+/**
+ * The feed addresses, one a line. A line that is not an address is reported by its number only:
+ * it may hold a channel's secret token.
+ */
+function feedLines(value: string, sourceSetting: string | undefined): FeedSetting[] {
+  const found: { name?: string; url: string }[] = [];
+  value.split(/\r?\n/).forEach((raw, index) => {
+    const line = raw.trim();
+    if (line === '' || line.startsWith('#')) return;
+    const match = FEED_LINE.exec(line);
+    if (!match) throw new Error(`feed line ${index + 1} is not a feed address (write one per line: airbnb https://...)`);
+    try {
+      checkFeedUrl(match[2]);
+    } catch (err) {
+      throw new Error(`feed line ${index + 1}: ${errorText(err)}`);
+    }
+    found.push({ name: text(match[1]), url: match[2] });
+  });
+  if (found.length === 0) throw new Error('paste the iCal feed address');
+  // The Source name option names a single unnamed feed, as before feeds could be listed.
+  const unnamedDefault = found.length === 1 ? sourceSetting : undefined;
+  const feeds = found.map(({ name, url }) => ({
+    name: name ?? unnamedDefault ?? feedLabel(url).replace(/^www\./, ''),
+    url,
+    where: feedLabel(url),
+  }));
+  const names = feeds.map((feed) => feed.name);
+  const twice = names.find((name, index) => names.indexOf(name) !== index);
+  if (twice) throw new Error(`two feeds are called "${twice}": put a name before each address (airbnb https://...)`);
+  return feeds;
 }
 
 /** "Room 101 feed (airbnb.com)": never the whole address, which carries the channel's secret token. */
-function feedName(settings: Settings): string {
-  const where = settings.mode === 'url' ? feedLabel(settings.url as string) : settings.mode === 'file' ? settings.file : 'message';
-  return `${settings.unit ? `${settings.unit} ` : ''}feed (${where})`;
+function feedName(settings: Settings, feed: FeedSetting): string {
+  const channel = settings.feeds.length > 1 ? ` ${feed.name}` : '';
+  return `${settings.unit ? `${settings.unit}` : ''}${channel} feed (${feed.where})`.trim();
 }
 
 function stateFileFor(RED: RED, nodeId: string): string {

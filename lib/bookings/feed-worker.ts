@@ -1,0 +1,69 @@
+/**
+ * Reads a big feed in a worker thread. ical.js reads a whole calendar in one go: a PMS feed of
+ * 20,000 events with years of history takes about half a second on a laptop and several on a
+ * Raspberry Pi, and on Node-RED's main thread that would stall every other flow (and the door codes)
+ * for as long. Small feeds, the usual case, are read in place: starting a worker costs more than they do.
+ *
+ * This one file is both sides: the node calls `parseFeedOffThread`, which starts this file's compiled
+ * .js as a worker; the worker reads the feed and posts the bookings back.
+ */
+import * as fs from 'node:fs';
+import { isMainThread, parentPort, Worker, workerData } from 'node:worker_threads';
+import { Booking } from './booking';
+import { FeedOptions, parseFeed } from './ical-feed';
+
+/** Feeds shorter than this (about a thousand events) are read on the calling thread. */
+export const IN_PLACE_LIMIT = 256 * 1024;
+
+interface Job {
+  staykeyFeed: true;
+  text: string;
+  options: FeedOptions;
+}
+
+type Answer = { bookings: Booking[] } | { error: string };
+
+export async function parseFeedOffThread(text: string, options: FeedOptions, signal?: AbortSignal): Promise<Booking[]> {
+  const script = workerScript();
+  if (text.length < IN_PLACE_LIMIT || !script) return parseFeed(text, options);
+  return new Promise<Booking[]>((resolve, reject) => {
+    const job: Job = { staykeyFeed: true, text, options };
+    const worker = new Worker(script, { workerData: job });
+    let settled = false;
+    const finish = (outcome: () => void) => {
+      if (settled) return;
+      settled = true;
+      signal?.removeEventListener('abort', stop);
+      outcome();
+    };
+    const stop = () => {
+      void worker.terminate();
+      finish(() => reject(new Error('reading the feed was stopped')));
+    };
+    if (signal?.aborted) return stop();
+    signal?.addEventListener('abort', stop);
+    worker.once('message', (answer: Answer) => {
+      void worker.terminate();
+      finish(() => ('error' in answer ? reject(new Error(answer.error)) : resolve(answer.bookings)));
+    });
+    worker.once('error', (err) => finish(() => reject(new Error(`the feed reader failed: ${err.message}`))));
+    worker.once('exit', (code) => finish(() => reject(new Error(`the feed reader stopped (exit code ${code})`))));
+  });
+}
+
+/** The compiled .js beside this file; when run from TypeScript sources there is none, and feeds are read in place. */
+function workerScript(): string | undefined {
+  return __filename.endsWith('.js') && fs.existsSync(__filename) ? __filename : undefined;
+}
+
+function runJob(job: Job): Answer {
+  try {
+    return { bookings: parseFeed(job.text, job.options) };
+  } catch (err) {
+    return { error: err instanceof Error ? err.message : String(err) };
+  }
+}
+
+if (!isMainThread && parentPort && (workerData as Partial<Job> | undefined)?.staykeyFeed) {
+  parentPort.postMessage(runJob(workerData as Job));
+}

@@ -1,0 +1,169 @@
+/**
+ * Turns a calendar's events (from an iCal feed or a Home Assistant calendar) into one booking per
+ * stay. Blocks are left out. The "Check-in" / "Check-out" events some PMSs add beside a stay are
+ * folded into that stay (they give its times), and a calendar made only of such events still gives
+ * one booking per stay, by pairing each check-in with the next check-out of the same guest.
+ */
+import { Booking } from './booking';
+import { eventKind, guestDetails, markerGuest } from './event-summary';
+
+/** Where a stay starts or ends: the day at the property, and the instant when the calendar gives a time. */
+export interface StayPoint {
+  day: string;
+  instant?: string;
+}
+
+/** One calendar event, whatever calendar it came from. */
+export interface CalendarEvent {
+  uid?: string;
+  summary: string;
+  description: string;
+  start: StayPoint;
+  end: StayPoint;
+}
+
+export interface StayOptions {
+  /** The unit every booking is for ("Room 101"). */
+  unit: string;
+  /** The calendar's name, kept on each booking ("airbnb"). */
+  source: string;
+  /** Keep only events whose summary starts with one of these (case-insensitive). */
+  include?: string[];
+  /** Leave out events whose summary starts with one of these (case-insensitive). */
+  exclude?: string[];
+  /**
+   * Leave out stays whose checkout day is before this day (YYYY-MM-DD): years of history in a feed
+   * are of no use to a door and would only fill memory.
+   */
+  endedBefore?: string;
+}
+
+interface Marker {
+  event: CalendarEvent;
+  kind: 'arrival' | 'departure';
+  day: string;
+  guest?: string;
+}
+
+export function staysFromEvents(events: CalendarEvent[], options: StayOptions): Booking[] {
+  const bookings = new Map<string, Booking>();
+  const markers: Marker[] = [];
+  for (const event of events) {
+    if (!wanted(event.summary, options)) continue;
+    const kind = eventKind(event.summary, nights(event));
+    if (kind === 'block') continue;
+    if (kind === 'stay') {
+      const booking = stayBooking(event, options);
+      // A later copy of the same UID replaces an earlier one: feeds append the newer version.
+      if (booking) bookings.set(booking.id, booking);
+      continue;
+    }
+    markers.push({ event, kind, day: event.start.day, guest: markerGuest(event.summary) });
+  }
+  const stays = [...bookings.values()];
+  const unmatched = markers.filter((marker) => !attachToStay(marker, stays));
+  for (const booking of pairMarkers(unmatched, options)) {
+    if (!bookings.has(booking.id)) bookings.set(booking.id, booking);
+  }
+  return [...bookings.values()].filter((booking) => !options.endedBefore || booking.departure >= options.endedBefore);
+}
+
+function nights(event: CalendarEvent): number {
+  const start = Date.parse(`${event.start.day}T00:00:00Z`);
+  const end = Date.parse(`${event.end.day}T00:00:00Z`);
+  return Math.round((end - start) / 86_400_000);
+}
+
+function wanted(summary: string, options: StayOptions): boolean {
+  const text = summary.trim().toLowerCase();
+  const startsWith = (prefixes: string[]) => prefixes.some((prefix) => text.startsWith(prefix.trim().toLowerCase()));
+  const include = (options.include ?? []).filter((prefix) => prefix.trim() !== '');
+  const exclude = (options.exclude ?? []).filter((prefix) => prefix.trim() !== '');
+  if (include.length > 0 && !startsWith(include)) return false;
+  return !startsWith(exclude);
+}
+
+function stayBooking(event: CalendarEvent, options: StayOptions): Booking | undefined {
+  if (event.end.day <= event.start.day) return undefined;
+  const details = guestDetails(event.summary, event.description);
+  const id = event.uid ?? details.reservationCode ?? `${event.start.day}/${event.end.day}/${event.summary}`;
+  const booking: Booking = { id, unit: options.unit, source: options.source, arrival: event.start.day, departure: event.end.day };
+  if (event.start.instant) booking.arrivalAt = event.start.instant;
+  if (event.end.instant) booking.departureAt = event.end.instant;
+  if (event.summary !== '') booking.summary = event.summary;
+  return Object.assign(booking, details);
+}
+
+/**
+ * A check-in on a stay's arrival day (or a check-out on its checkout day) belongs to that stay and
+ * gives its time when the stay itself is all-day. A marker on a day inside a stay is that stay's too
+ * (a PMS's "Check-in" for a mid-stay room change); only a marker outside every stay is left over.
+ */
+function attachToStay(marker: Marker, stays: Booking[]): boolean {
+  const boundary = stays.filter((stay) => (marker.kind === 'arrival' ? stay.arrival : stay.departure) === marker.day);
+  const stay = boundary.find((candidate) => sameGuest(candidate.guestName, marker.guest)) ?? boundary[0];
+  if (stay) {
+    enrich(stay, marker);
+    return true;
+  }
+  return stays.some((candidate) => candidate.arrival < marker.day && marker.day < candidate.departure);
+}
+
+function enrich(stay: Booking, marker: Marker): void {
+  const instant = marker.event.start.instant;
+  if (instant && marker.kind === 'arrival' && !stay.arrivalAt) stay.arrivalAt = instant;
+  if (instant && marker.kind === 'departure' && !stay.departureAt) stay.departureAt = instant;
+  const details = guestDetails('', marker.event.description);
+  if (!stay.guestName && marker.guest) stay.guestName = marker.guest;
+  for (const key of ['reservationCode', 'phoneLast4', 'email', 'guests'] as const) {
+    if (stay[key] === undefined && details[key] !== undefined) (stay as unknown as Record<string, unknown>)[key] = details[key];
+  }
+}
+
+function sameGuest(a: string | undefined, b: string | undefined): boolean {
+  return a !== undefined && b !== undefined && a.toLowerCase() === b.toLowerCase();
+}
+
+/**
+ * A PMS calendar of check-ins and check-outs only: each check-in opens a stay that the next
+ * check-out of the same guest (or of anyone, when the markers name nobody) closes. A check-in
+ * without a check-out yet, or a check-out whose check-in is no longer in the calendar, is not a stay.
+ */
+function pairMarkers(markers: Marker[], options: StayOptions): Booking[] {
+  const byGuest = new Map<string, Marker[]>();
+  for (const marker of markers) {
+    const key = marker.guest?.toLowerCase() ?? guestDetails('', marker.event.description).reservationCode ?? '';
+    const list = byGuest.get(key);
+    if (list) list.push(marker);
+    else byGuest.set(key, [marker]);
+  }
+  const stays: Booking[] = [];
+  for (const list of byGuest.values()) {
+    // On a turnover day the check-out of one stay comes before the check-in of the next.
+    list.sort((a, b) => a.day.localeCompare(b.day) || (a.kind === b.kind ? 0 : a.kind === 'departure' ? -1 : 1));
+    let open: Marker | undefined;
+    for (const marker of list) {
+      if (marker.kind === 'arrival') open = marker;
+      else if (open && marker.day > open.day) {
+        stays.push(pairedStay(open, marker, options));
+        open = undefined;
+      }
+    }
+  }
+  return stays.sort((a, b) => a.arrival.localeCompare(b.arrival));
+}
+
+function pairedStay(arrival: Marker, departure: Marker, options: StayOptions): Booking {
+  const details = { ...guestDetails('', departure.event.description), ...guestDetails('', arrival.event.description) };
+  // The check-in's UID names the stay: it is there from the day the booking is made.
+  const id = arrival.event.uid ?? details.reservationCode ?? `${arrival.day}/${departure.day}/${arrival.event.summary}`;
+  const booking: Booking = { id, unit: options.unit, source: options.source, arrival: arrival.day, departure: departure.day };
+  if (arrival.event.start.instant) booking.arrivalAt = arrival.event.start.instant;
+  if (departure.event.start.instant) booking.departureAt = departure.event.start.instant;
+  booking.summary = arrival.event.summary;
+  Object.assign(booking, details);
+  const guest = arrival.guest ?? departure.guest;
+  if (guest) booking.guestName = guest;
+  return booking;
+}
+
