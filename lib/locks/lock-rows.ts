@@ -12,6 +12,8 @@ export interface LockRow {
   lastSlot: number;
   schedules: boolean;
   batteryType: string;
+  /** The lock in its own system: an HA entity id (lock.front_door) or a Zigbee2MQTT friendly name. */
+  device: string;
   /** Slots inside the range StayKey must never touch: "1, 2". */
   reservedSlots: string;
   /** Digits the keypad cannot take: "089". */
@@ -28,6 +30,7 @@ export const defaultLockRow: Omit<LockRow, 'id' | 'name'> = {
   lastSlot: 20,
   schedules: false,
   batteryType: '',
+  device: '',
   reservedSlots: '',
   forbiddenDigits: '',
   forbiddenPrefixes: '',
@@ -60,12 +63,14 @@ function lockFromRow(value: unknown, position: number): LockConfig {
   if (!LOCK_ID.test(id)) throw new Error(`lock ${position}: the id "${id}" must be letters, digits, "-", "_", "." or ":"`);
   const name = String(row.name ?? '').trim() || id;
   const batteryType = String(row.batteryType ?? '').trim();
+  const device = String(row.device ?? '').trim();
   return {
     id,
     name,
     rules: rulesFromRow(row, name),
     schedules: row.schedules === true || row.schedules === 'true',
     ...(batteryType ? { batteryType } : {}),
+    ...(device ? { device } : {}),
   };
 }
 

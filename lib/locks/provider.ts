@@ -27,6 +27,8 @@ export interface LockConfig {
   /** The lock keeps a schedule per code (TTLock, Nuki); if not (Z-Wave, Zigbee) a code goes on when its window opens. */
   schedules: boolean;
   batteryType?: string;
+  /** Where the provider finds the lock: a Home Assistant entity (lock.front_door) or a Zigbee2MQTT device name. */
+  device?: string;
 }
 
 export interface LockStatus {

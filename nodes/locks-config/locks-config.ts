@@ -1,23 +1,12 @@
 import * as path from 'node:path';
-import type { NodeDef } from 'node-red';
 import type { LockCommandMessage, LockResultMessage } from '../../lib/messages';
 import { AttemptListener, CommandRunner, RunnerResult, sealReadCodes } from '../../lib/locks/command-runner';
 import { locksFromRows } from '../../lib/locks/lock-rows';
 import { ManualLocks } from '../../lib/locks/manual';
 import { LockConfig, LockProvider } from '../../lib/locks/provider';
-import { SimulatedLocks } from '../../lib/locks/simulated';
 import type { LockSet, LockSetNode } from '../shared/lock-set';
+import { LocksConfigDef, providerFactories } from './providers';
 import { clockFor, errorText, numberSetting, RED, staykeyDirectory, vaultFor } from '../shared/runtime';
-
-interface LocksConfigDef extends NodeDef {
-  provider?: string;
-  locks?: unknown;
-  latency?: string | number;
-  failureRate?: string | number;
-  drain?: string | number;
-  maxAttempts?: string | number;
-  retryDelay?: string | number;
-}
 
 /** The config node as seen by lock-provider: a lock set, or why there is none. */
 interface LocksConfigNode extends LockSetNode {
@@ -102,28 +91,14 @@ function buildLockSet(RED: RED, config: LocksConfigDef): RunnerLockSet {
   const open = (sealed: string) => vault.open(sealed);
   const kind = config.provider || 'simulated';
   const clock = clockFor(RED);
-  let provider: LockProvider;
-  if (kind === 'simulated') {
-    provider = new SimulatedLocks({
-      locks,
-      clock,
-      latencyMs: numberSetting(config.latency, 300),
-      failureRate: numberSetting(config.failureRate, 0) / 100,
-      drainPerOperation: numberSetting(config.drain, 0.2),
-      file,
-      seal,
-      open,
-    });
-  } else if (kind === 'manual') {
-    provider = new ManualLocks({ locks, clock, file, seal, open });
-  } else {
-    throw new Error(`"${kind}" is not a lock provider StayKey knows: choose simulated or manual`);
-  }
+  const factory = providerFactories[kind];
+  if (!factory) throw new Error(`"${kind}" is not a lock provider StayKey knows: choose one of ${Object.keys(providerFactories).join(', ')}`);
+  const { provider, readBack } = factory({ RED, config, locks, clock, file, seal, open });
   const runner = new CommandRunner(provider, {
     clock,
     maxAttempts: numberSetting(config.maxAttempts, 30),
     baseDelayMs: numberSetting(config.retryDelay, 2) * 1000,
-    readBack: kind !== 'manual',
+    readBack,
     lockName: (lockId) => locks.find((lock) => lock.id === lockId)?.name,
   });
   return new RunnerLockSet(provider, runner, locks, open, seal);
