@@ -149,6 +149,25 @@ export interface BatteryReportMessage {
   attention: BatteryReading[];
 }
 
+/** One lock as a dashboard shows it: no PINs, only counts and times. */
+export interface LockSummary {
+  lockId: string;
+  name: string;
+  /** Guests' codes on the lock now (staff and one-off codes not counted). */
+  activeGuestCodes: number;
+  /** The next guest check-in on this lock (ISO), or null. */
+  nextArrival: string | null;
+  /** When a code last opened this lock, and whose. */
+  lastCodeUsedAt: string | null;
+  lastCodeUsedBy?: string;
+}
+
+/** pin-issuer output 4 -> ha-dashboard: sent whenever a lock's summary changes. */
+export interface LockSummaryMessage {
+  kind: 'lock-summary';
+  locks: LockSummary[];
+}
+
 export type StayKeyPayload =
   | BookingMessage
   | WindowMessage
@@ -158,4 +177,5 @@ export type StayKeyPayload =
   | DeliveryMessage
   | AlertMessage
   | BatteryReportMessage
-  | CodeUsedMessage;
+  | CodeUsedMessage
+  | LockSummaryMessage;

@@ -75,6 +75,8 @@ export interface LedgerData {
   commandSeq: number;
   /** Per lock, codes found there that StayKey did not create (from read-backs). */
   foreign?: Record<string, ForeignCode[]>;
+  /** Per lock, the last time a code opened it, and whose. */
+  lastUse?: Record<string, { at: string; bookingId: string }>;
 }
 
 export function emptyLedger(): LedgerData {

@@ -9,6 +9,7 @@ import type {
   LockAction,
   LockCommand,
   LockResultMessage,
+  LockSummary,
   ReadCode,
   WindowMessage,
 } from '../messages';
@@ -186,8 +187,10 @@ export class Ledger {
     if (!event.success) return this.wrongPin(event);
     this.wrongPins.delete(event.lockId);
     const code = this.codesOnLock(event.lockId).find((c) => c.slot === event.slot && c.state !== 'revoked');
-    if (!code || code.usedAt) return [];
+    if (!code) return [];
     this.dirty = true;
+    (this.data.lastUse ??= {})[event.lockId] = { at: event.at, bookingId: code.bookingId };
+    if (code.usedAt) return [];
     code.usedAt = event.at;
     const entry = this.data.bookings[code.bookingId];
     if (!entry || entry.arrivedAt) return [];
@@ -316,6 +319,29 @@ export class Ledger {
       clock.advanceTo(next);
     }
     return actions;
+  }
+
+  /** Each lock as a dashboard shows it: guest codes on it, the next arrival, the last use. Never a PIN. */
+  lockSummaries(): LockSummary[] {
+    const now = this.now().toISOString();
+    return this.options.locks().map((lock) => {
+      const guestCodes = this.codesOnLock(lock.id).filter((code) => code.onLock && isGuest(this.data.bookings[code.bookingId]));
+      const arrivals = Object.values(this.data.bookings)
+        .filter((entry) => !entry.cancelled && isGuest(entry) && entry.window.locks.includes(lock.id) && entry.window.checkInAt > now)
+        .map((entry) => entry.window.checkInAt)
+        .sort();
+      const lastUse = this.data.lastUse?.[lock.id];
+      const summary: LockSummary = {
+        lockId: lock.id,
+        name: lock.name,
+        activeGuestCodes: guestCodes.length,
+        nextArrival: arrivals[0] ?? null,
+        lastCodeUsedAt: lastUse?.at ?? null,
+      };
+      const who = lastUse && this.data.bookings[lastUse.bookingId]?.booking.guestName;
+      if (who) summary.lastCodeUsedBy = who;
+      return summary;
+    });
   }
 
   snapshot(): LedgerData {
@@ -731,6 +757,10 @@ export class Ledger {
   private now(): Date {
     return this.options.clock.now();
   }
+}
+
+function isGuest(entry: BookingEntry | undefined): boolean {
+  return Boolean(entry) && (entry!.window.kind ?? 'guest') === 'guest';
 }
 
 function sameDates(a: Period, b: Period): boolean {

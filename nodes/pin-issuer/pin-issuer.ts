@@ -88,6 +88,16 @@ export = function register(RED: RED) {
       showStatus(node, 'blue', `dry run: ${actions.length} planned`);
     };
 
+    /** Dashboards hear of a lock when something they show changed (codes, next arrival, last use). */
+    let lastSummaries = '';
+    const sendLockSummaries = () => {
+      const locks = ledger.lockSummaries();
+      const text = JSON.stringify(locks);
+      if (text === lastSummaries) return;
+      lastSummaries = text;
+      node.send([null, null, null, { topic: 'lock-summary', payload: { kind: 'lock-summary', locks } }] as unknown as NodeMessage[]);
+    };
+
     const reconcile = async (alerts: AlertMessage[] = [], resend: LockCommand[] = []) => {
       if (dryRun) {
         if (alerts.length) emit({ commands: [], codeMessages: [], alerts });
@@ -96,6 +106,7 @@ export = function register(RED: RED) {
       const plan = await ledger.reconcile(); // saved before anything leaves
       if (closed) return;
       emit(plan, alerts, resend);
+      sendLockSummaries();
       showSummary();
       scheduleNext();
     };
