@@ -41,6 +41,22 @@ export interface LedgerOptions {
   pinFromPhone?: boolean;
   /** Forecasts make throwaway PINs: skip the bcrypt checks against hashed ones. */
   quickPins?: boolean;
+  /** Booking flags that must all be true before the guest is told their code (e.g. paid, idVerified). */
+  releaseFlags?: string[];
+  /** Every code event, for the access log (never a PIN). */
+  onAccessEvent?: (event: AccessEvent) => void;
+}
+
+export type AccessEventKind = 'issued' | 'set' | 'updated' | 'cleared' | 'used' | 'failed-attempt' | 'failed' | 'revoked';
+
+/** One line of the access log: what happened to which code on which lock. No PIN, no guest details. */
+export interface AccessEvent {
+  at: string;
+  event: AccessEventKind;
+  lockId: string;
+  slot?: number;
+  bookingId?: string;
+  detail?: string;
 }
 
 /** What one reconcile decided: commands for the locks, messages for guests, alerts for the host. */
@@ -149,8 +165,11 @@ export class Ledger {
     entry.inFlight = undefined;
     if (result.ok) {
       this.recordSuccess(entry, sent, result.confirmed);
+      const event = sent.action === 'clear' ? 'cleared' : sent.action === 'update' ? 'updated' : 'set';
+      this.logAccess(event, entry.lockId, { slot: entry.slot, bookingId: entry.bookingId });
       return [];
     }
+    this.logAccess('failed', entry.lockId, { slot: entry.slot, bookingId: entry.bookingId, detail: `${sent.action}: ${result.reason ?? 'failed'}` });
     entry.state = 'failed';
     entry.failedAt = this.now().toISOString();
     entry.failedAction = sent.action;
@@ -184,9 +203,13 @@ export class Ledger {
    * one-time code is done after it; wrong PINs in a row are reported.
    */
   acceptKeypad(event: CodeUsedMessage): AlertMessage[] {
-    if (!event.success) return this.wrongPin(event);
+    if (!event.success) {
+      this.logAccess('failed-attempt', event.lockId, { at: event.at });
+      return this.wrongPin(event);
+    }
     this.wrongPins.delete(event.lockId);
     const code = this.codesOnLock(event.lockId).find((c) => c.slot === event.slot && c.state !== 'revoked');
+    this.logAccess('used', event.lockId, { at: event.at, slot: event.slot ?? undefined, bookingId: code?.bookingId });
     if (!code) return [];
     this.dirty = true;
     (this.data.lastUse ??= {})[event.lockId] = { at: event.at, bookingId: code.bookingId };
@@ -491,6 +514,7 @@ export class Ledger {
 
   private revoke(code: CodeEntry): void {
     if (code.state === 'revoked') return;
+    this.logAccess('revoked', code.lockId, { slot: code.slot, bookingId: code.bookingId });
     this.dirty = true;
     code.state = 'revoked';
     code.revokedAt = this.now().toISOString();
@@ -522,6 +546,7 @@ export class Ledger {
       return undefined;
     }
     const code: CodeEntry = { codeId: codeIdOf(id, lock.id), bookingId: id, lockId: lock.id, slot, name: codeName(entry), state: 'pending' };
+    this.logAccess('issued', lock.id, { slot, bookingId: id });
     this.data.codes[code.codeId] = code;
     this.index(code);
     this.dirty = true;
@@ -617,6 +642,7 @@ export class Ledger {
       return;
     }
     if (now < Date.parse(entry.window.issueAt) || entry.toldVersion >= entry.version) return;
+    if (!this.released(id, entry, plan)) return;
     const ready = entry.window.locks.every((lockId) => {
       const code = codes.find((c) => c.lockId === lockId);
       const lock = locks.get(lockId);
@@ -635,6 +661,22 @@ export class Ledger {
     if (guestCodes.some((c) => c.pin)) entry.delivered = false;
     this.dirty = true;
     plan.codeMessages.push(this.codeMessage(id, entry, change, guestCodes));
+  }
+
+  /**
+   * The host's conditions for telling a guest (paid, ID checked), set as booking flags by their flow.
+   * Codes still go on the locks; only the message waits. A day before check-in the host hears of it.
+   */
+  private released(id: string, entry: BookingEntry, plan: Plan): boolean {
+    if (!isGuest(entry)) return true;
+    const missing = (this.options.releaseFlags ?? []).filter((flag) => entry.booking.flags?.[flag] !== true);
+    if (!missing.length) return true;
+    const hoursLeft = (Date.parse(entry.window.checkInAt) - this.now().getTime()) / 3600_000;
+    if (hoursLeft <= 24) {
+      const text = `Booking ${id} (${entry.booking.guestName ?? 'guest'}, check-in ${entry.window.checkInAt}) is not released (${missing.join(', ')} not set): the guest has not been told their code.`;
+      plan.alerts.push(...this.once(`unreleased:${id}:${entry.version}`, alert('warning', 'release', text, { bookingId: id })));
+    }
+    return false;
   }
 
   private codeMessage(id: string, entry: BookingEntry, change: CodeChange, codes: GuestCode[]): CodeMessage {
@@ -740,6 +782,10 @@ export class Ledger {
     );
   }
 
+  private logAccess(event: AccessEventKind, lockId: string, about: Partial<Omit<AccessEvent, 'event' | 'lockId'>> = {}): void {
+    this.options.onAccessEvent?.({ at: about.at ?? this.now().toISOString(), event, lockId, ...withoutUndefined(about) });
+  }
+
   private once(key: string, message: AlertMessage): AlertMessage[] {
     if (this.alerted.has(key)) return [];
     this.alerted.add(key);
@@ -757,6 +803,10 @@ export class Ledger {
   private now(): Date {
     return this.options.clock.now();
   }
+}
+
+function withoutUndefined<T extends object>(value: T): Partial<T> {
+  return Object.fromEntries(Object.entries(value).filter(([, v]) => v !== undefined)) as Partial<T>;
 }
 
 function isGuest(entry: BookingEntry | undefined): boolean {

@@ -2,6 +2,7 @@ import * as path from 'node:path';
 import type { Node, NodeDef, NodeMessage } from 'node-red';
 import { Ledger, Plan } from '../../lib/ledger/ledger';
 import { fileLedgerStore } from '../../lib/ledger/ledger-file';
+import { AccessLog } from '../../lib/ledger/access-log';
 import type { AlertMessage, CodeUsedMessage, DeliveryMessage, LockCommand, LockResultMessage, WindowMessage } from '../../lib/messages';
 import { ManualClock } from '../../lib/time/clock';
 import { clockFor, errorText, numberSetting, RED, showStatus, staykeyDirectory, vaultFor } from '../shared/runtime';
@@ -14,6 +15,9 @@ interface PinIssuerDef extends NodeDef {
   dryRun?: boolean;
   planDays?: string | number;
   pinFromPhone?: boolean;
+  releaseFlags?: string;
+  accessLogDays?: string | number;
+  forgetGuestsDays?: string | number;
 }
 
 /**
@@ -40,6 +44,7 @@ export = function register(RED: RED) {
     const node = this;
     const clock = clockFor(RED);
     let ledger: Ledger;
+    const accessLog = new AccessLog(path.join(staykeyDirectory(RED), 'access-log', `${node.id}.jsonl`), clock, numberSetting(config.accessLogDays, 90));
     try {
       ledger = new Ledger({
         clock,
@@ -49,6 +54,15 @@ export = function register(RED: RED) {
         commandTimeoutMinutes: numberSetting(config.commandTimeoutMinutes, 120),
         retryFailedAfterMinutes: numberSetting(config.retryFailedAfterMinutes, 60),
         pinFromPhone: config.pinFromPhone === true,
+        releaseFlags: (config.releaseFlags ?? '').split(',').map((flag) => flag.trim()).filter(Boolean),
+        keepFinishedDays: numberSetting(config.forgetGuestsDays, 7),
+        onAccessEvent: (event) => {
+          try {
+            accessLog.record(event);
+          } catch (err) {
+            node.warn(`pin-issuer could not write its access log: ${errorText(err)}`);
+          }
+        },
       });
     } catch (err) {
       const problem = `pin-issuer cannot open its ledger: ${errorText(err)}`;

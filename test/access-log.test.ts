@@ -1,0 +1,95 @@
+import { strict as assert } from 'node:assert';
+import * as crypto from 'node:crypto';
+import * as fs from 'node:fs';
+import * as os from 'node:os';
+import * as path from 'node:path';
+import { AccessLog } from '../lib/ledger/access-log';
+import { AccessEvent, Ledger } from '../lib/ledger/ledger';
+import type { LockConfig } from '../lib/locks/provider';
+import type { LockCommand, WindowMessage } from '../lib/messages';
+import { Vault } from '../lib/pins/vault';
+import { ManualClock } from '../lib/time/clock';
+import { windowFor } from '../lib/windows/window';
+
+const vault = Vault.withKey(crypto.randomBytes(32));
+const door: LockConfig = { id: 'door', name: 'Front door', schedules: true, rules: { codeLengths: [6], firstSlot: 1, lastSlot: 9 } };
+
+function windowMessage(flags?: Record<string, boolean>): WindowMessage {
+  const booking = { id: 'b1', unit: 'Room 101', source: 'test', arrival: '2026-07-10', departure: '2026-07-12', guestName: 'Ada Lovelace', phoneLast4: '4821', ...(flags ? { flags } : {}) };
+  const window = windowFor(booking, { checkIn: '16:00', checkOut: '11:00', timeZone: 'Europe/Lisbon', bufferBeforeMinutes: 0, bufferAfterMinutes: 0, leadHours: 48, locks: ['door'] });
+  return { kind: 'window', change: 'created', booking, window };
+}
+
+const ok = (c: LockCommand) => ({ kind: 'lock-result' as const, commandId: c.id, codeId: c.codeId, lockId: c.lockId, action: c.action, ok: true, confirmed: true, attempts: 1 });
+
+describe('release conditions', () => {
+  it('holds the guest message until the booking is paid and ID-checked, and warns the host a day ahead', async () => {
+    const clock = new ManualClock('2026-07-08T16:00:00Z');
+    const ledger = new Ledger({ clock, vault, locks: () => [door], releaseFlags: ['paid', 'idVerified'] });
+    ledger.acceptWindow(windowMessage({ paid: true }));
+    const [set] = (await ledger.reconcile()).commands;
+    assert.equal(set.action, 'set', 'the code still goes on the lock');
+    await ledger.acceptResult(ok(set));
+    const held = await ledger.reconcile();
+    assert.deepEqual(held.codeMessages, []);
+    assert.deepEqual(held.alerts, [], 'no alarm two days ahead');
+    clock.advanceTo('2026-07-09T16:00:00Z');
+    const warned = await ledger.reconcile();
+    assert.match(warned.alerts[0]?.text ?? '', /not released \(idVerified not set\)/);
+    ledger.acceptWindow({ ...windowMessage({ paid: true, idVerified: true }), change: 'changed' });
+    const released = await ledger.reconcile();
+    assert.equal(released.codeMessages[0]?.change, 'issued');
+  });
+});
+
+describe('access log', () => {
+  it('records each code event without PINs or guest details', async () => {
+    const events: AccessEvent[] = [];
+    const clock = new ManualClock('2026-07-08T16:00:00Z');
+    const ledger = new Ledger({ clock, vault, locks: () => [door], onAccessEvent: (e) => events.push(e) });
+    ledger.acceptWindow(windowMessage());
+    const [set] = (await ledger.reconcile()).commands;
+    await ledger.acceptResult(ok(set));
+    ledger.acceptKeypad({ kind: 'code-used', lockId: 'door', slot: null, success: false, at: '2026-07-10T15:58:00Z' });
+    ledger.acceptKeypad({ kind: 'code-used', lockId: 'door', slot: set.slot, success: true, at: '2026-07-10T16:01:00Z' });
+    clock.advanceTo('2026-07-12T10:00:00Z');
+    const [clear] = (await ledger.reconcile()).commands;
+    await ledger.acceptResult(ok(clear));
+    await ledger.reconcile();
+    assert.deepEqual(events.map((e) => e.event), ['issued', 'set', 'failed-attempt', 'used', 'cleared', 'revoked']);
+    const text = JSON.stringify(events);
+    for (const secret of [vault.open(set.pin!), 'Ada', '4821']) assert.ok(!text.includes(secret), secret);
+  });
+
+  it('deletes entries older than the retention period', () => {
+    const file = path.join(fs.mkdtempSync(path.join(os.tmpdir(), 'staykey-log-')), 'log.jsonl');
+    const clock = new ManualClock('2026-01-01T00:00:00Z');
+    const log = new AccessLog(file, clock, 90);
+    log.record({ at: '2026-01-01T00:00:00Z', event: 'set', lockId: 'door' });
+    clock.advanceTo('2026-03-15T00:00:00Z');
+    log.record({ at: '2026-03-15T00:00:00Z', event: 'used', lockId: 'door' });
+    clock.advanceTo('2026-04-05T00:00:00Z');
+    log.record({ at: '2026-04-05T00:00:00Z', event: 'cleared', lockId: 'door' });
+    assert.deepEqual(log.read().map((e) => e.event), ['used', 'cleared']);
+  });
+});
+
+describe('privacy', () => {
+  it('forgets a finished booking, with the guest\'s details, the configured days after checkout', async () => {
+    const clock = new ManualClock('2026-07-08T16:00:00Z');
+    const ledger = new Ledger({ clock, vault, locks: () => [door], keepFinishedDays: 3 });
+    ledger.acceptWindow(windowMessage());
+    const [set] = (await ledger.reconcile()).commands;
+    await ledger.acceptResult(ok(set));
+    clock.advanceTo('2026-07-12T10:00:00Z');
+    const [clear] = (await ledger.reconcile()).commands;
+    await ledger.acceptResult(ok(clear));
+    clock.advanceTo('2026-07-15T09:00:00Z');
+    await ledger.reconcile();
+    assert.ok(JSON.stringify(ledger.snapshot()).includes('Ada'), 'kept for 3 days');
+    clock.advanceTo('2026-07-15T10:01:00Z');
+    await ledger.reconcile();
+    const snapshot = JSON.stringify(ledger.snapshot());
+    assert.ok(!snapshot.includes('Ada') && !snapshot.includes('4821'));
+  });
+});
