@@ -93,7 +93,8 @@ export interface GuestCode {
   pin?: SealedPin;
 }
 
-export type CodeChange = 'issued' | 'updated' | 'reissued' | 'revoked';
+/** `backup`: the guest's own code could not reach an offline lock; this is a backup code set there beforehand. */
+export type CodeChange = 'issued' | 'updated' | 'reissued' | 'revoked' | 'backup';
 
 /** pin-issuer -> notifier: a guest's codes, ready to tell them (or to tell them they have gone). */
 export interface CodeMessage {
@@ -138,6 +139,12 @@ export interface BatteryReading {
   batteryClass: BatteryClass;
   batteryType?: string;
   advice: string;
+  /** The property the lock belongs to (the locks config's name unless the lock row names one). */
+  property?: string;
+  /** When the lock last reported anything (ISO), where its provider says. */
+  lastSeenAt?: string;
+  /** The provider calls the lock online but it has not reported for longer than battery-watch allows. */
+  silent?: boolean;
 }
 
 /** battery-watch -> notifier / dashboards */

@@ -66,6 +66,8 @@ export interface BookingEntry {
   updatedAt: string;
   /** The first time one of its codes opened a door (the guest has arrived). */
   arrivedAt?: string;
+  /** A backup code lent to a stranded guest: whose, from when, until when. */
+  lentTo?: { bookingId: string; at: string; until: string };
 }
 
 export interface LedgerData {

@@ -52,7 +52,7 @@ export interface AccessWindow {
  * one-time: valid for one entry (cleared after its first use where the lock reports use, else at the end).
  * manual: any date range the host sets (owner stay, maintenance).
  */
-export type CodeKind = 'guest' | 'staff' | 'one-time' | 'manual';
+export type CodeKind = 'guest' | 'staff' | 'one-time' | 'manual' | 'backup';
 
 /** Weekly hours on the property's clocks: weekdays 1 (Monday) to 7 (Sunday), `to` may pass midnight. */
 export interface WeeklyHours {
