@@ -1,5 +1,6 @@
 import { strict as assert } from 'node:assert';
-import { classify, defaultThresholds, describe as describeReading, readingFor, report, unreachableReading, validateThresholds } from '../lib/battery/battery';
+import { classify, defaultThresholds, describe as describeReading, readingFor, report, thresholdsFor, unreachableReading, validateThresholds } from '../lib/battery/battery';
+import { locksFromRows } from '../lib/locks/lock-rows';
 import type { LockConfig, LockStatus } from '../lib/locks/provider';
 
 const frontDoor: LockConfig = {
@@ -121,5 +122,75 @@ describe('battery', () => {
     it('describes a low lock in one line a host reads at a glance', () => {
       assert.equal(describeReading(readingFor(frontDoor, status('front-door', 12.4), defaultThresholds)), 'Front door 12 % critical: replace the 4x AA batteries now');
     });
+  });
+});
+
+describe('battery thresholds per lock', () => {
+  const defaults = { replaceSoonBelow: 40, criticalBelow: 15 };
+
+  it('uses the lock’s own thresholds where its row gives them', () => {
+    assert.deepEqual(thresholdsFor({ ...gate, replaceSoonBelow: 60, criticalBelow: 30 }, defaults), { replaceSoonBelow: 60, criticalBelow: 30 });
+    assert.deepEqual(thresholdsFor(gate, defaults), defaults);
+    const reading = readingFor(gate, status('gate', 25), thresholdsFor({ ...gate, criticalBelow: 30 }, defaults));
+    assert.equal(reading.batteryClass, 'critical');
+  });
+
+  it('keeps the pair in order when a lock gives only one threshold', () => {
+    assert.deepEqual(thresholdsFor({ ...gate, criticalBelow: 50 }, defaults), { replaceSoonBelow: 50, criticalBelow: 50 });
+    assert.deepEqual(thresholdsFor({ ...gate, replaceSoonBelow: 10 }, defaults), { replaceSoonBelow: 10, criticalBelow: 10 });
+    assert.deepEqual(thresholdsFor({ ...gate, replaceSoonBelow: 60 }, defaults), { replaceSoonBelow: 60, criticalBelow: 15 });
+  });
+});
+
+describe('silent locks', () => {
+  const now = new Date('2026-07-02T09:00:00Z');
+  const hearing = { now, silentAfterMs: 24 * 3600_000 };
+
+  it('calls a lock silent when it has not reported for longer than allowed, and puts it in attention', () => {
+    const quiet = readingFor(frontDoor, { lockId: 'front-door', online: true, battery: 80, lastSeenAt: '2026-07-01T06:00:00Z' }, defaultThresholds, hearing);
+    assert.equal(quiet.silent, true);
+    assert.equal(quiet.online, true);
+    assert.equal(quiet.lastSeenAt, '2026-07-01T06:00:00Z');
+    assert.equal(describeReading(quiet), 'Front door silent (last 80 %): no report for 27 h: check the lock and its hub, and keep the backup key ready');
+    assert.deepEqual(
+      report([quiet], now).attention.map((r) => r.lockId),
+      ['front-door'],
+    );
+  });
+
+  it('does not call a lock silent that reported recently, never said when, or when silence is switched off', () => {
+    const recent = readingFor(frontDoor, { lockId: 'front-door', online: true, battery: 80, lastSeenAt: '2026-07-01T10:00:00Z' }, defaultThresholds, hearing);
+    const unsaid = readingFor(frontDoor, status('front-door', 80), defaultThresholds, hearing);
+    const off = readingFor(frontDoor, { lockId: 'front-door', online: true, battery: 80, lastSeenAt: '2026-06-01T10:00:00Z' }, defaultThresholds, { now, silentAfterMs: 0 });
+    for (const reading of [recent, unsaid, off]) {
+      assert.equal(reading.silent, undefined);
+      assert.equal(reading.advice, 'ok');
+    }
+  });
+
+  it('names the lock’s property in its reading', () => {
+    assert.equal(readingFor({ ...frontDoor, property: 'Sea View' }, status('front-door', 80), defaultThresholds).property, 'Sea View');
+    assert.equal(unreachableReading({ ...frontDoor, property: 'Sea View' }, 'hub down').property, 'Sea View');
+  });
+});
+
+describe('lock rows: battery fields', () => {
+  const row = { id: 'front-door', name: 'Front door' };
+
+  it('reads a lock’s property and thresholds, and leaves them out when the row has none', () => {
+    const [lock] = locksFromRows([{ ...row, property: ' Sea View ', replaceSoonBelow: '50', criticalBelow: 20 }]);
+    assert.equal(lock.property, 'Sea View');
+    assert.equal(lock.replaceSoonBelow, 50);
+    assert.equal(lock.criticalBelow, 20);
+    const [old] = locksFromRows([{ ...row, codeLength: 6, firstSlot: 1, lastSlot: 20, schedules: false, batteryType: 'AA' }]);
+    assert.deepEqual(Object.keys(old).sort(), ['batteryType', 'id', 'name', 'rules', 'schedules']);
+    const [blank] = locksFromRows([{ ...row, property: '', replaceSoonBelow: '', criticalBelow: '' }]);
+    assert.equal('replaceSoonBelow' in blank || 'criticalBelow' in blank || 'property' in blank, false);
+  });
+
+  it('refuses thresholds out of order or outside 0..100, naming the lock', () => {
+    assert.throws(() => locksFromRows([{ ...row, replaceSoonBelow: 20, criticalBelow: 30 }]), /Front door: the critical battery threshold \(30 %\) must not be above the replace-soon one \(20 %\)/);
+    assert.throws(() => locksFromRows([{ ...row, criticalBelow: 150 }]), /Front door: the critical threshold must be a percentage from 0 to 100/);
+    assert.throws(() => locksFromRows([{ ...row, replaceSoonBelow: 'half' }]), /replace-soon threshold must be a percentage/);
   });
 });

@@ -336,3 +336,21 @@ describe('SimulatedLocks', () => {
     });
   });
 });
+
+describe('SimulatedLocks status', () => {
+  it('counts a status answer as hearing from the lock, unless the lock has gone silent', async () => {
+    // eslint-disable-next-line @typescript-eslint/no-require-imports
+    const { SimulatedLocks: Locks } = require('../lib/locks/simulated') as typeof import('../lib/locks/simulated');
+    // eslint-disable-next-line @typescript-eslint/no-require-imports
+    const { ManualClock: Clock } = require('../lib/time/clock') as typeof import('../lib/time/clock');
+    const clock = new Clock('2026-07-01T00:00:00Z');
+    const locks = new Locks({ locks: [{ id: 'door', name: 'Door', schedules: false, rules: { codeLengths: [6], firstSlot: 1, lastSlot: 5 } }], clock, latencyMs: 0 });
+    clock.advanceTo('2026-07-02T00:00:00Z');
+    const heard = await locks.status('door');
+    if (heard.lastSeenAt !== '2026-07-02T00:00:00.000Z') throw new Error(`not heard: ${heard.lastSeenAt}`);
+    locks.setSilent('door', true);
+    clock.advanceTo('2026-07-03T00:00:00Z');
+    const quiet = await locks.status('door');
+    if (quiet.lastSeenAt !== '2026-07-02T00:00:00.000Z') throw new Error(`a silent lock was heard: ${quiet.lastSeenAt}`);
+  });
+});

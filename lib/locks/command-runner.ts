@@ -118,7 +118,7 @@ export class CommandRunner {
       }
       await this.apply(command, pin);
       if (!this.readBack) return { ok: true, confirmed: false };
-      const codes = await this.provider.listCodes(command.lockId);
+      const codes = await this.slotAsRead(command);
       const disagreement = readBackDisagreement(command, pin, codes);
       if (disagreement) return { ok: false, transient: true, reason: 'vendor-error', detail: disagreement };
       return { ok: true, confirmed: true };
@@ -136,10 +136,17 @@ export class CommandRunner {
    * A masked PIN cannot show the slot holds our code rather than the last guest's: then write.
    */
   private async alreadyHeld(command: LockCommand, pin: string | undefined): Promise<boolean> {
-    const codes = await this.provider.listCodes(command.lockId);
+    const codes = await this.slotAsRead(command);
     if (readBackDisagreement(command, pin, codes) !== undefined) return false;
     const held = codes.find((code) => code.slot === command.slot);
     return !(held && held.pin === null && pin !== undefined);
+  }
+
+  /** The command's slot as the lock holds it: one slot where the provider can read one (a Z-Wave lock), else every code. */
+  private async slotAsRead(command: LockCommand): Promise<CodeOnLock[]> {
+    if (!this.provider.readSlot) return this.provider.listCodes(command.lockId);
+    const held = await this.provider.readSlot(command.lockId, command.slot);
+    return held ? [held] : [];
   }
 
   private apply(command: LockCommand, pin: string | undefined): Promise<void> {

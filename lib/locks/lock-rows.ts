@@ -1,4 +1,5 @@
-import { LockConfig, LockRules } from './provider';
+import { parseDate } from '../time/zoned';
+import { BackupKey, LockConfig, LockRules } from './provider';
 
 /**
  * One lock as the host types it into the locks config node's list. The lists are typed as text
@@ -22,6 +23,17 @@ export interface LockRow {
   forbiddenPrefixes: string;
   /** Code lengths the lock also takes, besides the one StayKey issues: "4, 8". */
   otherCodeLengths: string;
+  /** The property the lock belongs to; empty: the locks config's name. */
+  property?: string;
+  /** This lock's battery thresholds in percent; empty: battery-watch's own. */
+  replaceSoonBelow?: number | string;
+  criticalBelow?: number | string;
+  /** Whether a mechanical key opens the lock: "yes", "no", or "" when not recorded. */
+  keyOverride?: 'yes' | 'no' | '' | boolean;
+  /** Where the backup key is kept: "lockbox by the gate", "neighbour". */
+  backupKeyAt?: string;
+  /** When the backup key last opened the door: "2026-03-02". */
+  backupKeyTestedOn?: string;
 }
 
 export const defaultLockRow: Omit<LockRow, 'id' | 'name'> = {
@@ -71,6 +83,8 @@ function lockFromRow(value: unknown, position: number): LockConfig {
     schedules: row.schedules === true || row.schedules === 'true',
     ...(batteryType ? { batteryType } : {}),
     ...(device ? { device } : {}),
+    ...batteryFieldsOf(row, name),
+    ...backupKeyOf(row, name),
   };
 }
 
@@ -79,7 +93,8 @@ function rulesFromRow(row: Record<string, unknown>, name: string): LockRules {
   const firstSlot = whole(row.firstSlot, defaultLockRow.firstSlot);
   const lastSlot = whole(row.lastSlot, defaultLockRow.lastSlot);
   if (!isCodeLength(codeLength)) throw new Error(`${name}: codes must be 4 to 10 digits long (got ${row.codeLength})`);
-  if (!(firstSlot >= 1 && firstSlot <= MAX_SLOT)) throw new Error(`${name}: the first slot must be a whole number from 1 to ${MAX_SLOT}`);
+  // Zigbee locks (Zigbee2MQTT, ZHA) number their users from 0; Z-Wave slots start at 1.
+  if (!(firstSlot >= 0 && firstSlot <= MAX_SLOT)) throw new Error(`${name}: the first slot must be a whole number from 0 to ${MAX_SLOT}`);
   if (!(lastSlot >= firstSlot && lastSlot <= MAX_SLOT)) {
     throw new Error(`${name}: the last slot (${row.lastSlot}) must be at least the first slot (${firstSlot}) and at most ${MAX_SLOT}`);
   }
@@ -155,4 +170,62 @@ function whole(value: unknown, fallback: number): number {
   if (value === undefined || value === null || value === '') return fallback;
   const parsed = Number(value);
   return Number.isInteger(parsed) ? parsed : NaN;
+}
+
+/** The property and this lock's own thresholds; a field left empty is left out, so old rows load as before. */
+function batteryFieldsOf(row: Record<string, unknown>, name: string): Partial<LockConfig> {
+  const fields: Partial<LockConfig> = {};
+  const property = String(row.property ?? '').trim();
+  if (property) fields.property = property;
+  const replaceSoonBelow = percentOf(row.replaceSoonBelow, name, 'replace-soon threshold');
+  const criticalBelow = percentOf(row.criticalBelow, name, 'critical threshold');
+  if (replaceSoonBelow !== undefined && criticalBelow !== undefined && criticalBelow > replaceSoonBelow) {
+    throw new Error(`${name}: the critical battery threshold (${criticalBelow} %) must not be above the replace-soon one (${replaceSoonBelow} %)`);
+  }
+  if (replaceSoonBelow !== undefined) fields.replaceSoonBelow = replaceSoonBelow;
+  if (criticalBelow !== undefined) fields.criticalBelow = criticalBelow;
+  return fields;
+}
+
+function percentOf(value: unknown, name: string, what: string): number | undefined {
+  if (value === undefined || value === null || String(value).trim() === '') return undefined;
+  const percent = Number(value);
+  if (!(Number.isFinite(percent) && percent >= 0 && percent <= 100)) throw new Error(`${name}: the ${what} must be a percentage from 0 to 100 (got "${String(value)}")`);
+  return percent;
+}
+
+/**
+ * The backup key as typed in the row (or, in a flow written by hand, as a `backupKey` object). Nothing
+ * typed means nothing recorded, which battery-watch reminds the host about.
+ */
+function backupKeyOf(row: Record<string, unknown>, name: string): { backupKey?: BackupKey } {
+  const nested = typeof row.backupKey === 'object' && row.backupKey !== null ? (row.backupKey as Record<string, unknown>) : {};
+  const override = overrideOf(row.keyOverride ?? nested.override, name);
+  const keptAt = String(row.backupKeyAt ?? nested.keptAt ?? '').trim();
+  const lastTestedOn = String(row.backupKeyTestedOn ?? nested.lastTestedOn ?? '').trim();
+  if (override === undefined && !keptAt && !lastTestedOn) return {};
+  if (override === false && (keptAt || lastTestedOn)) {
+    throw new Error(`${name}: a backup key is recorded, but the lock is marked as having no key override; set "key opens it" to yes, or clear the key's place and test date`);
+  }
+  if (lastTestedOn) testDateOf(lastTestedOn, name);
+  // A key kept somewhere, or tested, opens the lock: the host need not say so twice.
+  const backupKey: BackupKey = { override: override ?? true };
+  if (keptAt) backupKey.keptAt = keptAt;
+  if (lastTestedOn) backupKey.lastTestedOn = lastTestedOn;
+  return { backupKey };
+}
+
+function overrideOf(value: unknown, name: string): boolean | undefined {
+  if (value === undefined || value === null || value === '') return undefined;
+  if (value === true || value === 'yes' || value === 'true') return true;
+  if (value === false || value === 'no' || value === 'false') return false;
+  throw new Error(`${name}: "key opens it" must be yes or no (got "${String(value)}")`);
+}
+
+function testDateOf(text: string, name: string): void {
+  try {
+    parseDate(text);
+  } catch {
+    throw new Error(`${name}: the backup key's test date "${text}" must be a date like 2026-03-02`);
+  }
 }

@@ -29,6 +29,23 @@ export interface LockConfig {
   batteryType?: string;
   /** Where the provider finds the lock: a Home Assistant entity (lock.front_door) or a Zigbee2MQTT device name. */
   device?: string;
+  /** The property (house, building) the lock belongs to: battery digests come one per property. */
+  property?: string;
+  /** This lock's own battery thresholds (percent), where its batteries fade differently from the rest. */
+  replaceSoonBelow?: number;
+  criticalBelow?: number;
+  /** The physical way in when the keypad fails; absent when the host has recorded none. */
+  backupKey?: BackupKey;
+}
+
+/** Every smart lock needs a physical backup: whether a key opens it, where that key is, when it was tried. */
+export interface BackupKey {
+  /** A mechanical key opens the lock (a key override cylinder). */
+  override: boolean;
+  /** Where the backup key is kept: "lockbox by the gate", "neighbour", "cleaner", "host". */
+  keptAt?: string;
+  /** When someone last opened the door with it (YYYY-MM-DD). */
+  lastTestedOn?: string;
 }
 
 export interface LockStatus {
@@ -38,6 +55,8 @@ export interface LockStatus {
   battery: number | null;
   /** When the lock last reported anything (ISO). */
   lastSeenAt?: string;
+  /** Something the host should fix that does not stop the lock working yet (TTLock: its clock or time zone is off). */
+  warning?: string;
 }
 
 /** A code as a lock holds it. `pin` is null where the lock masks PINs on read-back. */
@@ -98,6 +117,11 @@ export interface LockProvider {
   listLocks(): Promise<LockConfig[]>;
   status(lockId: string): Promise<LockStatus>;
   listCodes(lockId: string): Promise<CodeOnLock[]>;
+  /**
+   * The code in one slot (null when empty), where the lock can be asked about one slot. The runner
+   * checks a write with it instead of listCodes: reading every slot of a Z-Wave lock drains its battery.
+   */
+  readSlot?(lockId: string, slot: number): Promise<CodeOnLock | null>;
   setCode(lockId: string, code: CodeToSet): Promise<void>;
   /** Changes a code's dates (and PIN, when given) in place: same slot, so the guest's code stays the same. */
   updateCode(lockId: string, code: CodeUpdate): Promise<void>;

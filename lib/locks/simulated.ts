@@ -62,6 +62,8 @@ interface SimulatedLock {
   codes: Map<number, HeldCode>;
   forcedFailures: { count: number; reason: LockFailureReason };
   ignoredWrites: number;
+  /** Still counted online by its hub, but it has stopped reporting (a lock whose radio died quietly). */
+  silent?: boolean;
 }
 
 interface SavedCode {
@@ -135,6 +137,8 @@ export class SimulatedLocks implements LockProvider {
 
   async status(lockId: string): Promise<LockStatus> {
     const lock = this.lockFor(lockId);
+    // An awake lock that answers a status query has been heard from, as a real hub would record.
+    if (isAwake(lock) && !lock.silent) this.heardFrom(lock);
     return {
       lockId,
       online: isAwake(lock),
@@ -209,6 +213,11 @@ export class SimulatedLocks implements LockProvider {
   setOnline(lockId: string, online: boolean): void {
     this.lockFor(lockId).online = online;
     this.save();
+  }
+
+  /** The lock stops reporting while its hub still lists it (battery-watch calls it silent after a while). */
+  setSilent(lockId: string, silent: boolean): void {
+    this.lockFor(lockId).silent = silent;
   }
 
   setBattery(lockId: string, percent: number): void {

@@ -3,6 +3,8 @@ import type { Node, NodeDef, NodeMessage } from 'node-red';
 import { Ledger, Plan } from '../../lib/ledger/ledger';
 import { fileLedgerStore } from '../../lib/ledger/ledger-file';
 import { AccessLog } from '../../lib/ledger/access-log';
+import { fallbackFor } from '../../lib/locks/backup-keys';
+import type { LockStatus } from '../../lib/locks/provider';
 import type { AlertMessage, CodeUsedMessage, DeliveryMessage, LockCommand, LockResultMessage, WindowMessage } from '../../lib/messages';
 import { ManualClock } from '../../lib/time/clock';
 import { clockFor, errorText, numberSetting, RED, showStatus, staykeyDirectory, vaultFor } from '../shared/runtime';
@@ -16,6 +18,8 @@ interface PinIssuerDef extends NodeDef {
   planDays?: string | number;
   pinFromPhone?: boolean;
   releaseFlags?: string;
+  readinessHours?: string;
+  backupCodes?: string | number;
   accessLogDays?: string | number;
   forgetGuestsDays?: string | number;
 }
@@ -30,6 +34,7 @@ type Control =
   | { kind: 'verify'; lockId?: string }
   | { kind: 'wipe'; lockId: string }
   | { kind: 'plan' }
+  | { kind: 'activate-backup'; bookingId: string; lockId: string }
   /** lock-provider's answer to a lock-query arrives on the same wire: nothing to do. */
   | { kind: 'lock-state' };
 
@@ -37,6 +42,13 @@ type Input = WindowMessage | LockResultMessage | DeliveryMessage | CodeUsedMessa
 
 /** Never sleep longer than this, so a clock change or a missed timer costs at most a few minutes. */
 const MAX_SLEEP_MS = 5 * 60_000;
+/** How often upcoming arrivals are checked: a problem that appears late is told within this time. */
+const READINESS_EVERY_MS = 15 * 60_000;
+
+function parseHours(text: string): number[] {
+  const hours = text.split(',').map((part) => Number(part.trim())).filter((value) => Number.isFinite(value) && value > 0);
+  return hours.length ? hours : [24, 2];
+}
 
 export = function register(RED: RED) {
   function PinIssuerNode(this: Node, config: PinIssuerDef) {
@@ -54,6 +66,7 @@ export = function register(RED: RED) {
         commandTimeoutMinutes: numberSetting(config.commandTimeoutMinutes, 120),
         retryFailedAfterMinutes: numberSetting(config.retryFailedAfterMinutes, 60),
         pinFromPhone: config.pinFromPhone === true,
+        backupCodesPerLock: numberSetting(config.backupCodes, 0),
         releaseFlags: (config.releaseFlags ?? '').split(',').map((flag) => flag.trim()).filter(Boolean),
         keepFinishedDays: numberSetting(config.forgetGuestsDays, 7),
         onAccessEvent: (event) => {
@@ -135,6 +148,38 @@ export = function register(RED: RED) {
       });
     };
 
+    /**
+     * Readiness: every 15 minutes while an arrival is within the first check (24 h by default), ask the
+     * locks of upcoming arrivals how they are, alert what stands between a guest and the door, and lend
+     * a backup code to a guest whose lock is offline close to check-in.
+     */
+    const readinessHours = parseHours(config.readinessHours ?? '24, 2');
+    let cancelReadiness: (() => void) | undefined;
+    const checkReadiness = async () => {
+      const lockIds = ledger.locksArrivingWithin(Math.max(...readinessHours));
+      if (!lockIds.length) return;
+      const lockSet = lockSetFor(RED, config.locks);
+      const statuses = new Map<string, LockStatus | Error>();
+      await Promise.all(
+        lockIds.map(async (lockId) => {
+          statuses.set(lockId, await lockSet.provider.status(lockId).catch((err: unknown) => (err instanceof Error ? err : new Error(String(err)))));
+        }),
+      );
+      const lent = ledger.lendBackupsToStranded(statuses, Math.min(...readinessHours));
+      const alerts = [...ledger.checkReadiness(statuses, readinessHours, fallbackFor), ...lent.alerts];
+      const plan = await ledger.reconcile();
+      if (closed) return;
+      emit({ ...plan, codeMessages: [...lent.messages, ...plan.codeMessages] }, alerts);
+    };
+    const scheduleReadiness = () => {
+      if (closed || dryRun) return;
+      cancelReadiness = clock.setTimer(READINESS_EVERY_MS, () => {
+        void enqueue(checkReadiness)
+          .catch(reportTimerError)
+          .finally(scheduleReadiness);
+      });
+    };
+
     const reportTimerError = (err: unknown) => {
       showStatus(node, 'red', errorText(err), 'ring');
       node.error(`pin-issuer could not reconcile: ${errorText(err)}`);
@@ -170,6 +215,11 @@ export = function register(RED: RED) {
           return reconcile();
         case 'plan':
           return sendPlan();
+        case 'activate-backup': {
+          const { message, alerts } = ledger.activateBackup(payload.bookingId, payload.lockId);
+          const plan = await ledger.reconcile();
+          return emit({ ...plan, codeMessages: message ? [message, ...plan.codeMessages] : plan.codeMessages }, alerts);
+        }
         case 'reconcile':
           return reconcile();
         case 'lock-state':
@@ -206,12 +256,14 @@ export = function register(RED: RED) {
     };
     RED.events.on('flows:started', start);
     const fallback = setTimeout(start, 5000);
+    scheduleReadiness();
 
     node.on('close', (_removed: boolean, done: () => void) => {
       closed = true;
       RED.events.removeListener('flows:started', start);
       clearTimeout(fallback);
       cancelTimer?.();
+      cancelReadiness?.();
       queue.then(done, done);
     });
   }
@@ -228,7 +280,7 @@ function once(commands: LockCommand[]): LockCommand[] {
   return [...byId.values()];
 }
 
-const KINDS = 'window, lock-result, delivery, code-used, reissue, verify, wipe, plan or reconcile';
+const KINDS = 'window, lock-result, delivery, code-used, reissue, verify, wipe, activate-backup, plan or reconcile';
 const CHANGES = ['created', 'changed', 'cancelled'];
 
 /**
@@ -258,6 +310,9 @@ function parseInput(payload: unknown): Input {
       return { kind: payload.kind };
     case 'verify':
       return { kind: 'verify', lockId: text(payload.lockId) };
+    case 'activate-backup':
+      if (!text(payload.bookingId) || !text(payload.lockId)) throw new Error('pin-issuer: activate-backup needs the bookingId and the lockId');
+      return { kind: 'activate-backup', bookingId: String(payload.bookingId), lockId: String(payload.lockId) };
     case 'wipe':
       if (!text(payload.lockId)) throw new Error('pin-issuer: a wipe needs the lockId of the lock to clear');
       return { kind: 'wipe', lockId: String(payload.lockId) };
