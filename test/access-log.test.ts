@@ -93,3 +93,27 @@ describe('privacy', () => {
     assert.ok(!snapshot.includes('Ada') && !snapshot.includes('4821'));
   });
 });
+
+describe('guest check-in page lookups', () => {
+  it('finds a booking only from its reservation code with the guest\'s last name or phone digits', async () => {
+    const clock = new ManualClock('2026-07-08T16:00:00Z');
+    const ledger = new Ledger({ clock, vault, locks: () => [door], keepPinsForGuestPage: true });
+    const message = windowMessage();
+    message.booking.reservationCode = 'HMADA1';
+    ledger.acceptWindow(message);
+    assert.equal(ledger.findGuest('hmada1', 'lovelace'), 'b1');
+    assert.equal(ledger.findGuest('HMADA1', '4821'), 'b1');
+    assert.equal(ledger.findGuest('HMADA1', 'Byron'), undefined);
+    assert.equal(ledger.findGuest('HMOTHER', 'Lovelace'), undefined);
+    assert.deepEqual(ledger.guestView('b1')?.codes, [{ lockName: 'Front door', pin: null }], 'nothing before issue');
+    const [set] = (await ledger.reconcile()).commands;
+    await ledger.acceptResult(ok(set));
+    await ledger.reconcile();
+    ledger.acceptDelivery({ kind: 'delivery', bookingId: 'b1', channel: 'output', delivered: true });
+    await ledger.reconcile();
+    const view = ledger.guestView('b1')!;
+    assert.equal(view.codes[0].pin, vault.open(set.pin!), 'kept for the page even after delivery');
+    ledger.reissue('b1');
+    assert.ok(ledger.guestView('b1')!.version > view.version, 'a reset invalidates page sessions');
+  });
+});

@@ -44,10 +44,29 @@ export interface LedgerOptions {
   quickPins?: boolean;
   /** Backup codes kept on each lock, ready for a guest whose own code cannot reach an offline lock. */
   backupCodesPerLock?: number;
+  /**
+   * A guest check-in page shows codes until checkout: their PINs then stay sealed (encrypted) instead of
+   * becoming hashes once delivered. The host chooses this by turning the page on.
+   */
+  keepPinsForGuestPage?: boolean;
   /** Booking flags that must all be true before the guest is told their code (e.g. paid, idVerified). */
   releaseFlags?: string[];
   /** Every code event, for the access log (never a PIN). */
   onAccessEvent?: (event: AccessEvent) => void;
+}
+
+/** What a verified guest may see on the check-in page. `pin` is null before issue (or when only its hash is left). */
+export interface GuestView {
+  bookingId: string;
+  /** Changes with every re-issue: a page session made for an older version must verify again. */
+  version: number;
+  guestName?: string;
+  unit: string;
+  timeZone: string;
+  checkInAt: string;
+  checkOutAt: string;
+  issued: boolean;
+  codes: { lockName: string; pin: string | null }[];
 }
 
 export type AccessEventKind = 'issued' | 'set' | 'updated' | 'cleared' | 'used' | 'failed-attempt' | 'failed' | 'revoked' | 'backup-activated' | 'backup-expired';
@@ -347,6 +366,50 @@ export class Ledger {
       clock.advanceTo(next);
     }
     return actions;
+  }
+
+  /**
+   * The booking a guest proves they hold: its reservation code (or id) and their last name or the
+   * last 4 digits of their phone. Undefined when nothing matches; the page limits how often one may try.
+   */
+  findGuest(reference: string, proof: string): string | undefined {
+    const ref = normalise(reference);
+    const given = normalise(proof);
+    if (!ref || !given) return undefined;
+    for (const [id, entry] of Object.entries(this.data.bookings)) {
+      if (entry.cancelled || !isGuest(entry)) continue;
+      const { booking } = entry;
+      const refs = [booking.reservationCode, booking.id, id].filter(Boolean).map((value) => normalise(value!));
+      if (!refs.includes(ref)) continue;
+      const lastName = normalise(booking.guestName?.trim().split(/\s+/).pop() ?? '');
+      if ((lastName && lastName === given) || (booking.phoneLast4 && booking.phoneLast4 === given)) return id;
+    }
+    return undefined;
+  }
+
+  /** What the check-in page shows a verified guest; PINs opened only here, for them. */
+  guestView(bookingId: string): GuestView | undefined {
+    const entry = this.data.bookings[bookingId];
+    if (!entry || entry.cancelled || Date.parse(entry.window.endsAt) <= this.now().getTime()) return undefined;
+    const locks = new Map(this.options.locks().map((lock) => [lock.id, lock]));
+    const issued = entry.told === 'issued';
+    const codes = entry.window.locks.map((lockId) => {
+      const code = this.codesOf(bookingId).find((c) => c.lockId === lockId && c.state !== 'revoked');
+      const pin = issued && code?.sealedPin && !code.rewrite ? this.options.vault.open(code.sealedPin) : null;
+      return { lockName: locks.get(lockId)?.name ?? lockId, pin };
+    });
+    const view: GuestView = {
+      bookingId,
+      version: entry.version,
+      unit: entry.window.unit,
+      timeZone: entry.window.timeZone,
+      checkInAt: entry.window.checkInAt,
+      checkOutAt: entry.window.checkOutAt,
+      issued,
+      codes,
+    };
+    if (entry.booking.guestName) view.guestName = entry.booking.guestName;
+    return view;
   }
 
   /** The locks of arrivals within the next `hours`: the ones whose status a readiness check needs. */
@@ -835,7 +898,7 @@ export class Ledger {
       if (!code.sealedPin || !code.onLock || code.state !== 'confirmed' || !booking?.delivered || code.rewrite) continue;
       if (booking.toldVersion < booking.version) continue;
       if (booking.window.weekly && !locks.get(code.lockId)?.schedules) continue;
-      if (booking.window.kind === 'backup') continue;
+      if (booking.window.kind === 'backup' || this.options.keepPinsForGuestPage) continue;
       code.pinHash = await hashPin(this.options.vault.open(code.sealedPin));
       code.sealedPin = undefined;
       this.dirty = true;
@@ -963,6 +1026,11 @@ function backupEntry(id: string, lock: LockConfig, n: number, now: Date): Bookin
     delivered: false,
     updatedAt: startsAt,
   };
+}
+
+/** Case, accents and spaces do not matter when a guest types their name or code. */
+function normalise(text: string): string {
+  return text.normalize('NFD').replace(/[\u0300-\u036f]/g, '').replace(/\s+/g, '').toLowerCase();
 }
 
 function withoutUndefined<T extends object>(value: T): Partial<T> {

@@ -9,6 +9,7 @@ import type { AlertMessage, CodeUsedMessage, DeliveryMessage, LockCommand, LockR
 import { ManualClock } from '../../lib/time/clock';
 import { clockFor, errorText, numberSetting, RED, showStatus, staykeyDirectory, vaultFor } from '../shared/runtime';
 import { lockSetFor } from '../shared/lock-set';
+import type { GuestPortalNode } from '../shared/guest-portal';
 
 interface PinIssuerDef extends NodeDef {
   locks: string;
@@ -18,6 +19,7 @@ interface PinIssuerDef extends NodeDef {
   planDays?: string | number;
   pinFromPhone?: boolean;
   releaseFlags?: string;
+  keepPinsForGuestPage?: boolean;
   readinessHours?: string;
   backupCodes?: string | number;
   accessLogDays?: string | number;
@@ -67,6 +69,7 @@ export = function register(RED: RED) {
         retryFailedAfterMinutes: numberSetting(config.retryFailedAfterMinutes, 60),
         pinFromPhone: config.pinFromPhone === true,
         backupCodesPerLock: numberSetting(config.backupCodes, 0),
+        keepPinsForGuestPage: config.keepPinsForGuestPage === true,
         releaseFlags: (config.releaseFlags ?? '').split(',').map((flag) => flag.trim()).filter(Boolean),
         keepFinishedDays: numberSetting(config.forgetGuestsDays, 7),
         onAccessEvent: (event) => {
@@ -85,6 +88,12 @@ export = function register(RED: RED) {
       node.on('input', (_msg, _send, done) => done(new Error(problem)));
       return;
     }
+
+    (node as GuestPortalNode).guestPortal = {
+      find: (reference, proof) => ledger.findGuest(reference, proof),
+      view: (bookingId) => ledger.guestView(bookingId),
+      keepsPins: config.keepPinsForGuestPage === true,
+    };
 
     // Every event and timer goes through one queue, so two reconciles never interleave.
     let queue: Promise<void> = Promise.resolve();
