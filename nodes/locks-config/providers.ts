@@ -8,6 +8,8 @@ import type { LockConfig, LockProvider } from '../../lib/locks/provider';
 import { SimulatedLocks } from '../../lib/locks/simulated';
 import type { Clock } from '../../lib/time/clock';
 import { numberSetting, RED } from '../shared/runtime';
+import { nukiFactory } from './provider-nuki';
+import { ttlockFactory } from './provider-ttlock';
 
 export interface LocksConfigDef extends NodeDef {
   provider?: string;
@@ -62,4 +64,6 @@ const manual: ProviderFactory = ({ locks, clock, file, seal, open }) => ({
 export const providerFactories: Record<string, ProviderFactory> = {
   simulated,
   manual,
+  ttlock: ttlockFactory,
+  nuki: nukiFactory,
 };
