@@ -8,6 +8,7 @@ import type { LockConfig, LockProvider } from '../../lib/locks/provider';
 import { SimulatedLocks } from '../../lib/locks/simulated';
 import type { Clock } from '../../lib/time/clock';
 import { numberSetting, RED } from '../shared/runtime';
+import { zha, zwaveJs } from './provider-ha';
 import { nukiFactory } from './provider-nuki';
 import { ttlockFactory } from './provider-ttlock';
 
@@ -64,6 +65,8 @@ const manual: ProviderFactory = ({ locks, clock, file, seal, open }) => ({
 export const providerFactories: Record<string, ProviderFactory> = {
   simulated,
   manual,
+  'zwave-js': zwaveJs,
+  zha,
   ttlock: ttlockFactory,
   nuki: nukiFactory,
 };

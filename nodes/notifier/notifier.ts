@@ -22,12 +22,17 @@ import {
 import { RetryPlan, RetryRun, defaultRetryPlan } from '../../lib/notify/retry';
 import type { Clock } from '../../lib/time/clock';
 import { RED, clockFor, errorText, numberSetting, reportInputError, showStatus, staykeyDirectory, vaultFor } from '../shared/runtime';
+import { deliverByHaNotify, HaServiceCaller, notifyService } from '../../lib/notify/ha-notify';
+import { haConnectionFor, showHaState } from '../ha-server/ha-link';
 
-type Channel = 'output' | 'email';
+type Channel = 'output' | 'email' | 'ha-notify';
 
 interface NotifierDef extends NodeDef {
   channel: Channel;
   smtp?: string;
+  /** ha-notify: the staykey-ha-server config node and the service, e.g. notify.mobile_app_ana. */
+  haServer?: string;
+  haService?: string;
   guestTo?: string;
   hostTo?: string;
   guestSubject?: string;
@@ -65,12 +70,13 @@ export = function (RED: RED) {
     RED.nodes.createNode(this, config);
     const node = this;
     const clock: Clock = clockFor(RED);
-    const channel: Channel = config.channel === 'email' ? 'email' : 'output';
+    const channel: Channel = config.channel === 'email' || config.channel === 'ha-notify' ? config.channel : 'output';
     const options = optionsFrom(config);
     const plan = retryPlanFrom(config);
     const outbox = new Outbox(path.join(staykeyDirectory(RED), 'outbox.jsonl'));
-    const runs = new Set<RetryRun<EmailReceipt>>();
+    const runs = new Set<RetryRun<EmailReceipt> | RetryRun<void>>();
     let sent = 0;
+    const ha = channel === 'ha-notify' ? haChannel() : undefined;
 
     const templateProblem = findTemplateProblem(config);
     if (templateProblem) showStatus(node, 'red', 'template error', 'ring');
@@ -90,6 +96,7 @@ export = function (RED: RED) {
         return;
       }
       if (channel === 'output') sendOnOutput(msg, outgoing, send, done);
+      else if (channel === 'ha-notify') sendByHa(msg, outgoing, send, done);
       else sendByEmail(msg, outgoing, send, done);
     });
 
@@ -149,6 +156,54 @@ export = function (RED: RED) {
       });
     }
 
+    /** The server and service, checked once; their state shows as the node's status until a message is sent. */
+    function haChannel(): { client?: HaServiceCaller; problem?: string; stopStatus: () => void } {
+      try {
+        notifyService(config.haService ?? '');
+        const client = haConnectionFor(RED, config.haServer, 'Home Assistant notify');
+        const connected = () => showStatus(node, 'green', sent > 0 ? `sent ${sent}` : 'HA connected');
+        return { client, stopStatus: showHaState(node, client, 'HA connected', connected) };
+      } catch (err) {
+        showStatus(node, 'red', 'HA notify not set up', 'ring');
+        return { problem: errorText(err), stopStatus: () => undefined };
+      }
+    }
+
+    function sendByHa(msg: NodeMessageInFlow, outgoing: Outgoing, send: Send, done: Done): void {
+      if (!ha?.client) {
+        reportInputError(node, new Error(ha?.problem ?? 'Home Assistant notify is not set up'), msg, done);
+        return;
+      }
+      showStatus(node, 'blue', 'sending', 'ring');
+      const run = deliverByHaNotify(outgoing, {
+        client: ha.client,
+        service: config.haService ?? '',
+        clock,
+        plan,
+        outbox,
+        onRecordError: (err) => node.warn(`could not write the send record: ${errorText(err)}`),
+        onRetry: (next, attempts) => showStatus(node, 'yellow', `notify failed, retry ${next}/${attempts}`, 'ring'),
+      });
+      runs.add(run);
+      void run.outcome.then((outcome) => {
+        runs.delete(run);
+        if (!outcome.ok && outcome.cancelled) return done();
+        // Like email: the message went out through Home Assistant, so only the masked preview flows on.
+        const out: NodeMessage = { ...msg, payload: outgoing.preview, topic: outgoing.subject, delivered: outcome.ok, ...describe(outgoing) };
+        delete (out as { html?: unknown }).html;
+        if (outcome.ok) {
+          sent += 1;
+          showStatus(node, 'green', `sent ${sent}`);
+          send([out, deliveryFor(outgoing, 'ha-notify', true)]);
+          return done();
+        }
+        const error = `Home Assistant notify to the ${whom(outgoing)} failed after ${outcome.attempts} attempts: ${safeText(outcome.error, outgoing.pins)}`;
+        showStatus(node, 'red', 'notify failed');
+        send([out, deliveryFor(outgoing, 'ha-notify', false, error)]);
+        done(new Error(error));
+      });
+    }
+
     function mailerFor(configId: string | undefined): Mailer {
       const smtp = configId ? (RED.nodes.getNode(configId) as MailerNode | null) : null;
       if (!smtp?.mailer) throw new Error('email channel: choose a StayKey smtp config node (the mail server)');
@@ -164,6 +219,7 @@ export = function (RED: RED) {
     }
 
     node.on('close', (_removed: boolean, done: () => void) => {
+      ha?.stopStatus();
       for (const run of runs) run.cancel();
       runs.clear();
       done();

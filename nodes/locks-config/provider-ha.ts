@@ -1,0 +1,37 @@
+/**
+ * The Home Assistant lock providers (Z-Wave JS and ZHA) as the locks config builds them: the server
+ * config node's shared connection, and the locks' entities.
+ */
+import { entityIdOf } from '../../lib/ha/lock-entities';
+import { HaZhaLocks } from '../../lib/locks/ha-zha';
+import { HaZwaveJsLocks } from '../../lib/locks/ha-zwave-js';
+import type { LockConfig } from '../../lib/locks/provider';
+import { haConnectionFor } from '../ha-server/ha-link';
+import type { ProviderContext, ProviderFactory } from './providers';
+
+/**
+ * Z-Wave and Zigbee user codes carry no dates, whatever the row says: the ledger must put a code on
+ * when its window opens and take it off when it closes. The rows are the ones the lock set hands out.
+ */
+function withoutSchedules(locks: LockConfig[]): LockConfig[] {
+  for (const lock of locks) {
+    lock.schedules = false;
+    entityIdOf(lock);
+  }
+  return locks;
+}
+
+function clientFor({ RED, config }: ProviderContext, kind: string) {
+  return haConnectionFor(RED, config.haServer, `${kind} locks`);
+}
+
+export const zwaveJs: ProviderFactory = (context) => ({
+  provider: new HaZwaveJsLocks({ locks: withoutSchedules(context.locks), client: clientFor(context, 'Z-Wave JS'), clock: context.clock }),
+  readBack: true,
+});
+
+/** ZHA cannot read a code back: commands are reported done, not confirmed (see lib/locks/ha-zha.ts). */
+export const zha: ProviderFactory = (context) => ({
+  provider: new HaZhaLocks({ locks: withoutSchedules(context.locks), client: clientFor(context, 'ZHA'), clock: context.clock }),
+  readBack: false,
+});
