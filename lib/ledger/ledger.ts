@@ -42,6 +42,11 @@ export interface LedgerOptions {
   pinFromPhone?: boolean;
   /** Forecasts make throwaway PINs: skip the bcrypt checks against hashed ones. */
   quickPins?: boolean;
+  /**
+   * Locks without schedules get a code this long before its window opens (default 30 minutes), so it is
+   * on the door when the guest arrives even through a slow mesh and a retry or two.
+   */
+  setAheadMinutes?: number;
   /** Backup codes kept on each lock, ready for a guest whose own code cannot reach an offline lock. */
   backupCodesPerLock?: number;
   /**
@@ -65,6 +70,8 @@ export interface GuestView {
   timeZone: string;
   checkInAt: string;
   checkOutAt: string;
+  /** When the code is issued (the page says when it will appear). */
+  issueAt?: string;
   issued: boolean;
   codes: { lockName: string; pin: string | null }[];
 }
@@ -323,6 +330,7 @@ export class Ledger {
       if (entry.lentTo) consider(Date.parse(entry.lentTo.until));
       const period = periodAround(entry.window, now);
       if (period) {
+        consider(Date.parse(period.startsAt) - this.setAhead());
         consider(Date.parse(period.startsAt));
         consider(Date.parse(period.endsAt));
       }
@@ -405,6 +413,7 @@ export class Ledger {
       timeZone: entry.window.timeZone,
       checkInAt: entry.window.checkInAt,
       checkOutAt: entry.window.checkOutAt,
+      issueAt: entry.window.issueAt,
       issued,
       codes,
     };
@@ -623,7 +632,7 @@ export class Ledger {
       let code: CodeEntry | undefined = this.data.codes[codeIdOf(id, lockId)];
       if (!code && forThisBooking) code = await this.reserve(id, entry, lock, plan);
       if (!code || !this.hasSlot(code, entry, lock, plan)) continue;
-      const onDoorNow = forThisBooking && period !== undefined && (lock.schedules || now.getTime() >= Date.parse(period.startsAt));
+      const onDoorNow = forThisBooking && period !== undefined && (lock.schedules || now.getTime() >= Date.parse(period.startsAt) - this.setAhead());
       await this.step(code, entry, lock, forThisBooking, onDoorNow ? period : undefined, plan);
     }
     this.tellGuest(id, entry, locks, period, plan);
@@ -1000,6 +1009,10 @@ export class Ledger {
 
   private commandTimeout(): number {
     return (this.options.commandTimeoutMinutes ?? 120) * MINUTE;
+  }
+
+  private setAhead(): number {
+    return (this.options.setAheadMinutes ?? 30) * MINUTE;
   }
 
   private retryAfter(): number {

@@ -45,6 +45,11 @@ export class ManualClock implements Clock {
     return this.timers.length;
   }
 
+  /** When the next timer falls due, for a simulation that jumps from one event to the next. */
+  nextTimerAt(): Date | undefined {
+    return this.timers.length ? new Date(this.timers[0].due) : undefined;
+  }
+
   setTimer(ms: number, callback: () => void): () => void {
     const wait = Number.isFinite(ms) ? Math.max(ms, 0) : 0;
     const timer = { due: this.current + wait, seq: this.seq++, callback };

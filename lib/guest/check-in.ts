@@ -1,0 +1,199 @@
+/**
+ * The check-in desk behind the guest page: who may see which stay, and what they are told. Wrong tries
+ * are counted per client and per booking reference; an unknown reference and a wrong name get the same
+ * answer, counted the same way, so the page never tells which references exist.
+ */
+import type { AlertMessage } from '../messages';
+import type { Clock } from '../time/clock';
+import { TryLimit, TryLimiter } from './attempts';
+import { Notice, renderStayPage, renderVerifyPage, StayView } from './page';
+import { GuestSessions, isBrowserId, newBrowserId } from './sessions';
+
+/** What a pin-issuer lends the page (nodes/shared/guest-portal.ts). */
+export interface GuestBookings {
+  find(reference: string, proof: string): string | undefined;
+  view(bookingId: string): StayView | undefined;
+  keepsPins: boolean;
+}
+
+export interface CheckInOptions {
+  clock: Clock;
+  /** The property's name, shown as the page title. */
+  property: string;
+  perClient: TryLimit;
+  perBooking: TryLimit;
+  sessionMinutes: number;
+}
+
+export interface GuestRequest {
+  /** The id in the browser's cookie, if any. */
+  browserId?: string;
+  /** Who is asking: their address (see clientKey). */
+  client: string;
+}
+
+export type FormFields = Partial<Record<string, string>>;
+
+export interface Reply {
+  status: number;
+  html?: string;
+  /** Send the browser to the page again (after a form), so a reload never posts twice. */
+  redirect?: boolean;
+  /** Give the browser this id (a new visitor, a new session, a sign-out). */
+  setBrowserId?: string;
+  /** How long the browser keeps its id: a session's lifetime; none means until the browser closes. */
+  cookieMaxAgeSeconds?: number;
+  retryAfterSeconds?: number;
+  alerts: AlertMessage[];
+  /** Why the page cannot serve at all (no pin-issuer): for the node's status, never shown to guests. */
+  problem?: string;
+}
+
+const LONGEST_FIELD = 100;
+
+const TEXT = {
+  changed: 'Your host has changed your booking or reset your door code. Please confirm your booking again to see your code.',
+  ended: 'This stay is no longer current. Please confirm your booking again.',
+  expired: 'This page had expired. Please try again.',
+  missing: 'Enter your reservation code and your last name (or the last 4 digits of your phone).',
+  wrong: 'We could not find a current booking with these details. Check the reservation code in your booking confirmation and try again.',
+  unavailable: 'The check-in page cannot show bookings right now. Please contact your host.',
+  lockedOut: (minutes: number) =>
+    `Too many tries. For the safety of every guest this page is locked for you for ${minutes} minute${minutes === 1 ? '' : 's'}. Please try again later or contact your host.`,
+};
+
+export class CheckInDesk {
+  private readonly sessions: GuestSessions;
+  private readonly clients: TryLimiter;
+  private readonly references: TryLimiter;
+  /** The last reason the pin-issuer could not be reached. */
+  private problem = '';
+
+  constructor(
+    private readonly bookings: () => GuestBookings,
+    private readonly options: CheckInOptions,
+  ) {
+    this.sessions = new GuestSessions(options.clock, options.sessionMinutes);
+    this.clients = new TryLimiter(options.perClient, options.clock);
+    this.references = new TryLimiter(options.perBooking, options.clock);
+  }
+
+  /** The page: the stay for a verified guest whose booking is unchanged, else the form. */
+  show(request: GuestRequest): Reply {
+    const browserId = isBrowserId(request.browserId) ? request.browserId : undefined;
+    const session = this.sessions.find(browserId);
+    if (!session) return this.form(browserId);
+    const bookings = this.bookingsOrUndefined();
+    if (!bookings) return this.unavailable(browserId);
+    const stay = bookings.view(session.bookingId);
+    if (!stay || stay.version !== session.version) {
+      // A reset (or changed dates) makes the old session worthless: the guest proves the booking again.
+      this.sessions.end(browserId);
+      return this.form(browserId, { tone: 'info', text: stay ? TEXT.changed : TEXT.ended });
+    }
+    const html = renderStayPage({ property: this.options.property, token: this.sessions.formToken(browserId!), stay, keepsPins: bookings.keepsPins });
+    return { status: 200, html, alerts: [] };
+  }
+
+  /** A posted form: prove a booking, or sign out. */
+  submit(request: GuestRequest, fields: FormFields): Reply {
+    const browserId = isBrowserId(request.browserId) ? request.browserId : undefined;
+    if (!this.sessions.formTokenMatches(browserId, fields.token)) {
+      return this.form(browserId, { tone: 'error', text: TEXT.expired }, undefined, 403);
+    }
+    if (fields.action === 'sign-out') {
+      this.sessions.end(browserId);
+      return { status: 303, redirect: true, setBrowserId: newBrowserId(), alerts: [] };
+    }
+    return this.verify(browserId!, request.client, field(fields.reference), field(fields.proof));
+  }
+
+  status(): { verified: number; lockedOut: number } {
+    return { verified: this.sessions.verifiedBookings(), lockedOut: this.clients.lockedOut() + this.references.lockedOut() };
+  }
+
+  /** When the status may change without a request: a lock-out or a session ending. */
+  nextChangeAt(): Date | undefined {
+    const times = [this.sessions.nextExpiry(), this.clients.nextLockoutEnd(), this.references.nextLockoutEnd()].filter((at): at is Date => at !== undefined);
+    return times.length ? new Date(Math.min(...times.map((at) => at.getTime()))) : undefined;
+  }
+
+  private verify(browserId: string, client: string, reference: string, proof: string): Reply {
+    if (!reference || !proof) return this.form(browserId, { tone: 'error', text: TEXT.missing }, reference);
+    const referenceKey = referenceKeyOf(reference);
+    // Checked before the booking is looked up: during a lock-out even the right answer is refused.
+    const lockedUntil = later(this.clients.lockedUntil(client), this.references.lockedUntil(referenceKey));
+    if (lockedUntil) return this.lockedOut(browserId, lockedUntil, []);
+    const bookings = this.bookingsOrUndefined();
+    if (!bookings) return this.unavailable(browserId);
+    const bookingId = bookings.find(reference, proof);
+    const stay = bookingId !== undefined ? bookings.view(bookingId) : undefined;
+    if (bookingId === undefined || !stay) return this.wrongTry(browserId, client, reference, referenceKey);
+    this.references.forget(referenceKey);
+    const sessionId = this.sessions.start(bookingId, stay.version);
+    return { status: 303, redirect: true, setBrowserId: sessionId, cookieMaxAgeSeconds: this.sessions.lifetimeSeconds, alerts: [] };
+  }
+
+  private wrongTry(browserId: string, client: string, reference: string, referenceKey: string): Reply {
+    const alerts: AlertMessage[] = [];
+    if (this.clients.recordWrong(client)) alerts.push(this.clientAlert(client));
+    if (this.references.recordWrong(referenceKey)) alerts.push(this.referenceAlert(reference));
+    const lockedUntil = later(this.clients.lockedUntil(client), this.references.lockedUntil(referenceKey));
+    if (lockedUntil) return this.lockedOut(browserId, lockedUntil, alerts);
+    return this.form(browserId, { tone: 'error', text: TEXT.wrong }, reference);
+  }
+
+  private lockedOut(browserId: string, until: Date, alerts: AlertMessage[]): Reply {
+    const seconds = Math.max(1, Math.ceil((until.getTime() - this.options.clock.now().getTime()) / 1000));
+    const reply = this.form(browserId, { tone: 'error', text: TEXT.lockedOut(Math.ceil(seconds / 60)) }, undefined, 429);
+    return { ...reply, retryAfterSeconds: seconds, alerts };
+  }
+
+  private form(browserId: string | undefined, notice?: Notice, reference?: string, status = 200): Reply {
+    const id = browserId ?? newBrowserId();
+    const html = renderVerifyPage({ property: this.options.property, token: this.sessions.formToken(id), notice, reference });
+    return { status, html, setBrowserId: browserId ? undefined : id, alerts: [] };
+  }
+
+  private unavailable(browserId: string | undefined): Reply {
+    return { ...this.form(browserId, { tone: 'error', text: TEXT.unavailable }, undefined, 503), problem: this.problem };
+  }
+
+  private bookingsOrUndefined(): GuestBookings | undefined {
+    try {
+      return this.bookings();
+    } catch (err) {
+      this.problem = err instanceof Error ? err.message : String(err);
+      return undefined;
+    }
+  }
+
+  private clientAlert(client: string): AlertMessage {
+    const { tries, windowMinutes, lockoutMinutes } = this.options.perClient;
+    const text = `Guest check-in page: ${tries} wrong tries within ${windowMinutes} minutes from ${client}; that address is locked out for ${lockoutMinutes} minutes.`;
+    return { kind: 'alert', severity: 'warning', topic: 'guest-page', text };
+  }
+
+  private referenceAlert(reference: string): AlertMessage {
+    const { tries, windowMinutes, lockoutMinutes } = this.options.perBooking;
+    const shown = reference.replace(/[^\p{L}\p{N}\-_.#/]/gu, '').slice(0, 40);
+    const text =
+      `Guest check-in page: ${tries} wrong tries within ${windowMinutes} minutes for booking reference "${shown}"; ` +
+      `it is locked out for ${lockoutMinutes} minutes. If a guest asks, give them their code another way.`;
+    return { kind: 'alert', severity: 'warning', topic: 'guest-page', text };
+  }
+}
+
+function field(value: string | undefined): string {
+  return typeof value === 'string' ? value.trim().slice(0, LONGEST_FIELD) : '';
+}
+
+/** "hm-abc 12" and "HM-ABC12" are one reference to the ledger, so they share one count. */
+export function referenceKeyOf(reference: string): string {
+  return reference.normalize('NFD').replace(/[\u0300-\u036f]/g, '').replace(/\s+/g, '').toLowerCase();
+}
+
+function later(a: Date | undefined, b: Date | undefined): Date | undefined {
+  if (!a || !b) return a ?? b;
+  return a.getTime() >= b.getTime() ? a : b;
+}
