@@ -11,6 +11,7 @@ import { numberSetting, RED } from '../shared/runtime';
 import { zha, zwaveJs } from './provider-ha';
 import { nukiFactory } from './provider-nuki';
 import { ttlockFactory } from './provider-ttlock';
+import { zigbee2mqtt } from './provider-z2m';
 
 export interface LocksConfigDef extends NodeDef {
   provider?: string;
@@ -69,4 +70,5 @@ export const providerFactories: Record<string, ProviderFactory> = {
   zha,
   ttlock: ttlockFactory,
   nuki: nukiFactory,
+  zigbee2mqtt,
 };
