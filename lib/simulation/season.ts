@@ -1,0 +1,351 @@
+/**
+ * A season on the injectable clock: units with their locks, bookings with date changes and
+ * cancellations, staff codes, and the faults hosts meet (locks offline, batteries dying, restarts).
+ * It drives the real core (ledger, simulated locks, command runner, readiness) exactly as the nodes
+ * do, and measures what a host cares about: did every guest have a working code at check-in, and
+ * when a guest would not have, how early was the host told.
+ */
+import * as crypto from 'node:crypto';
+import { Booking } from '../bookings/booking';
+import { Ledger, LedgerStore } from '../ledger/ledger';
+import type { LedgerData } from '../ledger/ledger-types';
+import { CommandRunner } from '../locks/command-runner';
+import type { LockConfig, LockStatus } from '../locks/provider';
+import { SimulatedLocks } from '../locks/simulated';
+import type { AlertMessage, CodeMessage, LockCommand, LockResultMessage } from '../messages';
+import { Vault } from '../pins/vault';
+import { ManualClock } from '../time/clock';
+import { addDays } from '../time/zoned';
+import { windowFor, WindowOptions } from '../windows/window';
+import { seasonPlan, SeasonEvent, SeasonPlan } from './season-plan';
+
+export interface SeasonOptions {
+  units: number;
+  bookings: number;
+  days: number;
+  /** First day of the season (YYYY-MM-DD). */
+  start: string;
+  seed: number;
+  timeZone?: string;
+}
+
+export interface Arrival {
+  bookingId: string;
+  checkInAt: string;
+  covered: boolean;
+  /** For an arrival without a working code: what was wrong, and when the host first heard of it. */
+  problem?: string;
+  faultVisibleAt?: string;
+  alertedAt?: string;
+  hoursAlertedAhead?: number;
+  alertInTime?: boolean;
+}
+
+export interface SeasonReport {
+  units: number;
+  bookings: number;
+  arrivals: number;
+  arrivalsCovered: number;
+  arrivalsWithoutCode: number;
+  uncovered: Arrival[];
+  /** Arrivals without a code whose host was not told in time (>= 24 h ahead for early faults, within 5 min for late ones). */
+  uncoveredWithoutTimelyAlert: number;
+  /** Guest codes that still opened a door 15 minutes after checkout plus buffer, on a lock that was online. */
+  codesAliveAfterCheckout: number;
+  /** The same on a lock that was offline then (nothing can reach it); each was cleared once it came back. */
+  codesLeftOnOfflineLocks: number;
+  lockCommandsPerBooking: number;
+  /** Commands planned but never carried out, and locks that end the season disagreeing with the ledger. */
+  lostOperations: number;
+  restarts: number;
+  alerts: number;
+}
+
+const READINESS_EVERY_MS = 15 * 60_000;
+const CHECK_HOURS = [24, 2];
+const MINUTE = 60_000;
+
+/** Runs one season and reports. Deterministic for a seed, apart from the PINs (crypto-random). */
+export async function runSeason(options: SeasonOptions): Promise<SeasonReport> {
+  const plan = seasonPlan(options);
+  const world = new SeasonWorld(plan, options);
+  await world.run();
+  return world.report();
+}
+
+class SeasonWorld {
+  readonly clock: ManualClock;
+  private readonly vault = Vault.withKey(crypto.randomBytes(32));
+  private readonly locks: SimulatedLocks;
+  private readonly store: LedgerStore & { data?: string };
+  private ledger!: Ledger;
+  private runner!: CommandRunner;
+  private generation = 0;
+  private queue: Promise<void> = Promise.resolve();
+  private busy = 0;
+  private readonly alerts: { at: string; alert: AlertMessage }[] = [];
+  private readonly toldPins = new Map<string, Map<string, string>>();
+  private readonly arrivals: Arrival[] = [];
+  private commandsSent = 0;
+  private aliveAfterCheckout = 0;
+  private leftOnOffline = 0;
+  private restarts = 0;
+  private nextReadiness: number;
+  private readonly events: SeasonEvent[];
+  private readonly end: number;
+
+  constructor(
+    private readonly plan: SeasonPlan,
+    private readonly options: SeasonOptions,
+  ) {
+    this.clock = new ManualClock(`${addDays(options.start, -3)}T00:00:00Z`);
+    this.locks = new SimulatedLocks({ locks: plan.locks, clock: this.clock, latencyMs: 1500, drainPerOperation: 0.05 });
+    this.store = {
+      load: () => (this.store.data ? (JSON.parse(this.store.data) as LedgerData) : undefined),
+      save: (data) => {
+        this.store.data = JSON.stringify(data);
+      },
+    };
+    this.start();
+    this.events = [...plan.events].sort((a, b) => a.at.localeCompare(b.at));
+    this.nextReadiness = this.clock.now().getTime();
+    this.end = Date.parse(`${addDays(options.start, options.days + 2)}T00:00:00Z`);
+  }
+
+  /** A Node-RED start: a ledger read from its store, a new runner; unanswered commands go out again. */
+  private start(): void {
+    this.generation += 1;
+    this.runner?.close();
+    this.ledger = new Ledger({
+      clock: this.clock,
+      vault: this.vault,
+      locks: () => this.plan.locks,
+      store: this.store,
+      backupCodesPerLock: 1,
+      retryFailedAfterMinutes: 30,
+      // A new PIN is checked against the lock's sealed PINs as usual; the bcrypt comparison with hashed
+      // ones (a second per code on a busy gate) is skipped: the season measures the locks, not bcrypt.
+      quickPins: true,
+    });
+    this.runner = new CommandRunner(this.locks, { clock: this.clock, maxAttempts: 30, baseDelayMs: 2000 });
+    this.dispatch(this.ledger.commandsInFlight());
+  }
+
+  async run(): Promise<void> {
+    for (const booking of this.plan.bookings) this.acceptBooking(booking, 'created');
+    this.enqueue(() => this.reconcile());
+    while (this.clock.now().getTime() < this.end) {
+      await this.settle();
+      this.clock.advanceTo(new Date(this.nextStop()));
+      await this.settle();
+      await this.handleDue();
+    }
+    await this.finish();
+  }
+
+  private nextStop(): number {
+    const candidates = [
+      this.end,
+      this.nextReadiness,
+      this.events[0] ? Date.parse(this.events[0].at) : Infinity,
+      this.ledger.nextDueAt()?.getTime() ?? Infinity,
+      this.clock.nextTimerAt()?.getTime() ?? Infinity,
+    ];
+    return Math.max(Math.min(...candidates), this.clock.now().getTime());
+  }
+
+  private async handleDue(): Promise<void> {
+    const now = this.clock.now().getTime();
+    while (this.events[0] && Date.parse(this.events[0].at) <= now) await this.handleEvent(this.events.shift()!);
+    if (now >= this.nextReadiness) {
+      this.nextReadiness = now + READINESS_EVERY_MS;
+      this.enqueue(() => this.checkReadiness());
+    }
+    this.enqueue(() => this.reconcile());
+    await this.settle();
+  }
+
+  private async handleEvent(event: SeasonEvent): Promise<void> {
+    switch (event.kind) {
+      case 'change':
+        this.acceptBooking(event.booking, 'changed');
+        break;
+      case 'cancel':
+        this.acceptBooking(event.booking, 'cancelled');
+        break;
+      case 'offline':
+        this.locks.setOnline(event.lockId, false);
+        break;
+      case 'online':
+        this.locks.setOnline(event.lockId, true);
+        break;
+      case 'battery':
+        this.locks.setBattery(event.lockId, event.level);
+        break;
+      case 'restart':
+        await this.settle();
+        this.restarts += 1;
+        this.start();
+        break;
+      case 'check-in':
+        this.checkArrival(event.booking);
+        break;
+      case 'after-checkout':
+        this.checkGone(event.booking);
+        break;
+    }
+  }
+
+  private acceptBooking(booking: Booking, change: 'created' | 'changed' | 'cancelled'): void {
+    const unit = this.plan.units.find((u) => u.name === booking.unit)!;
+    const options: WindowOptions = { checkIn: '16:00', checkOut: '11:00', timeZone: this.plan.timeZone, bufferBeforeMinutes: 0, bufferAfterMinutes: 30, leadHours: 48, locks: unit.locks };
+    const window = windowFor(booking, options);
+    if (booking.id.startsWith('staff:')) Object.assign(window, this.plan.staffWindows.get(booking.id));
+    this.enqueue(async () => this.ledger.acceptWindow({ kind: 'window', change, booking, window }));
+  }
+
+  private async reconcile(): Promise<void> {
+    const plan = await this.ledger.reconcile();
+    this.take(plan.codeMessages, plan.alerts);
+    this.dispatch(plan.commands);
+  }
+
+  private async checkReadiness(): Promise<void> {
+    const ids = this.ledger.locksArrivingWithin(Math.max(...CHECK_HOURS));
+    if (!ids.length) return;
+    const statuses = new Map<string, LockStatus | Error>();
+    for (const id of ids) statuses.set(id, await this.locks.status(id).catch((err: Error) => err));
+    const lent = this.ledger.lendBackupsToStranded(statuses, Math.min(...CHECK_HOURS));
+    this.take(lent.messages, [...lent.alerts, ...this.ledger.checkReadiness(statuses, CHECK_HOURS, (lock) => `backup key for ${lock.name}`)]);
+    await this.reconcile();
+  }
+
+  private dispatch(commands: LockCommand[]): void {
+    const generation = this.generation;
+    for (const command of commands) {
+      this.commandsSent += command.resent || command.action === 'read' ? 0 : 1;
+      this.busy += 1;
+      const pin = command.pin ? this.vault.open(command.pin) : undefined;
+      void this.runner.execute(command, pin).then((result) => {
+        this.busy -= 1;
+        // A runner from before a restart answers into nothing, as a killed Node-RED would.
+        if (generation !== this.generation) return;
+        this.enqueue(async () => {
+          this.take([], await this.ledger.acceptResult(result as LockResultMessage));
+          await this.reconcile();
+        });
+      });
+    }
+  }
+
+  /** Guest messages are delivered at once; alerts are recorded with their time. */
+  private take(messages: CodeMessage[], alerts: AlertMessage[]): void {
+    const at = this.clock.now().toISOString();
+    for (const alert of alerts) this.alerts.push({ at, alert });
+    for (const message of messages) {
+      const pins = this.toldPins.get(message.bookingId) ?? new Map<string, string>();
+      for (const code of message.codes) if (code.pin) pins.set(code.lockId, this.vault.open(code.pin));
+      this.toldPins.set(message.bookingId, pins);
+      if (message.change !== 'revoked' && message.change !== 'backup') {
+        this.ledger.acceptDelivery({ kind: 'delivery', bookingId: message.bookingId, channel: 'output', delivered: true });
+      }
+    }
+  }
+
+  private checkArrival(booking: Booking): void {
+    const unit = this.plan.units.find((u) => u.name === booking.unit)!;
+    const pins = this.toldPins.get(booking.id);
+    const missing = unit.locks.filter((lockId) => !pins?.get(lockId) || !this.locks.opens(lockId, pins.get(lockId)!));
+    const arrival: Arrival = { bookingId: booking.id, checkInAt: this.clock.now().toISOString(), covered: missing.length === 0 };
+    if (!arrival.covered) this.explain(arrival, booking, missing);
+    this.arrivals.push(arrival);
+  }
+
+  /** When the fault behind a missing code became visible, and when the host first heard of this booking's trouble. */
+  private explain(arrival: Arrival, booking: Booking, missing: string[]): void {
+    const checkIn = Date.parse(arrival.checkInAt);
+    arrival.problem = `no working code on ${missing.join(', ')}`;
+    const faults = this.plan.events.filter((e) => (e.kind === 'offline' || e.kind === 'battery') && missing.includes(e.lockId) && Date.parse(e.at) <= checkIn);
+    const visible = faults.length ? faults[faults.length - 1].at : undefined;
+    if (visible) arrival.faultVisibleAt = visible;
+    const told = this.alerts.find(({ at, alert }) => Date.parse(at) <= checkIn && (alert.bookingId === booking.id || (alert.lockId !== undefined && missing.includes(alert.lockId) && Date.parse(at) >= checkIn - 48 * 3600_000)));
+    if (!told) {
+      arrival.alertInTime = false;
+      return;
+    }
+    arrival.alertedAt = told.at;
+    arrival.hoursAlertedAhead = Math.round(((checkIn - Date.parse(told.at)) / 3600_000) * 10) / 10;
+    const faultAhead = visible ? (checkIn - Date.parse(visible)) / 3600_000 : Infinity;
+    // Early faults must be told a day ahead; late ones within 5 minutes of appearing.
+    arrival.alertInTime = faultAhead >= 24 ? arrival.hoursAlertedAhead >= 24 : Date.parse(told.at) - Date.parse(visible ?? told.at) <= 5 * MINUTE;
+  }
+
+  private checkGone(booking: Booking): void {
+    const pins = this.toldPins.get(booking.id);
+    if (!pins) return;
+    for (const [lockId, pin] of pins) {
+      const view = this.locks.inspect(lockId);
+      const stillOpens = view.codes.some((code) => code.pin === pin) && this.locks.opens(lockId, pin);
+      if (!stillOpens) continue;
+      if (view.online) this.aliveAfterCheckout += 1;
+      else this.leftOnOffline += 1;
+    }
+  }
+
+  private async finish(): Promise<void> {
+    for (const lock of this.plan.locks) this.locks.setOnline(lock.id, true);
+    for (let i = 0; i < 50 && (this.busy > 0 || this.clock.nextTimerAt()); i++) {
+      this.clock.advanceTo(this.clock.nextTimerAt() ?? this.clock.now());
+      this.enqueue(() => this.reconcile());
+      await this.settle();
+    }
+  }
+
+  private lostOperations(): number {
+    const data = this.ledger.snapshot();
+    let lost = Object.values(data.codes).filter((code) => code.inFlight).length;
+    for (const code of Object.values(data.codes)) {
+      if (!code.onLock) continue;
+      const held = this.locks.inspect(code.lockId).codes.find((c) => c.slot === code.slot);
+      if (!held) lost += 1;
+    }
+    return lost;
+  }
+
+  report(): SeasonReport {
+    const uncovered = this.arrivals.filter((a) => !a.covered);
+    const guestBookings = this.plan.bookings.filter((b) => !b.id.startsWith('staff:')).length;
+    return {
+      units: this.plan.units.length,
+      bookings: guestBookings,
+      arrivals: this.arrivals.length,
+      arrivalsCovered: this.arrivals.length - uncovered.length,
+      arrivalsWithoutCode: uncovered.length,
+      uncovered,
+      uncoveredWithoutTimelyAlert: uncovered.filter((a) => !a.alertInTime).length,
+      codesAliveAfterCheckout: this.aliveAfterCheckout,
+      codesLeftOnOfflineLocks: this.leftOnOffline,
+      lockCommandsPerBooking: Math.round((this.commandsSent / Math.max(guestBookings, 1)) * 100) / 100,
+      lostOperations: this.lostOperations(),
+      restarts: this.restarts,
+      alerts: this.alerts.length,
+    };
+  }
+
+  private enqueue(work: () => Promise<void>): void {
+    this.busy += 1;
+    this.queue = this.queue.then(work, work).finally(() => {
+      this.busy -= 1;
+    });
+  }
+
+  /** Lets queued work and promise chains run out at the current instant. */
+  private async settle(): Promise<void> {
+    for (let i = 0; i < 20; i++) {
+      await this.queue;
+      await new Promise((resolve) => setImmediate(resolve));
+    }
+  }
+}
+
+export type { LockConfig };
