@@ -4,6 +4,8 @@ import { ManualLocks, taskAlert } from '../../lib/locks/manual';
 import { SimulatedLocks } from '../../lib/locks/simulated';
 import { isSealedPin, SealedPin } from '../../lib/pins/vault';
 import { LockSet, lockSetFor } from '../shared/lock-set';
+import { showHaState } from '../ha-server/ha-link';
+import type { HaClient } from '../../lib/ha/connection';
 import { errorText, RED, reportInputError, showStatus } from '../shared/runtime';
 
 interface LockProviderDef extends NodeDef {
@@ -56,6 +58,9 @@ export = function (RED: RED) {
     }
     const stopTasks = lockSet ? listenForTasks(node, lockSet) : undefined;
     const stopKeypad = lockSet ? listenForKeypad(node, lockSet) : undefined;
+    // Locks reached through Home Assistant: the node shows when the connection drops or the token is refused.
+    const haClient = lockSet ? (lockSet.provider as { client?: HaClient }).client : undefined;
+    const stopHa = lockSet && haClient ? showHaState(node, haClient, 'HA connected', () => showCounts(node, lockSet!)) : undefined;
     if (lockSet) showCounts(node, lockSet);
 
     node.on('input', (msg: NodeMessageInFlow, send: Send, done: Done) => {
@@ -69,6 +74,7 @@ export = function (RED: RED) {
     node.on('close', (done: () => void) => {
       stopTasks?.();
       stopKeypad?.();
+      stopHa?.();
       done();
     });
   }
