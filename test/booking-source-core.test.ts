@@ -144,3 +144,24 @@ describe('fetchFeed', () => {
     await assert.rejects(fetchFeed('webcal://example.com/a.ics', { timeoutMs: 1000 }), /https:\/\/ or http:\/\//);
   });
 });
+
+describe('BookingSource after a restart', () => {
+  it('announces again the bookings still to come and the cancellations of the last days, from its saved state', () => {
+    const clock = new ManualClock('2026-07-01T12:00:00Z');
+    const stateFile = path.join(fs.mkdtempSync(path.join(os.tmpdir(), 'staykey-restate-')), 'source.json');
+    const first = BookingSource.open({ unit: 'Room 101', source: 'pms', clock, stateFile });
+    first.receive([
+      { id: 'stay', arrival: '2026-07-10', departure: '2026-07-12' },
+      { id: 'gone', arrival: '2026-07-15', departure: '2026-07-18' },
+      { id: 'over', arrival: '2026-06-20', departure: '2026-06-25' },
+    ]);
+    first.receive({ id: 'gone', cancelled: true });
+    const again = BookingSource.open({ unit: 'Room 101', source: 'pms', clock, stateFile }).restatement();
+    assert.deepEqual(
+      again.map((update) => `${update.change} ${update.booking.id}`),
+      ['changed stay', 'cancelled gone'],
+    );
+    clock.advance(15 * 24 * 3600_000);
+    assert.deepEqual(BookingSource.open({ unit: 'Room 101', source: 'pms', clock, stateFile }).restatement(), [], 'old news is not repeated');
+  });
+});

@@ -60,6 +60,8 @@ interface SavedState {
   announced: AnnouncedStay[];
   /** Double bookings the host has been told about, so a poll does not repeat the alert. */
   doubles: string[];
+  /** Cancellations of the last days, announced again after a restart in case one never reached the ledger. */
+  recentCancellations?: { booking: Booking; at: string }[];
 }
 
 /** Version 1 knew one feed; everything it held had been announced. */
@@ -70,12 +72,14 @@ interface SavedStateV1 {
 }
 
 const DEFAULT_KEEP_PAST_DAYS = 30;
+const RESTATE_CANCELLATIONS_DAYS = 14;
 
 export class BookingSource {
   private feeds = new Map<string, FeedTracker>();
   private messages: MessageBookings;
   private announced = new Map<string, AnnouncedStay>();
   private doubles = new Set<string>();
+  private recentCancellations: { booking: Booking; at: string }[] = [];
   /** Each feed's last good bookings, for a "not modified" answer. */
   private readonly lastFeeds = new Map<string, Booking[]>();
   /** The state as last written, so an unchanged feed does not rewrite the file every poll. */
@@ -111,6 +115,21 @@ export class BookingSource {
   /** The bookings as announced. */
   get bookings(): Booking[] {
     return [...this.announced.values()].map((stay) => stay.booking);
+  }
+
+  /**
+   * Everything announced that still matters, to announce again when Node-RED starts: a kill between
+   * this node's save and the pin-issuer's could otherwise lose a booking or a cancellation. The ledger
+   * takes a repeat as no change.
+   */
+  restatement(): BookingUpdate[] {
+    const today = latestToday(this.clock.now());
+    const current = this.bookings.filter((booking) => booking.departure > today).map((booking) => ({ change: 'changed' as const, booking }));
+    const cutoff = this.clock.now().getTime() - RESTATE_CANCELLATIONS_DAYS * 24 * 3600_000;
+    const cancelled = this.recentCancellations
+      .filter((entry) => Date.parse(entry.at) >= cutoff)
+      .map(({ booking }) => ({ change: 'cancelled' as const, booking }));
+    return [...current, ...cancelled];
   }
 
   /** How a feed's text is read: its name on each booking, and the day before which stays are skipped. */
@@ -213,9 +232,18 @@ export class BookingSource {
     for (const stay of stays) if (!this.announced.has(stay.id)) updates.push({ change: 'created', booking: stay.booking });
 
     alerts.push(...doubles.filter((double) => !this.doubles.has(double.key)).map(doubleBookingAlert));
+    this.rememberCancellations(updates);
     this.announced = next;
     this.doubles = new Set(doubles.map((double) => double.key));
     return { updates, alerts };
+  }
+
+  private rememberCancellations(updates: BookingUpdate[]): void {
+    const now = this.clock.now();
+    const cutoff = now.getTime() - RESTATE_CANCELLATIONS_DAYS * 24 * 3600_000;
+    const fresh = updates.filter((update) => update.change === 'cancelled').map((update) => ({ booking: update.booking, at: now.toISOString() }));
+    const freshIds = new Set(fresh.map((entry) => entry.booking.id));
+    this.recentCancellations = [...this.recentCancellations.filter((entry) => Date.parse(entry.at) >= cutoff && !freshIds.has(entry.booking.id)), ...fresh];
   }
 
   /** The id of every copy seen before, to the id its stay was announced under. */
@@ -271,6 +299,7 @@ export class BookingSource {
       messages: this.messages.toJSON(),
       announced: [...this.announced.values()],
       doubles: [...this.doubles],
+      recentCancellations: this.recentCancellations,
     };
   }
 
@@ -281,6 +310,7 @@ export class BookingSource {
     this.messages = MessageBookings.fromJSON(state.messages, this.clock);
     this.announced = new Map(state.announced.map((stay) => [stay.booking.id, stay]));
     this.doubles = new Set(state.doubles);
+    this.recentCancellations = Array.isArray((saved as SavedState).recentCancellations) ? [...(saved as SavedState).recentCancellations!] : [];
   }
 
   /** Writes only when the state differs from the file: a poll that changes nothing costs no disk write. */

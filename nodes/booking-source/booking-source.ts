@@ -112,6 +112,19 @@ export = function (RED: RED) {
     if (settings.mode !== 'message') for (const feed of feeds) schedule(feed, FIRST_FETCH_DELAY_MS);
     else showStatus(node, 'grey', `${source.count} bookings`, 'ring');
 
+    // Once the flows run, what was announced before a restart is announced again: a kill between this
+    // node's save and the pin-issuer's must not lose a booking or a cancellation. Repeats change nothing.
+    let restated = false;
+    const restate = () => {
+      if (restated || closed) return;
+      restated = true;
+      RED.events.removeListener('flows:started', restate);
+      const updates = source.restatement();
+      if (updates.length) node.send([updates.map(bookingMessage), null]);
+    };
+    RED.events.on('flows:started', restate);
+    const restateFallback = setTimeout(restate, 5000);
+
     node.on('input', (msg: NodeMessage, send, done) => {
       let input: Input;
       try {
@@ -143,6 +156,8 @@ export = function (RED: RED) {
 
     node.on('close', (_removed: boolean, done: () => void) => {
       closed = true;
+      RED.events.removeListener('flows:started', restate);
+      clearTimeout(restateFallback);
       for (const feed of feeds) feed.cancelTimer?.();
       inFlight.abort();
       void queue.then(() => done());

@@ -95,6 +95,8 @@ export = function register(RED: RED) {
       keepsPins: config.keepPinsForGuestPage === true,
     };
 
+    let windowsWaiting = 0;
+
     // Every event and timer goes through one queue, so two reconciles never interleave.
     let queue: Promise<void> = Promise.resolve();
     let cancelTimer: (() => void) | undefined;
@@ -206,6 +208,9 @@ export = function register(RED: RED) {
       switch (payload.kind) {
         case 'window':
           ledger.acceptWindow(payload);
+          windowsWaiting -= 1;
+          // A burst of windows (a feed's first fetch, a restart) is reconciled once, after the last.
+          if (windowsWaiting > 0) return;
           return reconcile();
         case 'lock-result':
           return reconcile(await ledger.acceptResult(payload));
@@ -245,6 +250,7 @@ export = function register(RED: RED) {
         done(err instanceof Error ? err : new Error(String(err)));
         return;
       }
+      if (payload.kind === 'window') windowsWaiting += 1;
       enqueue(() => handle(payload)).then(
         () => done(),
         (err) => {
