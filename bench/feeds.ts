@@ -1,0 +1,198 @@
+/**
+ * Feed ingest: an Airbnb-style calendar read into bookings and compared with what the feed said last
+ * time (parseFeed + FeedTracker.apply), beside node-ical parsing the same text.
+ */
+import * as ical from 'node-ical';
+import { parseFeed, FeedOptions } from '../lib/bookings/ical-feed';
+import { FeedTracker, FeedTrackerState } from '../lib/bookings/feed-tracker';
+import { ManualClock } from '../lib/time/clock';
+import { measureInTurn, round, Timing, trial } from './measure';
+
+export interface FeedSettings {
+  sizes: number[];
+  runs: number;
+  warmups: number;
+}
+
+export interface FeedSizeResult {
+  events: number;
+  bytes: number;
+  expected: { bookings: number; created: number; changed: number; cancelled: number };
+  /** parseFeed + FeedTracker.apply against the previous version of the feed. */
+  ingestAndDiff: Timing;
+  /** parseFeed alone, to tell parsing from diffing. */
+  parseOnly: Timing;
+  /** node-ical sync.parseICS on the same text. */
+  nodeIcal: Timing;
+  /** ingestAndDiff / nodeIcal; under 1 is faster than node-ical. */
+  ratio: number;
+}
+
+export interface FeedResults {
+  sizes: FeedSizeResult[];
+  /** Largest feed's time / smallest feed's time, beside the ratio of their sizes (4 when linear). */
+  linearity: { ratio: number; sizeRatio: number };
+}
+
+const OPTIONS: FeedOptions = { unit: 'Beach house', source: 'airbnb' };
+/** Every stay in the generated feeds is after this, so a stay missing from the feed is a cancellation. */
+const NOW = '2026-07-01T00:00:00Z';
+const FIRST_ARRIVAL = Date.UTC(2026, 7, 1);
+const DAY_MS = 86_400_000;
+
+export async function benchFeeds(settings: FeedSettings): Promise<FeedResults> {
+  const sizes: FeedSizeResult[] = [];
+  for (const events of settings.sizes) sizes.push(await benchFeedSize(events, settings));
+  const smallest = sizes[0];
+  const largest = sizes[sizes.length - 1];
+  return {
+    sizes,
+    linearity: {
+      ratio: round(largest.ingestAndDiff.medianMs / smallest.ingestAndDiff.medianMs),
+      sizeRatio: largest.events / smallest.events,
+    },
+  };
+}
+
+async function benchFeedSize(events: number, settings: FeedSettings): Promise<FeedSizeResult> {
+  const feed = feedPair(events);
+  const primed = primedTracker(feed.before);
+  const clock = new ManualClock(NOW);
+  const ingest = trial({
+    setup: () => FeedTracker.fromJSON(primed, { clock }),
+    run: (tracker) => tracker.apply(parseFeed(feed.now, OPTIONS)),
+    check: (changes) => {
+      const got = { created: changes.created.length, changed: changes.changed.length, cancelled: changes.cancelled.length };
+      const want = { created: feed.expected.created, changed: feed.expected.changed, cancelled: feed.expected.cancelled };
+      if (JSON.stringify(got) !== JSON.stringify(want)) {
+        throw new Error(`feed of ${events} events: expected changes ${JSON.stringify(want)}, got ${JSON.stringify(got)}`);
+      }
+    },
+  });
+  const parseAlone = trial({
+    setup: () => feed.now,
+    run: (text) => parseFeed(text, OPTIONS),
+    check: (bookings) => expectCount('parseFeed bookings', bookings.length, feed.expected.bookings),
+  });
+  const baseline = trial({
+    setup: () => feed.now,
+    run: (text) => ical.sync.parseICS(text),
+    check: (calendar) => {
+      const vevents = Object.values(calendar).filter((component) => component?.type === 'VEVENT').length;
+      expectCount('node-ical VEVENTs', vevents, events);
+    },
+  });
+  const [ingestAndDiff, parseOnly, nodeIcal] = await measureInTurn([ingest, parseAlone, baseline], settings);
+  return {
+    events,
+    bytes: Buffer.byteLength(feed.now),
+    expected: feed.expected,
+    ingestAndDiff,
+    parseOnly,
+    nodeIcal,
+    ratio: round(ingestAndDiff.medianMs / nodeIcal.medianMs),
+  };
+}
+
+function expectCount(what: string, got: number, want: number): void {
+  if (got !== want) throw new Error(`${what}: expected ${want}, got ${got}`);
+}
+
+function primedTracker(before: string): FeedTrackerState {
+  const tracker = new FeedTracker({ clock: new ManualClock(NOW) });
+  tracker.apply(parseFeed(before, OPTIONS));
+  return tracker.toJSON();
+}
+
+interface FeedPair {
+  /** The feed as the channel serves it now. */
+  now: string;
+  /** The same feed one fetch earlier. */
+  before: string;
+  expected: { bookings: number; created: number; changed: number; cancelled: number };
+}
+
+/**
+ * `events` VEVENTs now: one in ten a block, 2% of stays with a later checkout than before, 1% new
+ * since the last fetch; the earlier feed also holds 1% stays that are gone now (cancelled).
+ */
+export function feedPair(events: number): FeedPair {
+  const now: string[] = [];
+  const before: string[] = [];
+  const expected = { bookings: 0, created: 0, changed: 0, cancelled: 0 };
+  for (let i = 0; i < events; i++) {
+    const stay = stayAt(i);
+    if (!stay.block) expected.bookings += 1;
+    now.push(vevent(stay, stay.extended));
+    if (stay.isNew) {
+      expected.created += 1;
+      continue;
+    }
+    if (stay.extended) expected.changed += 1;
+    before.push(vevent(stay, false));
+  }
+  for (let i = events; i < events + Math.floor(events / 100); i++) {
+    before.push(vevent({ ...stayAt(i), block: false }, false));
+    expected.cancelled += 1;
+  }
+  return { now: calendar(now), before: calendar(before), expected };
+}
+
+interface Stay {
+  index: number;
+  block: boolean;
+  extended: boolean;
+  isNew: boolean;
+}
+
+function stayAt(index: number): Stay {
+  return { index, block: index % 10 === 5, extended: index % 50 === 1, isNew: index % 100 === 2 };
+}
+
+function calendar(events: string[]): string {
+  const head = ['BEGIN:VCALENDAR', 'PRODID;X-RICAL-TZSOURCE=TZINFO:-//Airbnb Inc//Hosting Calendar 1.0//EN', 'CALSCALE:GREGORIAN', 'VERSION:2.0'];
+  return `${head.join('\r\n')}\r\n${events.join('')}END:VCALENDAR\r\n`;
+}
+
+function vevent(stay: Stay, extended: boolean): string {
+  const arrival = FIRST_ARRIVAL + stay.index * 3 * DAY_MS;
+  const nights = 1 + (stay.index % 2) + (extended ? 1 : 0);
+  const uid = `${hex(stay.index * 7919 + 17, 12)}-${hex(stay.index, 32)}@airbnb.com`;
+  const lines = [
+    'BEGIN:VEVENT',
+    `DTEND;VALUE=DATE:${icalDay(arrival + nights * DAY_MS)}`,
+    `DTSTART;VALUE=DATE:${icalDay(arrival)}`,
+    `UID:${uid}`,
+  ];
+  if (stay.block) lines.push('SUMMARY:Airbnb (Not available)');
+  else {
+    const code = `HM${hex(stay.index * 31 + 7, 8).toUpperCase()}`;
+    const phone = String(1000 + (stay.index % 9000));
+    lines.push(`DESCRIPTION:Reservation URL: https://www.airbnb.com/hosting/reservations/details/${code}\\nPhone Number (Last 4 Digits): ${phone}`);
+    lines.push('SUMMARY:Reserved');
+  }
+  lines.push('END:VEVENT');
+  return lines.map(fold).join('\r\n') + '\r\n';
+}
+
+/** RFC 5545 folds lines longer than 75 octets; Airbnb's DESCRIPTION always is. */
+function fold(line: string): string {
+  if (line.length <= 75) return line;
+  const parts = [line.slice(0, 75)];
+  for (let at = 75; at < line.length; at += 74) parts.push(` ${line.slice(at, at + 74)}`);
+  return parts.join('\r\n');
+}
+
+function icalDay(ms: number): string {
+  return new Date(ms).toISOString().slice(0, 10).replace(/-/g, '');
+}
+
+function hex(seed: number, length: number): string {
+  let text = '';
+  let value = seed >>> 0;
+  while (text.length < length) {
+    value = (Math.imul(value ^ (value >>> 15), 2246822507) + 0x9e3779b9) >>> 0;
+    text += value.toString(16).padStart(8, '0');
+  }
+  return text.slice(0, length);
+}

@@ -1,0 +1,139 @@
+/** Turns the results into the printed table (figure, baseline, ratio, target, met). */
+import type { EventLoopResults, DelayFigure } from './event-loop';
+import type { FeedResults } from './feeds';
+import type { ReconcileResults, ReconcileSizeResult, ScalingFigure } from './reconcile';
+
+export interface Row {
+  figure: string;
+  value: string;
+  baseline: string;
+  ratio: string;
+  target: string;
+  /** null for figures shown for context, without a target. */
+  met: boolean | null;
+}
+
+export const TARGETS = {
+  feedRatio: 1,
+  feedLinearity: 5,
+  reconcileRatio: 3,
+  reconcileScaling: 12,
+  eventLoopP99Ms: 10,
+};
+
+export function feedRows(feeds: FeedResults): Row[] {
+  const rows: Row[] = feeds.sizes.map((size) => ({
+    figure: `feed ingest + diff, ${count(size.events)} events`,
+    value: ms(size.ingestAndDiff.medianMs),
+    baseline: `node-ical ${ms(size.nodeIcal.medianMs)}`,
+    ratio: times(size.ratio),
+    target: `< ${TARGETS.feedRatio}x`,
+    met: size.ratio < TARGETS.feedRatio,
+  }));
+  const { ratio, sizeRatio } = feeds.linearity;
+  rows.push({
+    figure: `feed linearity, ${sizeRatio}x the events`,
+    value: times(ratio),
+    baseline: '-',
+    ratio: '-',
+    target: `<= ${TARGETS.feedLinearity}x (${sizeRatio}x = linear)`,
+    met: ratio <= TARGETS.feedLinearity,
+  });
+  return rows;
+}
+
+export function reconcileRows(results: ReconcileResults): Row[] {
+  const rows = results.sizes.map(sizeRow);
+  for (const scaling of results.scaling) rows.push(scalingRow(scaling));
+  return rows;
+}
+
+function sizeRow(size: ReconcileSizeResult): Row {
+  const figure = `reconcile ${size.scenario === 'steady' ? 'steady state' : '10% changed'}, ${count(size.locks)} locks${size.probe ? ' (probe)' : ''}`;
+  const baseline = size.jsonParse ? `JSON.parse ${ms(size.jsonParse.medianMs)}` : '-';
+  const target = size.probe ? '-' : `<= ${TARGETS.reconcileRatio}x`;
+  if (size.error) return { figure, value: `error: ${size.error}`, baseline, ratio: '-', target, met: size.probe ? null : false };
+  if (size.skipped) return { figure, value: 'not run (steady state ran out of time)', baseline, ratio: '-', target, met: size.probe ? null : false };
+  if (!size.reconcile || size.ratio === undefined) {
+    const atLeast = size.timedOut?.atLeastMs;
+    const parse = size.jsonParse?.medianMs;
+    return {
+      figure,
+      value: atLeast === undefined ? 'stopped before a reconcile began' : `> ${ms(atLeast)} (stopped)`,
+      baseline,
+      ratio: parse && atLeast !== undefined ? `> ${times(atLeast / parse)}` : '-',
+      target,
+      met: size.probe ? null : false,
+    };
+  }
+  const save = size.saveMs ? ` (save ${ms(size.saveMs)})` : '';
+  const partial = size.timedOut ? ` (${size.reconcile.runsMs.length} run(s), then stopped)` : '';
+  return {
+    figure,
+    value: `${ms(size.reconcile.medianMs)}${save}${partial}`,
+    baseline,
+    ratio: times(size.ratio),
+    target,
+    met: size.probe ? null : size.ratio <= TARGETS.reconcileRatio,
+  };
+}
+
+function scalingRow(scaling: ScalingFigure): Row {
+  const exponent = scaling.exponent === undefined ? '' : `; time ~ locks^${scaling.exponent}`;
+  const trend = scaling.estimatedMs === undefined ? '' : `; ${ms(scaling.estimatedMs)} at ${count(scaling.toLocks)} by the trend`;
+  const measured = Number.isFinite(scaling.ratio) ? `${scaling.atLeast ? '> ' : ''}${times(scaling.ratio)}` : 'not measured';
+  const withoutSave = scaling.withoutSaveRatio && scaling.withoutSaveRatio !== scaling.ratio ? `; ${times(scaling.withoutSaveRatio)} less the save` : '';
+  const value = `${measured}${withoutSave}${exponent}${trend}`;
+  return {
+    figure: `reconcile scaling ${scaling.scenario === 'steady' ? 'steady' : '10% changed'}, ${count(scaling.toLocks)} / ${count(scaling.fromLocks)} locks`,
+    value,
+    baseline: scaling.baselineRatio === undefined ? '-' : `JSON.parse ${times(scaling.baselineRatio)}`,
+    ratio: '-',
+    target: `<= ${TARGETS.reconcileScaling}x`,
+    met: !scaling.atLeast && Number.isFinite(scaling.ratio) && scaling.ratio <= TARGETS.reconcileScaling,
+  };
+}
+
+export function eventLoopRows(results: EventLoopResults): Row[] {
+  return [delayRow('via the ledger', results.ledger), delayRow('hashed all at once', results.direct)];
+}
+
+function delayRow(how: string, delay: DelayFigure): Row {
+  const issue = delay.phasesMs ? `, issuing ${ms(delay.phasesMs.issue)}` : '';
+  return {
+    figure: `event-loop delay p99, ${count(delay.pins)} PINs ${how}`,
+    value: `${ms(delay.p99Ms)} (p50 ${delay.p50Ms}, max ${delay.maxMs}${issue}; ${(delay.elapsedMs / 1000).toFixed(1)} s)`,
+    baseline: '-',
+    ratio: '-',
+    target: `< ${TARGETS.eventLoopP99Ms} ms`,
+    met: delay.p99Ms < TARGETS.eventLoopP99Ms,
+  };
+}
+
+export function table(rows: Row[]): string {
+  const header: Row = { figure: 'figure', value: 'value', baseline: 'baseline', ratio: 'ratio', target: 'target', met: null };
+  const cells = (row: Row, isHeader = false) => [row.figure, row.value, row.baseline, row.ratio, row.target, isHeader ? 'met' : metText(row.met)];
+  const all = [cells(header, true), ...rows.map((row) => cells(row))];
+  const widths = all[0].map((_, column) => Math.max(...all.map((line) => line[column].length)));
+  const line = (values: string[]) => values.map((value, column) => value.padEnd(widths[column])).join('  ').trimEnd();
+  return [line(all[0]), line(widths.map((width) => '-'.repeat(width))), ...all.slice(1).map(line)].join('\n');
+}
+
+function metText(met: boolean | null): string {
+  if (met === null) return '-';
+  return met ? 'yes' : 'NO';
+}
+
+function ms(value: number): string {
+  if (value >= 10_000) return `${(value / 1000).toFixed(1)} s`;
+  if (value >= 100) return `${value.toFixed(0)} ms`;
+  return `${value.toFixed(value >= 10 ? 1 : 2)} ms`;
+}
+
+function times(value: number): string {
+  return `${value >= 10 ? value.toFixed(1) : value.toFixed(2)}x`;
+}
+
+function count(value: number): string {
+  return value.toLocaleString('en-US');
+}
