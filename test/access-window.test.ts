@@ -3,6 +3,7 @@ import type { NodeMessage } from 'node-red';
 import type { WindowMessage } from '../lib/messages';
 import { ManualClock } from '../lib/time/clock';
 import accessWindowNode = require('../nodes/access-window/access-window');
+import { nodeRedPath } from './support/node-red-path';
 
 /** The parts of node-red-node-test-helper these tests use (it ships no types). */
 interface SpyCall {
@@ -27,7 +28,7 @@ interface TestHelper {
 }
 const helper = require('node-red-node-test-helper') as TestHelper;
 
-helper.init(require.resolve('node-red'));
+helper.init(nodeRedPath());
 
 type Settings = Record<string, unknown>;
 

@@ -12,6 +12,7 @@ import { SimulatedLocks } from '../lib/locks/simulated';
 import { ManualClock } from '../lib/time/clock';
 import type { LockSetNode } from '../nodes/shared/lock-set';
 import { TestMailServer } from './email-server';
+import { nodeRedPath, nodeRedResolve } from './support/node-red-path';
 
 interface FlowNode {
   id: string;
@@ -40,7 +41,7 @@ interface TestHelper {
 }
 /* eslint-disable @typescript-eslint/no-require-imports */
 const helper = require('node-red-node-test-helper') as TestHelper;
-const coreDir = path.join(path.dirname(require.resolve('@node-red/nodes/package.json')), 'core');
+const coreDir = path.join(path.dirname(nodeRedResolve('@node-red/nodes/package.json')), 'core');
 const nodes: unknown[] = [
   require('../nodes/locks-config/locks-config'),
   require('../nodes/smtp-config/smtp-config'),
@@ -53,7 +54,7 @@ const nodes: unknown[] = [
 ];
 /* eslint-enable @typescript-eslint/no-require-imports */
 
-helper.init(require.resolve('node-red'));
+helper.init(nodeRedPath());
 
 const flowsDir = path.resolve(__dirname, '..', '..', 'flows');
 

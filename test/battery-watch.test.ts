@@ -7,6 +7,7 @@ import { SimulatedLocks } from '../lib/locks/simulated';
 import type { AlertMessage, BatteryReportMessage } from '../lib/messages';
 import { ManualClock } from '../lib/time/clock';
 import type { LockSetNode } from '../nodes/shared/lock-set';
+import { nodeRedPath } from './support/node-red-path';
 
 /** The parts of node-red-node-test-helper these tests use (it ships no types). */
 interface SpyCall {
@@ -35,7 +36,7 @@ const batteryWatchNode = require('../nodes/battery-watch/battery-watch') as unkn
 // eslint-disable-next-line @typescript-eslint/no-require-imports
 const locksConfigNode = require('../nodes/locks-config/locks-config') as unknown;
 
-helper.init(require.resolve('node-red'));
+helper.init(nodeRedPath());
 
 const keyed = { keyOverride: 'yes', backupKeyAt: 'lockbox by the gate', backupKeyTestedOn: '2026-06-15' };
 const rows = [

@@ -10,6 +10,7 @@ import * as path from 'node:path';
 import { connect, MqttClient } from 'mqtt';
 import { Mosquitto } from './support/mosquitto';
 import { eventually, helper } from './support/red';
+import { nodeRedResolve } from './support/node-red-path';
 
 type FlowNode = { id: string; type: string; name?: string; z?: string; wires?: string[][]; [key: string]: unknown };
 
@@ -21,7 +22,7 @@ const named = (name: string) => example.find((node) => node.name === name)!;
 
 function nodeModules(): unknown[] {
   const built = path.join(__dirname, '..', 'nodes');
-  const core = path.join(path.dirname(require.resolve('@node-red/nodes/package.json')), 'core', 'common');
+  const core = path.join(path.dirname(nodeRedResolve('@node-red/nodes/package.json')), 'core', 'common');
   const files = [
     path.join(built, 'mqtt-broker', 'mqtt-broker.js'),
     path.join(built, 'locks-config', 'locks-config.js'),

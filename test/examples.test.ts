@@ -13,6 +13,7 @@ import { SimulatedLocks } from '../lib/locks/simulated';
 import type { AlertMessage, BatteryReportMessage, BookingMessage, DeliveryMessage, WindowMessage } from '../lib/messages';
 import { NO_CODE_TEXT, PIN_MASK } from '../lib/notify/render';
 import type { LockSetNode } from '../nodes/shared/lock-set';
+import { nodeRedPath, nodeRedResolve } from './support/node-red-path';
 
 /** The part of node-red-node-test-helper these tests use (the package ships no types). */
 interface TestNode extends Node {
@@ -31,11 +32,11 @@ interface TestHelper {
 
 // eslint-disable-next-line @typescript-eslint/no-require-imports
 const helper = require('node-red-node-test-helper') as TestHelper;
-helper.init(require.resolve('node-red'));
+helper.init(nodeRedPath());
 
 /** The runtime's event bus: debug nodes publish what the sidebar shows on it as `comms` events. */
 // eslint-disable-next-line @typescript-eslint/no-require-imports
-const runtimeEvents = (require('@node-red/util') as { events: EventEmitter }).events;
+const runtimeEvents = (require(nodeRedResolve('@node-red/util')) as { events: EventEmitter }).events;
 
 const root = path.resolve(__dirname, '..', '..');
 const examplesDir = path.join(root, 'examples');
@@ -80,7 +81,7 @@ function stayKeyTypes(): StayKeyType[] {
 
 /** Node-RED's own nodes (inject, debug, template, catch...), by type, with the file that registers each. */
 function coreTypes(): Map<string, string> {
-  const coreDir = path.join(path.dirname(require.resolve('@node-red/nodes/package.json')), 'core');
+  const coreDir = path.join(path.dirname(nodeRedResolve('@node-red/nodes/package.json')), 'core');
   const types = new Map<string, string>();
   for (const category of fs.readdirSync(coreDir)) {
     const dir = path.join(coreDir, category);

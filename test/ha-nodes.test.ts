@@ -19,6 +19,7 @@ import { windowFor } from '../lib/windows/window';
 import { lockCommand } from './doubles/ha-fixtures';
 import { HaDouble } from './doubles/ha-server';
 import { eventually } from './support/red';
+import { nodeRedPath, nodeRedResolve } from './support/node-red-path';
 
 interface TestNode extends Node {
   receive(msg: unknown): void;
@@ -37,7 +38,7 @@ interface TestHelper {
 
 // eslint-disable-next-line @typescript-eslint/no-require-imports
 const helper = require('node-red-node-test-helper') as TestHelper;
-helper.init(require.resolve('node-red'));
+helper.init(nodeRedPath());
 /* eslint-disable @typescript-eslint/no-require-imports */
 const nodes = [
   require('../nodes/ha-server/ha-server') as unknown,
@@ -264,7 +265,7 @@ describe('the Home Assistant editor routes in a Node-RED runtime with admin logi
     };
     const settingsFile = path.join(userDir, 'settings.js');
     fs.writeFileSync(settingsFile, `module.exports = ${JSON.stringify(settings)};\n`);
-    runtime = spawn(process.execPath, [require.resolve('node-red/red.js'), '-s', settingsFile], { stdio: 'ignore' });
+    runtime = spawn(process.execPath, [nodeRedResolve('node-red/red.js'), '-s', settingsFile], { stdio: 'ignore' });
     await eventually('Node-RED answers', async () => (await fetch(`${base}/auth/login`).catch(() => undefined))?.ok === true, 45_000);
   });
 

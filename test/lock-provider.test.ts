@@ -9,6 +9,7 @@ import { SimulatedLocks } from '../lib/locks/simulated';
 import type { AlertMessage, CodeUsedMessage, LockCommand, LockResultMessage } from '../lib/messages';
 import { Vault } from '../lib/pins/vault';
 import type { LockSetNode } from '../nodes/shared/lock-set';
+import { nodeRedPath } from './support/node-red-path';
 
 /** The part of node-red-node-test-helper these tests use (the package ships no types). */
 interface TestNode extends Node {
@@ -31,7 +32,7 @@ const lockProviderNode = require('../nodes/lock-provider/lock-provider') as unkn
 // eslint-disable-next-line @typescript-eslint/no-require-imports
 const locksConfigNode = require('../nodes/locks-config/locks-config') as unknown;
 
-helper.init(require.resolve('node-red'));
+helper.init(nodeRedPath());
 
 const PIN = '482913';
 const nodes = [locksConfigNode, lockProviderNode];

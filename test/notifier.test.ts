@@ -11,6 +11,7 @@ import { windowFor } from '../lib/windows/window';
 import notifierNode = require('../nodes/notifier/notifier');
 import smtpNode = require('../nodes/smtp-config/smtp-config');
 import { TestMailServer } from './email-server';
+import { nodeRedPath } from './support/node-red-path';
 
 /** The parts of node-red-node-test-helper these tests use (the package ships no types). */
 interface TestNode {
@@ -30,7 +31,7 @@ interface TestHelper {
   request(): { get(url: string): PromiseLike<{ status: number; body: Record<string, string> }> };
 }
 const helper = require('node-red-node-test-helper') as TestHelper;
-helper.init(require.resolve('node-red'));
+helper.init(nodeRedPath());
 
 const PIN = '482913';
 const PASSWORD = 'correct-horse-battery';

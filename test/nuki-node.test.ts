@@ -18,6 +18,7 @@ import { Vault } from '../lib/pins/vault';
 import { ManualClock } from '../lib/time/clock';
 import { windowFor } from '../lib/windows/window';
 import { NukiCloudDouble } from './doubles/nuki-cloud';
+import { nodeRedPath } from './support/node-red-path';
 
 interface SpyCall {
   args: unknown[];
@@ -39,7 +40,7 @@ interface TestHelper {
 
 // eslint-disable-next-line @typescript-eslint/no-require-imports
 const helper = require('node-red-node-test-helper') as TestHelper;
-helper.init(require.resolve('node-red'));
+helper.init(nodeRedPath());
 
 /* eslint-disable @typescript-eslint/no-require-imports */
 const nukiAccountNode = require('../nodes/nuki-account/nuki-account') as unknown;

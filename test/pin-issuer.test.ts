@@ -13,6 +13,7 @@ import { Vault } from '../lib/pins/vault';
 import { ManualClock } from '../lib/time/clock';
 import { windowFor } from '../lib/windows/window';
 import type { LockSetNode } from '../nodes/shared/lock-set';
+import { nodeRedPath } from './support/node-red-path';
 
 /** The parts of node-red-node-test-helper these tests use (it ships no types). */
 interface SpyCall {
@@ -41,7 +42,7 @@ const locksConfigNode = require('../nodes/locks-config/locks-config') as unknown
 // eslint-disable-next-line @typescript-eslint/no-require-imports
 const lockProviderNode = require('../nodes/lock-provider/lock-provider') as unknown;
 
-helper.init(require.resolve('node-red'));
+helper.init(nodeRedPath());
 
 // --- A sink that keeps every message from the moment it exists -----------------------------------
 // Helper nodes only report to listeners added after load; the commands a pin-issuer resends when

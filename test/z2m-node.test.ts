@@ -17,6 +17,7 @@ import type { LockSetNode } from '../nodes/shared/lock-set';
 import { bridgeDevices, Z2mLockDouble } from './doubles/z2m-lock';
 import { Mosquitto } from './support/mosquitto';
 import { eventually, TestHelper } from './support/red';
+import { nodeRedPath } from './support/node-red-path';
 
 interface AdminHelper extends TestHelper {
   request(): { get(url: string): PromiseLike<{ status: number; body: unknown }> };
@@ -30,7 +31,7 @@ const lockProviderNode = require('../nodes/lock-provider/lock-provider') as unkn
 const locksConfigNode = require('../nodes/locks-config/locks-config') as unknown;
 // eslint-disable-next-line @typescript-eslint/no-require-imports
 const mqttBrokerNode = require('../nodes/mqtt-broker/mqtt-broker') as (RED: unknown) => void;
-helper.init(require.resolve('node-red'));
+helper.init(nodeRedPath());
 
 const PIN = '604217';
 const nodes = [mqttBrokerNode, locksConfigNode, lockProviderNode];

@@ -1,3 +1,5 @@
+import { isCalendarDate } from '../time/zoned';
+
 /** A guest's stay as a booking channel or PMS describes it, before any lock or time zone is involved. */
 export interface Booking {
   /** Stable across fetches: the feed's UID (Airbnb `...@airbnb.com`) or the PMS's reservation id. */
@@ -62,7 +64,7 @@ function text(value: unknown): string | undefined {
 
 function day(value: unknown, field: string, id: string): string {
   const candidate = typeof value === 'string' ? value.slice(0, 10) : undefined;
-  if (!candidate || !DAY.test(candidate) || Number.isNaN(Date.parse(candidate))) {
+  if (!candidate || !DAY.test(candidate) || !isCalendarDate(candidate)) {
     throw new Error(`booking ${id}: ${field} must be a date like 2026-07-14`);
   }
   return candidate;

@@ -21,10 +21,25 @@ export function parseFeed(text: string, options: FeedOptions): Booking[] {
   const zone = calendarZone(calendar);
   const events: CalendarEvent[] = [];
   for (const vevent of calendar.getAllSubcomponents('vevent')) {
-    const event = readEvent(vevent, zone, options.endedBefore);
+    const event = readEventOrFail(vevent, zone, options.endedBefore);
     if (event) events.push(event);
   }
   return staysFromEvents(events, options);
+}
+
+/**
+ * ical.js reads some parts only when asked (a TZID's VTIMEZONE, say) and then fails with its own
+ * TypeError. Such an event makes the whole feed bad: skipping it would cancel its booking.
+ */
+function readEventOrFail(vevent: Component, zone: string | undefined, endedBefore: string | undefined): CalendarEvent | undefined {
+  try {
+    return readEvent(vevent, zone, endedBefore);
+  } catch (err) {
+    const uid = vevent.getFirstPropertyValue('uid');
+    const which = typeof uid === 'string' && uid.trim() !== '' ? `event ${uid.trim()}` : 'an event';
+    const why = err instanceof Error ? err.message : String(err);
+    throw new Error(`feed is not valid iCal: ${which} cannot be read (${why}); keeping the last good bookings`);
+  }
 }
 
 function readCalendar(text: string): Component {

@@ -10,6 +10,7 @@
  */
 import { Booking, parseBooking } from './booking';
 import { CalendarEvent, StayOptions, StayPoint, staysFromEvents } from './stays';
+import { isCalendarDate } from '../time/zoned';
 
 /** One booking a message names: to put, or to cancel. */
 export interface MessageItem {
@@ -107,7 +108,7 @@ function calendarPoint(value: unknown): StayPoint | undefined {
 function stayPoint(value: unknown): StayPoint | undefined {
   if (typeof value !== 'string') return undefined;
   const match = /^(\d{4}-\d{2}-\d{2})(?:[T ](\d{2}:\d{2}(?::\d{2}(?:\.\d+)?)?)(Z|[+-]\d{2}:?\d{2})?)?$/i.exec(value.trim());
-  if (!match || Number.isNaN(Date.parse(match[1]))) return undefined;
+  if (!match || !isCalendarDate(match[1])) return undefined;
   if (!match[2] || !match[3]) return { day: match[1] };
   const instant = new Date(value.trim().replace(' ', 'T'));
   return Number.isNaN(instant.getTime()) ? { day: match[1] } : { day: match[1], instant: instant.toISOString() };

@@ -630,6 +630,9 @@ export class Ledger {
         continue;
       }
       let code: CodeEntry | undefined = this.data.codes[codeIdOf(id, lockId)];
+      // A revoked code the booking needs again (its dates moved back within reach, a cancellation
+      // undone) starts afresh: another guest may have taken its old slot meanwhile.
+      if (code?.state === 'revoked' && forThisBooking) code = this.forgetCode(code);
       if (!code && forThisBooking) code = await this.reserve(id, entry, lock, plan);
       if (!code || !this.hasSlot(code, entry, lock, plan)) continue;
       const onDoorNow = forThisBooking && period !== undefined && (lock.schedules || now.getTime() >= Date.parse(period.startsAt) - this.setAhead());
@@ -644,7 +647,7 @@ export class Ledger {
     const action = this.nextAction(code, lock, period);
     if (action && this.waitingAfterFailure(code, action)) return;
     if (action) return this.send(code, action, entry, lock, period, plan);
-    if (reserved && !code.sealedPin && !code.pinHash) await this.newPin(code, entry, lock);
+    if (reserved && !code.sealedPin && !code.pinHash) await this.newPin(code, entry, lock, plan);
     if (!reserved && !code.onLock) this.revoke(code);
   }
 
@@ -675,7 +678,7 @@ export class Ledger {
     // reset, or only the hash is left and the lock lost the code) the guest gets a new code.
     if (action === 'set' && !code.sealedPin) {
       const told = entry.told === 'issued';
-      await this.newPin(code, entry, lock);
+      await this.newPin(code, entry, lock, plan);
       if (!code.sealedPin) return;
       if (told) {
         entry.version += 1;
@@ -764,8 +767,15 @@ export class Ledger {
     this.data.codes[code.codeId] = code;
     this.index(code);
     this.dirty = true;
-    await this.newPin(code, entry, lock);
+    await this.newPin(code, entry, lock, plan);
     return code;
+  }
+
+  private forgetCode(code: CodeEntry): undefined {
+    delete this.data.codes[code.codeId];
+    this.unindex(code);
+    this.dirty = true;
+    return undefined;
   }
 
   private freeSlot(lock: LockConfig): number | undefined {
@@ -802,7 +812,19 @@ export class Ledger {
    * (guests keep one code), else one from the guest's phone digits if the host wants that, else a
    * random one; never one the lock already holds.
    */
-  private async newPin(code: CodeEntry, entry: BookingEntry, lock: LockConfig): Promise<void> {
+  private async newPin(code: CodeEntry, entry: BookingEntry, lock: LockConfig, plan: Plan): Promise<void> {
+    try {
+      await this.choosePin(code, entry, lock);
+    } catch (err) {
+      // Rules that leave no PIN (a 6-digit keypad with two digits allowed) are this lock's problem:
+      // the code waits without a PIN and the host hears why, while every other lock and booking goes on.
+      const why = err instanceof Error ? err.message : String(err);
+      const text = `Lock ${lock.name} gets no code for booking ${code.bookingId}: ${why}. Change the lock's rules in the locks config.`;
+      plan.alerts.push(...this.once(`no-pin:${code.codeId}:${why}`, alert('critical', 'lock-rules', text, { bookingId: code.bookingId, lockId: lock.id })));
+    }
+  }
+
+  private async choosePin(code: CodeEntry, entry: BookingEntry, lock: LockConfig): Promise<void> {
     const others = this.activeCodesOn(lock.id).filter((other) => other.codeId !== code.codeId);
     const taken = new Set(others.filter((o) => o.sealedPin).map((o) => this.options.vault.open(o.sealedPin!)));
     for (const foreign of this.data.foreign?.[lock.id] ?? []) if (foreign.pin) taken.add(this.options.vault.open(foreign.pin));
@@ -970,10 +992,7 @@ export class Ledger {
       if (!codes.every((code) => code.state === 'revoked')) continue;
       const finished = entry.cancelled ? Date.parse(entry.updatedAt) : Date.parse(entry.window.endsAt);
       if (finished > cutoff) continue;
-      for (const code of [...codes]) {
-        delete this.data.codes[code.codeId];
-        this.unindex(code);
-      }
+      for (const code of [...codes]) this.forgetCode(code);
       delete this.data.bookings[id];
       this.dirty = true;
     }

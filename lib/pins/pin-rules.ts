@@ -80,18 +80,42 @@ export function digitsAllowed(rules: LockRules): string[] {
 }
 
 /**
+ * Why a lock's rules leave no PIN that is hard to guess, for the cases a locks config can hold:
+ * a PIN of six or more digits needs three different ones (tooFewDistinctDigits), and a start must
+ * be left for it. Undefined when PINs can be made (or only trying tells).
+ */
+export function rulesLeaveNoPin(rules: LockRules): string | undefined {
+  const length = rules.codeLengths[0];
+  if (!Number.isInteger(length) || length < 4 || length > 12) return `PIN length ${length} is not supported (4 to 12)`;
+  const allowed = '0123456789'.split('').filter((digit) => !(rules.forbiddenDigits ?? '').includes(digit));
+  if (allowed.length < 2) return 'lock rules leave fewer than two digits to make PINs from';
+  if (length >= 6 && allowed.length < 3) {
+    return `a ${length}-digit PIN needs three different digits to be hard to guess, and the lock's rules leave only ${allowed.join(' and ')}`;
+  }
+  const starts = allowed.filter((digit) => !(rules.forbiddenPrefixes ?? []).includes(digit));
+  if (starts.length === 0) return 'the forbidden starts leave no digit a PIN could start with';
+  return undefined;
+}
+
+/**
  * A fresh PIN for a lock: uniformly random over the lock's allowed digits (crypto.randomInt), obeying
  * its rules, never weak, and not among `taken` (the lock's other active codes). Rejection sampling
  * keeps every allowed PIN equally likely.
  */
 export function generatePin(rules: LockRules, isTaken: (pin: string) => boolean, random: RandomInt = cryptoRandom): string {
+  const problem = rulesLeaveNoPin(rules);
+  if (problem) throw new Error(problem);
   const length = rules.codeLengths[0];
-  if (!Number.isInteger(length) || length < 4 || length > 12) throw new Error(`PIN length ${length} is not supported (4 to 12)`);
   const digits = digitsAllowed(rules);
+  let fitsRules = false;
   for (let attempt = 0; attempt < 10_000; attempt++) {
     let pin = '';
     for (let i = 0; i < length; i++) pin += digits[random(digits.length)];
-    if (ruleBroken(pin, rules) === undefined && !isTaken(pin)) return pin;
+    if (ruleBroken(pin, rules) !== undefined) continue;
+    fitsRules = true;
+    if (!isTaken(pin)) return pin;
   }
+  // Without a single PIN that obeys the rules in 10,000 tries, the rules are the problem, not the codes.
+  if (!fitsRules) throw new Error('the lock\'s rules (forbidden digits and starts) leave almost no PIN that is hard to guess: allow more digits or fewer starts');
   throw new Error('could not find a free PIN for this lock: too many active codes for its PIN length');
 }

@@ -96,8 +96,26 @@ export function parseDate(text: string): { year: number; month: number; day: num
   return { year, month, day };
 }
 
+/** A real calendar day written YYYY-MM-DD: Date.parse would take 2026-02-30 and roll it into March. */
+export function isCalendarDate(text: string): boolean {
+  try {
+    parseDate(text);
+    return true;
+  } catch {
+    return false;
+  }
+}
+
 /** Offset of `zone` from UTC at `instant`, in minutes (Lisbon in summer: +60, Chatham in winter: +765). */
 export function zoneOffsetMinutes(zone: string, instant: Date): number {
+  return Math.round(zoneOffsetMillis(zone, instant) / MINUTE_MS);
+}
+
+/**
+ * The offset to the second. Zones kept local mean time into living memory (Monrovia was 44 min 30 s
+ * behind UTC until 1972): a wall time read with a rounded offset would show the minute before.
+ */
+function zoneOffsetMillis(zone: string, instant: Date): number {
   const millis = instant.getTime();
   if (Number.isNaN(millis)) throw new Error('cannot find a time-zone offset for an invalid date');
   const fields: Record<string, string> = {};
@@ -106,7 +124,7 @@ export function zoneOffsetMinutes(zone: string, instant: Date): number {
   const shown = utcMillis(year, Number(fields.month), Number(fields.day), Number(fields.hour), Number(fields.minute), Number(fields.second));
   // The formatter shows whole seconds: compare against the instant without its milliseconds.
   const wholeSeconds = Math.floor(millis / 1000) * 1000;
-  return Math.round((shown - wholeSeconds) / MINUTE_MS);
+  return shown - wholeSeconds;
 }
 
 /**
@@ -124,25 +142,25 @@ export function zonedToInstant(local: LocalDateTime, zone: string): Date {
   const wall = utcMillis(year, month, day, hour, minute);
   // Real offsets lie within -12 h .. +14 h, so the instant is within a day of `wall` read as UTC. The
   // offsets a day either side are the ones in force before and after any change around that time.
-  const offsetBefore = zoneOffsetMinutes(zone, new Date(wall - DAY_MS));
-  const offsetAfter = zoneOffsetMinutes(zone, new Date(wall + DAY_MS));
+  const offsetBefore = zoneOffsetMillis(zone, new Date(wall - DAY_MS));
+  const offsetAfter = zoneOffsetMillis(zone, new Date(wall + DAY_MS));
   const candidates = [offsetBefore, offsetAfter]
-    .map((offset) => wall - offset * MINUTE_MS)
+    .map((offset) => wall - offset)
     .filter((instant) => showsWallTime(instant, wall, zone))
     .sort((a, b) => a - b);
   if (candidates.length > 0) return new Date(candidates[0]);
   // In a gap: reading the wall time with the offset in force before the jump lands exactly the
   // length of the gap later on the clock (02:30 -> 03:30 for a one-hour jump).
-  return new Date(wall - offsetBefore * MINUTE_MS);
+  return new Date(wall - offsetBefore);
 }
 
 function showsWallTime(instant: number, wall: number, zone: string): boolean {
-  return instant + zoneOffsetMinutes(zone, new Date(instant)) * MINUTE_MS === wall;
+  return instant + zoneOffsetMillis(zone, new Date(instant)) === wall;
 }
 
 /** What the clocks in `zone` show at `instant` (to the minute). */
 export function instantToZoned(instant: Date, zone: string): LocalDateTime {
-  const shifted = new Date(instant.getTime() + zoneOffsetMinutes(zone, instant) * MINUTE_MS);
+  const shifted = new Date(instant.getTime() + zoneOffsetMillis(zone, instant));
   const date = `${String(shifted.getUTCFullYear()).padStart(4, '0')}-${pad(shifted.getUTCMonth() + 1)}-${pad(shifted.getUTCDate())}`;
   return { date, time: `${pad(shifted.getUTCHours())}:${pad(shifted.getUTCMinutes())}` };
 }

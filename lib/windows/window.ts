@@ -1,5 +1,5 @@
 import { Booking } from '../bookings/booking';
-import { assertTimeZone, parseTimeOfDay, zonedToInstant } from '../time/zoned';
+import { assertTimeZone, isCalendarDate, parseTimeOfDay, zonedToInstant } from '../time/zoned';
 
 /** How a property turns bookings into door access. */
 export interface WindowOptions {
@@ -77,6 +77,16 @@ const OPTION_NAMES = {
   leadHours: 'lead time (hours)',
 } as const;
 
+/**
+ * A year is far more than any host means; a larger number is a typo (minutes typed as seconds), and
+ * one beyond Date's range would only fail later with a bare "Invalid time value" for every booking.
+ */
+const OPTION_LIMITS: Record<keyof typeof OPTION_NAMES, number> = {
+  bufferBeforeMinutes: 366 * 24 * 60,
+  bufferAfterMinutes: 366 * 24 * 60,
+  leadHours: 366 * 24,
+};
+
 export function validateWindowOptions(options: WindowOptions): void {
   assertTimeZone(options.timeZone);
   parseTimeOfDay(options.checkIn);
@@ -86,6 +96,7 @@ export function validateWindowOptions(options: WindowOptions): void {
     if (typeof value !== 'number' || !Number.isFinite(value) || value < 0) {
       throw new Error(`${OPTION_NAMES[key]} must be a number of at least 0 (got ${String(value)})`);
     }
+    if (value > OPTION_LIMITS[key]) throw new Error(`${OPTION_NAMES[key]} must be at most a year, ${OPTION_LIMITS[key]} (got ${value})`);
   }
   validateLocks(options.locks);
 }
@@ -155,7 +166,8 @@ const FEED_TIME = /^(\d{4}-\d{2}-\d{2})T(\d{2}:\d{2})(?::\d{2}(?:\.\d+)?)?(Z|[+-
 function feedTime(value: string | undefined, options: WindowOptions): Date | undefined {
   if (!options.honourFeedTimes || !value) return undefined;
   const match = FEED_TIME.exec(value.trim());
-  if (!match) return undefined;
+  // new Date() would read 2026-02-30T10:00Z as 2 March: a day that does not exist is garbage too.
+  if (!match || !isCalendarDate(match[1])) return undefined;
   if (!match[3]) return localTime(match[1], match[2], options.timeZone);
   const instant = new Date(value.trim());
   return Number.isNaN(instant.getTime()) ? undefined : instant;

@@ -1,5 +1,6 @@
 /** What the pipeline tests use of node-red-node-test-helper (the package ships no types), and a wait. */
 import type { Node } from 'node-red';
+import { nodeRedPath } from './node-red-path';
 
 export interface TestNode extends Node {
   receive(msg: unknown): void;
@@ -17,7 +18,7 @@ export interface TestHelper {
 
 // eslint-disable-next-line @typescript-eslint/no-require-imports
 export const helper = require('node-red-node-test-helper') as TestHelper;
-helper.init(require.resolve('node-red'));
+helper.init(nodeRedPath());
 
 /** Every StayKey node module, as the runtime would load them from package.json. */
 export function stayKeyNodes(): unknown[] {
