@@ -1,0 +1,148 @@
+/**
+ * StayKey's editor routes on a runtime with `adminAuth`, in a real `node-red` process: every route a
+ * StayKey node adds to the admin API (found in the built package, so a new one is covered without
+ * touching this test) refuses a caller without a token, with a made-up token, and a user whose
+ * permissions do not include it, and lets a read-only user and the admin through. Users log in the
+ * editor's way, at /auth/token.
+ */
+import { strict as assert } from 'node:assert';
+import * as fs from 'node:fs';
+import * as os from 'node:os';
+import * as path from 'node:path';
+import * as bcrypt from 'bcrypt';
+import { RedProcess, filesUnder, packageRoot } from './support/red-process';
+
+interface AdminRoute {
+  method: string;
+  path: string;
+  /** The path with each `:param` filled in. */
+  url: string;
+}
+
+/** Every `RED.httpAdmin.<method>('<path>'` in the built nodes. */
+function stayKeyAdminRoutes(): AdminRoute[] {
+  const routes: AdminRoute[] = [];
+  const pattern = /httpAdmin\.(get|post|put|delete|patch)\(\s*(['"`])([^'"`]+)\2/g;
+  for (const file of filesUnder(path.join(packageRoot(), 'dist', 'nodes')).filter((name) => name.endsWith('.js'))) {
+    for (const match of fs.readFileSync(file, 'utf8').matchAll(pattern)) {
+      routes.push({ method: match[1].toUpperCase(), path: match[3], url: match[3].replace(/:[A-Za-z]+/g, 'no-such-node') });
+    }
+  }
+  return routes.sort((a, b) => a.path.localeCompare(b.path));
+}
+
+const USERS = {
+  admin: { password: 'admin-pass-7Qm2', permissions: '*' },
+  viewer: { password: 'viewer-pass-4Kd9', permissions: 'read' },
+  // Can look at the flows but was given nothing of StayKey's.
+  flowsOnly: { password: 'flows-pass-8Tz1', permissions: 'flows.read' },
+};
+type UserName = keyof typeof USERS;
+
+describe('security: StayKey admin routes behind adminAuth (real node-red process)', function () {
+  this.timeout(120_000);
+  const routes = stayKeyAdminRoutes();
+  let directory: string;
+  let red: RedProcess;
+  const tokens = new Map<UserName, string>();
+
+  before(async () => {
+    directory = fs.mkdtempSync(path.join(os.tmpdir(), 'staykey-admin-auth-'));
+    const users = (Object.keys(USERS) as UserName[]).map((username) => ({
+      username,
+      password: bcrypt.hashSync(USERS[username].password, 8),
+      permissions: USERS[username].permissions,
+    }));
+    red = new RedProcess({
+      userDir: path.join(directory, 'node-red'),
+      logFile: path.join(directory, 'node-red.log'),
+      flows: [],
+      settings: { adminAuth: { type: 'credentials', users } },
+    });
+    await red.start();
+    for (const username of Object.keys(USERS) as UserName[]) tokens.set(username, await login(username));
+  });
+
+  after(async () => {
+    await red?.kill();
+    if (directory) fs.rmSync(directory, { recursive: true, force: true });
+  });
+
+  async function login(username: UserName): Promise<string> {
+    const response = await fetch(`${red.url}/auth/token`, {
+      method: 'POST',
+      headers: { 'content-type': 'application/json' },
+      body: JSON.stringify({ client_id: 'node-red-editor', grant_type: 'password', scope: USERS[username].permissions, username, password: USERS[username].password }),
+    });
+    assert.equal(response.status, 200, `${username} logs in`);
+    const body = (await response.json()) as { access_token?: string };
+    assert.ok(body.access_token);
+    return body.access_token;
+  }
+
+  async function call(route: AdminRoute, token?: string): Promise<{ status: number; body: string }> {
+    const response = await fetch(`${red.url}${route.url}`, {
+      method: route.method,
+      headers: token ? { authorization: `Bearer ${token}` } : {},
+      signal: AbortSignal.timeout(15_000),
+    });
+    return { status: response.status, body: await response.text() };
+  }
+
+  const refused = (status: number) => status === 401 || status === 403;
+  const describeRoute = (route: AdminRoute) => `${route.method} ${route.path}`;
+
+  it('finds the admin routes StayKey nodes add, all under /staykey/', () => {
+    console.log(`      ${routes.length} routes: ${routes.map(describeRoute).join(', ')}`);
+    assert.ok(routes.length >= 6, `found ${routes.length}`);
+    for (const route of routes) assert.match(route.path, /^\/staykey\//);
+  });
+
+  it('refuses every one without a token (401)', async () => {
+    for (const route of routes) assert.equal((await call(route)).status, 401, describeRoute(route));
+  });
+
+  it('refuses every one with a made-up token (401)', async () => {
+    for (const route of routes) assert.equal((await call(route, 'not-a-real-token-0000')).status, 401, describeRoute(route));
+  });
+
+  it('refuses every one to a user without the permission (Node-RED answers 401 where a permission is missing)', async () => {
+    for (const route of routes) {
+      const { status } = await call(route, tokens.get('flowsOnly'));
+      assert.ok(refused(status), `${describeRoute(route)} answered ${status} to a user with only flows.read`);
+    }
+  });
+
+  it('lets a read-only user read, and refuses it any route that changes something', async () => {
+    for (const route of routes) {
+      const { status, body } = await call(route, tokens.get('viewer'));
+      if (route.method === 'GET') {
+        assert.ok(!refused(status), `${describeRoute(route)} refused a read-only user (${status})`);
+        assert.ok(!/Cannot GET/.test(body), `${describeRoute(route)} is not served`);
+      } else {
+        assert.ok(refused(status), `${describeRoute(route)} let a read-only user change something (${status})`);
+      }
+    }
+  });
+
+  it('lets the admin through to every one', async () => {
+    for (const route of routes) {
+      const { status, body } = await call(route, tokens.get('admin'));
+      assert.ok(!refused(status), `${describeRoute(route)} refused the admin (${status})`);
+      assert.ok(!/Cannot (GET|POST|PUT|DELETE|PATCH)/.test(body), `${describeRoute(route)} is not served`);
+    }
+  });
+
+  it('stops honouring a token once it is revoked (logging out)', async () => {
+    const token = await login('viewer');
+    const route = routes.find((candidate) => candidate.method === 'GET')!;
+    assert.ok(!refused((await call(route, token)).status));
+    const revoked = await fetch(`${red.url}/auth/revoke`, {
+      method: 'POST',
+      headers: { 'content-type': 'application/json', authorization: `Bearer ${token}` },
+      body: JSON.stringify({ token }),
+    });
+    assert.equal(revoked.status, 200);
+    assert.equal((await call(route, token)).status, 401);
+  });
+});

@@ -1,0 +1,218 @@
+/**
+ * No PIN and no secret at rest or in the log, after a full run of a real `node-red` process: an Airbnb
+ * feed whose address carries a secret token, codes on simulated locks and on a TTLock lock (the local
+ * TTLock cloud double), guests told by email through an SMTP server that wants a password, a
+ * cancellation, a kill -9 and a restart, with Home Assistant, MQTT and Nuki accounts configured too, and
+ * Node-RED logging at its most talkative (trace, with the audit log). Then every file of the user
+ * directory (flows_cred.json, .config.*.json, the ledgers, the locks' state, the feed state, the access
+ * log, the outbox, whatever else is there) and everything Node-RED printed are searched for every PIN
+ * the test saw (in the emails, on the locks, in the TTLock cloud) and for every credential and token.
+ */
+import { strict as assert } from 'node:assert';
+import * as crypto from 'node:crypto';
+import * as fs from 'node:fs';
+import * as os from 'node:os';
+import * as path from 'node:path';
+import { Vault } from '../lib/pins/vault';
+import { systemClock } from '../lib/time/clock';
+import { TTLockCloud, md5 } from './doubles/ttlock-cloud';
+import { TestMailServer } from './email-server';
+import { freePort } from './support/mosquitto';
+import { FlowNode, Inbox, PIPELINE, RedProcess, filesUnder, findPins, pipelineFlow, readLedger, readLocks, sleep } from './support/red-process';
+
+const TTLOCK_LOCK = 3001;
+const secret = (label: string) => `${label}${crypto.randomBytes(12).toString('hex')}`;
+
+const day = (offset: number) => new Date(Date.now() + offset * 24 * 3600_000).toISOString().slice(0, 10).replace(/-/g, '');
+
+/** Two stays back to back: one under way, one arriving in two days (both due now). */
+function feed(withBen: boolean): string {
+  const stay = (uid: string, guest: string, arrival: number, departure: number) => [
+    'BEGIN:VEVENT',
+    `DTSTAMP:${day(0)}T000000Z`,
+    `DTSTART;VALUE=DATE:${day(arrival)}`,
+    `DTEND;VALUE=DATE:${day(departure)}`,
+    `SUMMARY:Reserved - ${guest}`,
+    `UID:${uid}`,
+    'END:VEVENT',
+  ];
+  const events = [...stay('sec-ana@airbnb.com', 'Ana Silva', -1, 2), ...(withBen ? stay('sec-ben@airbnb.com', 'Ben Okafor', 2, 4) : [])];
+  return ['BEGIN:VCALENDAR', 'VERSION:2.0', 'PRODID:-//StayKey test//EN', ...events, 'END:VCALENDAR', ''].join('\r\n');
+}
+
+describe('security: no PIN or secret at rest or in the log after a full run (real node-red process)', function () {
+  this.timeout(180_000);
+  const secrets = {
+    feedToken: secret('feedtoken'),
+    smtpPassword: secret('smtppass'),
+    ttlockClientSecret: secret('ttsecret'),
+    ttlockPassword: secret('ttpass'),
+    haToken: secret('hatoken'),
+    mqttPassword: secret('mqttpass'),
+    nukiToken: secret('nukitoken'),
+  };
+  const pinsSeen = new Set<string>();
+  let directory: string;
+  let userDir: string;
+  let inbox: Inbox;
+  let mail: TestMailServer;
+  let cloud: TTLockCloud;
+  let red: RedProcess;
+  let withBen = true;
+
+  before(async () => {
+    directory = fs.mkdtempSync(path.join(os.tmpdir(), 'staykey-secrets-'));
+    userDir = path.join(directory, 'node-red');
+    inbox = new Inbox();
+    await inbox.start();
+    inbox.answer = (where) => (where === `/ical/${secrets.feedToken}.ics` ? { status: 200, body: feed(withBen) } : { status: 404, body: '' });
+    mail = new TestMailServer({ user: 'staykey@example.com', password: secrets.smtpPassword });
+    await mail.start();
+    cloud = new TTLockCloud({ clock: systemClock, clientId: 'client-id-1', clientSecret: secrets.ttlockClientSecret, username: 'host@example.com', password: secrets.ttlockPassword });
+    cloud.addGateway(77);
+    cloud.addLock({ lockId: TTLOCK_LOCK, lockAlias: 'Room 01 TTLock', gatewayId: 77, liveBattery: 64 });
+    const cloudUrl = await cloud.start();
+    const nowhere = await freePort();
+
+    red = new RedProcess({
+      userDir,
+      logFile: path.join(directory, 'node-red.log'),
+      flows: [],
+      settings: { logging: { console: { level: 'trace', metrics: false, audit: true } } },
+    });
+    await red.start();
+    await red.deploy(fullFlow(inbox.url, mail.port, cloudUrl, `127.0.0.1:${nowhere}`));
+  });
+
+  after(async () => {
+    await red?.kill();
+    await inbox?.stop();
+    await mail?.stop();
+    await cloud?.stop();
+    if (directory) fs.rmSync(directory, { recursive: true, force: true });
+  });
+
+  /** The pipeline, a second pin-issuer for the TTLock lock, email through SMTP, and other accounts with secrets. */
+  function fullFlow(inboxUrl: string, smtpPort: number, cloudUrl: string, nowhere: string): FlowNode[] {
+    const z = PIPELINE.tab;
+    const flow = pipelineFlow({
+      inbox: inboxUrl,
+      locks: [
+        { id: 'door', name: 'Room 01 door', schedules: true },
+        { id: 'gate', name: 'Main gate', schedules: false },
+      ],
+      unitLocks: 'Room 01: door, gate',
+      latencyMs: 50,
+      bookingSource: { mode: 'url', unit: 'Room 01', source: 'airbnb', interval: 15, timeout: 5, credentials: { url: `airbnb ${inboxUrl}/ical/${secrets.feedToken}.ics` } },
+      fetchEverySeconds: 2,
+      notifier: { channel: 'email', smtp: 'sk-smtp', guestTo: 'guest@example.com' },
+      extra: [
+        { id: 'sk-smtp', type: 'staykey-smtp', name: 'mail', host: '127.0.0.1', port: smtpPort, secure: false, startTls: 'ignore', from: 'host@example.com', credentials: { user: 'staykey@example.com', password: secrets.smtpPassword } },
+        { id: 'sk-tt-window', type: 'staykey-access-window', z, name: 'TTLock times', checkIn: '00:00', checkOut: '23:00', timeZone: 'Europe/Lisbon', leadHours: 48, locks: 'tt-door', wires: [['sk-tt-issuer']] },
+        { id: 'sk-tt-issuer', type: 'staykey-pin-issuer', z, name: 'TTLock codes', locks: 'sk-tt-locks', wires: [['sk-tt-provider'], ['sk-tt-notifier'], [PIPELINE.alertsOut]] },
+        { id: 'sk-tt-provider', type: 'staykey-lock-provider', z, name: 'TTLock', locks: 'sk-tt-locks', wires: [['sk-tt-issuer'], [PIPELINE.alertsOut]] },
+        {
+          id: 'sk-tt-locks',
+          type: 'staykey-locks',
+          name: 'TTLock locks',
+          provider: 'ttlock',
+          ttlockAccount: 'sk-tt-account',
+          maxAttempts: 30,
+          retryDelay: 0.2,
+          locks: [{ id: 'tt-door', name: 'Room 01 TTLock', codeLength: 6, firstSlot: 1, lastSlot: 50, schedules: true, batteryType: '4x AA', device: String(TTLOCK_LOCK) }],
+        },
+        {
+          id: 'sk-tt-account',
+          type: 'staykey-ttlock-account',
+          name: 'TTLock account',
+          baseUrl: cloudUrl,
+          timeZone: '',
+          timeout: 10,
+          credentials: { clientId: 'client-id-1', clientSecret: secrets.ttlockClientSecret, username: 'host@example.com', password: secrets.ttlockPassword },
+        },
+        { id: 'sk-tt-notifier', type: 'staykey-notifier', z, name: 'TTLock guest messages', channel: 'email', smtp: 'sk-smtp', guestTo: 'guest@example.com', hostTo: 'host@example.com', property: 'Test House', wires: [[PIPELINE.guestJson], ['sk-tt-issuer']] },
+        // Accounts whose servers are not there: they try, fail and log, and must not log their secrets.
+        { id: 'sk-ha', type: 'staykey-ha-server', name: 'Home Assistant', url: `http://${nowhere}`, credentials: { token: secrets.haToken } },
+        { id: 'sk-mqtt', type: 'staykey-mqtt', name: 'broker', url: `mqtt://${nowhere}`, credentials: { user: 'staykey', password: secrets.mqttPassword } },
+        { id: 'sk-nuki', type: 'staykey-nuki-account', name: 'Nuki', baseUrl: `http://${nowhere}`, credentials: { token: secrets.nukiToken } },
+      ],
+    });
+    const source = flow.find((node) => node.id === PIPELINE.source)!;
+    source.wires = [[...source.wires![0], 'sk-tt-window'], source.wires![1]];
+    return flow;
+  }
+
+  async function eventually(what: string, check: () => boolean, limitMs = 60_000): Promise<void> {
+    const deadline = Date.now() + limitMs;
+    while (!check()) {
+      if (Date.now() > deadline) throw new Error(`timed out waiting until ${what}`);
+      await sleep(100);
+    }
+  }
+
+  const guestMails = () => mail.received.filter((message) => message.to.includes('guest@example.com'));
+  const vault = () => Vault.openDirectory(path.join(userDir, 'staykey'));
+
+  function notePins(): void {
+    for (const message of guestMails()) for (const pin of `${message.text}\n${message.html ?? ''}`.match(/(?<![0-9])[0-9]{6}(?![0-9])/g) ?? []) pinsSeen.add(pin);
+    for (const codes of readLocks(userDir, vault()).values()) for (const code of codes) pinsSeen.add(code.pin);
+    for (const passcode of cloud.passcodesOn(TTLOCK_LOCK)) pinsSeen.add(passcode.keyboardPwd);
+  }
+
+  it('tells both guests their codes by email, from the simulated locks and the TTLock lock', async () => {
+    await eventually('codes on the simulated door and the TTLock lock, and four guest emails', () => {
+      const door = readLocks(userDir, vault()).get('door') ?? [];
+      return door.length === 2 && cloud.passcodesOn(TTLOCK_LOCK).length === 2 && guestMails().length >= 4;
+    });
+    notePins();
+    const onTTLock = cloud.passcodesOn(TTLOCK_LOCK).map((passcode) => passcode.keyboardPwd);
+    for (const pin of onTTLock) assert.ok(guestMails().some((message) => message.text.includes(pin)), 'the guest is told the TTLock code');
+    assert.ok(pinsSeen.size >= 4, `saw ${pinsSeen.size} PINs`);
+  });
+
+  it('takes back a cancelled booking, and loses nothing to a kill -9 and a restart', async () => {
+    withBen = false;
+    await eventually("Ben's codes are off the door and the TTLock lock", () => (readLocks(userDir, vault()).get('door') ?? []).length === 1 && cloud.passcodesOn(TTLOCK_LOCK).length === 1);
+    notePins();
+    await red.kill();
+    await red.start();
+    await sleep(3000);
+    await eventually('the ledgers have settled', () => {
+      const codes = [...Object.values(readLedger(userDir)?.codes ?? {}), ...Object.values(readLedger(userDir, 'sk-tt-issuer')?.codes ?? {})];
+      return codes.length > 0 && codes.every((code) => !code.inFlight);
+    });
+    notePins();
+    assert.equal((readLocks(userDir, vault()).get('door') ?? []).length, 1);
+    assert.equal(cloud.passcodesOn(TTLOCK_LOCK).length, 1);
+    await red.stop();
+  });
+
+  it('wrote no PIN to any file of the user directory or to the log', () => {
+    const files = [...filesUnder(userDir), red.logFile];
+    const found = findPins(files, [...pinsSeen]);
+    const printed = fs.readFileSync(red.logFile, 'utf8').split('\n').length;
+    console.log(`      searched ${files.length} files (${files.map((file) => path.relative(directory, file)).join(', ')}; the log ${printed} lines at trace level) for ${pinsSeen.size} PINs: ${found.length} found`);
+    assert.deepEqual(found, []);
+  });
+
+  it('wrote no credential or token to any file of the user directory or to the log', () => {
+    const tokens = new Set(cloud.calls.map((call) => call.params.accessToken).filter((token): token is string => Boolean(token)));
+    assert.ok(tokens.size > 0, 'StayKey used TTLock access tokens');
+    const wanted: Record<string, string> = {
+      ...secrets,
+      ttlockPasswordMd5: md5(secrets.ttlockPassword),
+      // What an SMTP AUTH PLAIN or LOGIN exchange would show in a debug log.
+      smtpAuthPlain: Buffer.from(`\0staykey@example.com\0${secrets.smtpPassword}`).toString('base64'),
+      smtpPasswordBase64: Buffer.from(secrets.smtpPassword).toString('base64'),
+      ...Object.fromEntries([...tokens].map((token, i) => [`ttlockAccessToken${i + 1}`, token])),
+    };
+    const found: string[] = [];
+    for (const file of [...filesUnder(userDir), red.logFile]) {
+      const text = fs.readFileSync(file).toString('latin1');
+      for (const [name, value] of Object.entries(wanted)) if (text.includes(value)) found.push(`${name} in ${path.relative(directory, file)}`);
+    }
+    console.log(`      searched for ${Object.keys(wanted).length} secrets: ${found.length} found`);
+    assert.deepEqual(found, []);
+    assert.ok(fs.existsSync(path.join(userDir, 'flows_cred.json')), 'the credentials were stored (encrypted)');
+  });
+});
