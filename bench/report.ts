@@ -1,6 +1,10 @@
 /** Turns the results into the printed table (figure, baseline, ratio, target, met). */
 import type { EventLoopResults, DelayFigure } from './event-loop';
 import type { FeedResults } from './feeds';
+import type { LedgerMemoryResults } from './ledger-memory';
+import type { RedStartResults } from './red-start';
+import type { RevokeResults } from './revoke';
+import type { VendorResults } from './vendor';
 import type { ReconcileResults, ReconcileSizeResult, ScalingFigure } from './reconcile';
 
 export interface Row {
@@ -108,6 +112,65 @@ function delayRow(how: string, delay: DelayFigure): Row {
     target: `< ${TARGETS.eventLoopP99Ms} ms`,
     met: delay.p99Ms < TARGETS.eventLoopP99Ms,
   };
+}
+
+/** Figures shown beside their ideal or baseline, without a target (issue 7 asks for the ratios only). */
+export function revokeRows(results: RevokeResults): Row[] {
+  return results.figures.map((figure) => ({
+    figure: `cancellation to revoke, lock latency ${figure.latencyMs} ms`,
+    value: `${ms(figure.medianMs)} (min ${ms(figure.minMs)}, max ${ms(figure.maxMs)}; ${figure.runsMs.length} runs)`,
+    baseline: `lock latency ${ms(figure.latencyMs)}`,
+    ratio: figure.ratio === undefined ? `+${ms(figure.overheadMs)}` : times(figure.ratio),
+    target: '-',
+    met: null,
+  }));
+}
+
+export function vendorRows(results: VendorResults): Row[] {
+  return [
+    {
+      figure: `${count(results.writes)} TTLock writes, ${results.locks} locks, ${results.latencyMs} ms double`,
+      value: `${ms(results.medianMs)} (${results.requests} requests; ${ms(results.floorMs)} at 0 ms)`,
+      baseline: `ideal ${ms(results.idealMs)} (${results.concurrency} at once)`,
+      ratio: times(results.ratio),
+      target: '-',
+      met: null,
+    },
+  ];
+}
+
+export function ledgerMemoryRows(results: LedgerMemoryResults): Row[] {
+  return [
+    {
+      figure: `ledger heap per booking, ${count(results.bookings)} bookings`,
+      value: `${kb(results.ledgerBytesPerBooking)} (${mb(results.ledgerHeap)} in all)`,
+      baseline: `JSON.parse ${kb(results.jsonBytesPerBooking)}`,
+      ratio: times(results.ratio),
+      target: '-',
+      met: null,
+    },
+  ];
+}
+
+export function redStartRows(results: RedStartResults): Row[] {
+  return [
+    {
+      figure: 'Node-RED start with StayKey and the demo flow',
+      value: ms(results.stayKey.medianMs),
+      baseline: `bare Node-RED ${ms(results.bare.medianMs)}`,
+      ratio: times(results.ratio),
+      target: '-',
+      met: null,
+    },
+  ];
+}
+
+function kb(bytes: number): string {
+  return `${(bytes / 1024).toFixed(2)} KB`;
+}
+
+function mb(bytes: number): string {
+  return `${(bytes / 2 ** 20).toFixed(1)} MB`;
 }
 
 export function table(rows: Row[]): string {

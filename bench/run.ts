@@ -1,10 +1,11 @@
 /**
- * `npm run bench`: feed ingest, reconcile and event-loop delay, in that order. Prints a table and
+ * `npm run bench`: feed ingest, reconcile, event-loop delay, cancellation-to-revoke latency, vendor
+ * pushes, ledger memory and Node-RED start time, in that order. Prints a table and
  * writes every number to bench-results/bench.json (bench-quick.json for BENCH_QUICK=1).
  *
  * Environment:
  *   BENCH_QUICK=1              small sizes, a smoke run of about a minute
- *   BENCH_ONLY=feeds,reconcile,event-loop   run only these parts
+ *   BENCH_ONLY=feeds,reconcile,event-loop,revoke,vendor,ledger-memory,red-start   run only these parts
  *   BENCH_RECONCILE_LIMIT_S    deadline per ledger size and scenario (default 600, quick 120)
  *   BENCH_OUT                  where to write the JSON instead
  */
@@ -14,16 +15,24 @@ import * as path from 'node:path';
 import { benchEventLoop, EventLoopResults } from './event-loop';
 import { benchFeeds, FeedResults, FeedSettings } from './feeds';
 import { benchReconcile, ReconcileResults, ReconcileSettings } from './reconcile';
-import { eventLoopRows, feedRows, reconcileRows, Row, table, TARGETS } from './report';
+import { benchLedgerMemory, LedgerMemoryResults, LedgerMemorySettings } from './ledger-memory';
+import { benchRedStart, RedStartResults, RedStartSettings } from './red-start';
+import { eventLoopRows, feedRows, ledgerMemoryRows, reconcileRows, redStartRows, revokeRows, Row, table, TARGETS, vendorRows } from './report';
+import { benchRevoke, RevokeResults, RevokeSettings } from './revoke';
+import { benchVendor, VendorResults, VendorSettings } from './vendor';
 
 interface Settings {
   quick: boolean;
   feeds: FeedSettings;
   reconcile: ReconcileSettings;
   eventLoopPins: number;
+  revoke: RevokeSettings;
+  vendor: VendorSettings;
+  ledgerMemory: LedgerMemorySettings;
+  redStart: RedStartSettings;
 }
 
-const PARTS = ['feeds', 'reconcile', 'event-loop'] as const;
+const PARTS = ['feeds', 'reconcile', 'event-loop', 'revoke', 'vendor', 'ledger-memory', 'red-start'] as const;
 type Part = (typeof PARTS)[number];
 
 function settingsFromEnv(): Settings {
@@ -36,6 +45,10 @@ function settingsFromEnv(): Settings {
       feeds: { sizes: [500, 2_000], runs: 3, warmups: 2 },
       reconcile: { sizes: [100, 1_000], probeSizes: [], runs: 5, warmups: 1, budgetMs: 10_000, limitMs: limitS * 1000 },
       eventLoopPins: 100,
+      revoke: { latenciesMs: [0, 300], runs: 5, warmups: 1 },
+      vendor: { writes: 100, locks: 10, latencyMs: 200, runs: 1, warmups: 0 },
+      ledgerMemory: { bookings: 10_000 },
+      redStart: { runs: 1, warmups: 0 },
     };
   }
   return {
@@ -43,6 +56,10 @@ function settingsFromEnv(): Settings {
     feeds: { sizes: [5_000, 20_000], runs: 7, warmups: 3 },
     reconcile: { sizes: [1_000, 10_000], probeSizes: [3_000], runs: 9, warmups: 2, budgetMs: 60_000, limitMs: limitS * 1000 },
     eventLoopPins: 1_000,
+    revoke: { latenciesMs: [0, 300], runs: 15, warmups: 2 },
+    vendor: { writes: 500, locks: 50, latencyMs: 200, runs: 5, warmups: 1 },
+    ledgerMemory: { bookings: 100_000 },
+    redStart: { runs: 3, warmups: 1 },
   };
 }
 
@@ -84,6 +101,10 @@ async function main(): Promise<void> {
   let feeds: FeedResults | undefined;
   let reconcile: ReconcileResults | undefined;
   let eventLoop: EventLoopResults | undefined;
+  let revoke: RevokeResults | undefined;
+  let vendor: VendorResults | undefined;
+  let ledgerMemory: LedgerMemoryResults | undefined;
+  let redStart: RedStartResults | undefined;
 
   if (parts.includes('feeds')) {
     log(`feed ingest + diff, ${settings.feeds.sizes.join(' and ')} events ...`);
@@ -100,6 +121,26 @@ async function main(): Promise<void> {
     eventLoop = await benchEventLoop(settings.eventLoopPins);
     rows.push(...eventLoopRows(eventLoop));
   }
+  if (parts.includes('revoke')) {
+    log(`cancellation to revoke, lock latency ${settings.revoke.latenciesMs.join(' and ')} ms ...`);
+    revoke = await benchRevoke(settings.revoke);
+    rows.push(...revokeRows(revoke));
+  }
+  if (parts.includes('vendor')) {
+    log(`vendor pushes, ${settings.vendor.writes} writes on ${settings.vendor.locks} TTLock locks at ${settings.vendor.latencyMs} ms ...`);
+    vendor = await benchVendor(settings.vendor);
+    rows.push(...vendorRows(vendor));
+  }
+  if (parts.includes('ledger-memory')) {
+    log(`ledger memory, ${settings.ledgerMemory.bookings} bookings ...`);
+    ledgerMemory = await benchLedgerMemory(settings.ledgerMemory);
+    rows.push(...ledgerMemoryRows(ledgerMemory));
+  }
+  if (parts.includes('red-start')) {
+    log('Node-RED start, demo flow and bare ...');
+    redStart = await benchRedStart(settings.redStart);
+    rows.push(...redStartRows(redStart));
+  }
 
   log('');
   log(table(rows));
@@ -113,6 +154,10 @@ async function main(): Promise<void> {
     feeds,
     reconcile,
     eventLoop,
+    revoke,
+    vendor,
+    ledgerMemory,
+    redStart,
     table: rows,
   };
   const file = writeResults(results, settings.quick);
