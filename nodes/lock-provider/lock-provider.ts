@@ -59,7 +59,7 @@ export = function (RED: RED) {
     const stopTasks = lockSet ? listenForTasks(node, lockSet) : undefined;
     const stopKeypad = lockSet ? listenForKeypad(node, lockSet) : undefined;
     // Locks reached through Home Assistant: the node shows when the connection drops or the token is refused.
-    const haClient = lockSet ? (lockSet.provider as { client?: HaClient }).client : undefined;
+    const haClient = lockSet ? homeAssistantClientOf(lockSet) : undefined;
     const stopHa = lockSet && haClient ? showHaState(node, haClient, 'HA connected', () => showCounts(node, lockSet!)) : undefined;
     if (lockSet) showCounts(node, lockSet);
 
@@ -227,6 +227,13 @@ function knownCodeCount(lockSet: LockSet, lockId: string): number | undefined {
   const provider = lockSet.provider;
   if (provider instanceof SimulatedLocks || provider instanceof ManualLocks) return provider.inspect(lockId).codes.length;
   return undefined;
+}
+
+/** The Home Assistant connection of Z-Wave JS and ZHA locks; other providers' clients are not HA's. */
+function homeAssistantClientOf(lockSet: LockSet): HaClient | undefined {
+  const client = (lockSet.provider as { client?: Partial<HaClient> }).client;
+  const isHa = lockSet.provider.kind === 'zwave-js' || lockSet.provider.kind === 'zha';
+  return isHa && client && typeof client.onState === 'function' ? (client as HaClient) : undefined;
 }
 
 function showCounts(node: Node, lockSet: LockSet): void {
