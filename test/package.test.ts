@@ -5,6 +5,7 @@
 import { strict as assert } from 'node:assert';
 import * as fs from 'node:fs';
 import * as path from 'node:path';
+import { nodeRedPath, nodeRedResolve } from './support/node-red-path';
 
 const root = path.join(__dirname, '..', '..');
 const pkg = JSON.parse(fs.readFileSync(path.join(root, 'package.json'), 'utf8')) as {
@@ -15,8 +16,67 @@ const pkg = JSON.parse(fs.readFileSync(path.join(root, 'package.json'), 'utf8'))
   bugs?: { url?: string };
   engines?: { node?: string };
   dependencies?: Record<string, string>;
+  optionalDependencies?: Record<string, string>;
   'node-red': { version: string; nodes: Record<string, string> };
 };
+
+interface Semver {
+  satisfies(version: string, range: string): boolean;
+  minVersion(range: string): { version: string } | null;
+}
+// The semver Node-RED's registry checks `node-red.version` with when it loads a package (registry/lib/loader.js).
+// eslint-disable-next-line @typescript-eslint/no-require-imports
+const semver = require(require.resolve('semver', { paths: [path.dirname(nodeRedResolve('@node-red/registry/package.json'))] })) as Semver;
+
+/** Node-RED 5 as node-red-dev validate sees it from the registry: its first release and the oldest Node it runs on. */
+const NODE_RED_5 = { version: '5.0.0', minimumNode: '22.9.0' };
+
+/** The Node-RED these tests run on (the devDependency, or Node-RED 5 in CI's second run). */
+const runtime = JSON.parse(fs.readFileSync(path.join(path.dirname(nodeRedPath()), '..', 'package.json'), 'utf8')) as {
+  version: string;
+  engines?: { node?: string };
+};
+
+interface LockEntry {
+  version?: string;
+  dependencies?: Record<string, string>;
+  optionalDependencies?: Record<string, string>;
+}
+const lock = JSON.parse(fs.readFileSync(path.join(root, 'package-lock.json'), 'utf8')) as { packages: Record<string, LockEntry> };
+
+/** Where Node would find `name` from the package installed at `from` (a lockfile path): its own node_modules, then its parents'. */
+function findInLock(from: string, name: string): string | undefined {
+  let dir = from;
+  for (;;) {
+    const candidate = dir ? `${dir}/node_modules/${name}` : `node_modules/${name}`;
+    if (lock.packages[candidate]) return candidate;
+    if (!dir) return undefined;
+    const parent = dir.lastIndexOf('/node_modules/');
+    dir = parent === -1 ? '' : dir.slice(0, parent);
+  }
+}
+
+/** Every package a host's install pulls in (dependencies and optional ones, not devDependencies), by lockfile path. */
+function runtimeTree(): Map<string, string> {
+  const found = new Map<string, string>();
+  const wanted = (from: string, entry: LockEntry) => [
+    ...Object.keys(entry.dependencies ?? {}).map((name) => ({ from, name, optional: false })),
+    ...Object.keys(entry.optionalDependencies ?? {}).map((name) => ({ from, name, optional: true })),
+  ];
+  const queue = wanted('', pkg);
+  while (queue.length > 0) {
+    const { from, name, optional } = queue.pop()!;
+    const at = findInLock(from, name);
+    if (!at) {
+      assert.ok(optional, `${name} (needed by ${from || 'the package'}) is missing from package-lock.json`);
+      continue;
+    }
+    if (found.has(at)) continue;
+    found.set(at, lock.packages[at].version ?? '');
+    queue.push(...wanted(at, lock.packages[at]));
+  }
+  return found;
+}
 
 describe('the package', () => {
   it('is a scoped node-red package with a licence, repository and bugs link', () => {
@@ -32,8 +92,37 @@ describe('the package', () => {
     assert.equal(pkg.engines?.node, '>=20');
   });
 
-  it('keeps runtime dependencies to six at most', () => {
+  // The scorecard's registry checks (P06 against the latest and maintenance tags, D03) run in CI: scripts/ci/scorecard.js.
+  it('is a package Node-RED 5 and the Node-RED under test will load (P06)', () => {
+    const range = pkg['node-red'].version;
+    assert.ok(semver.satisfies(NODE_RED_5.version, range), `Node-RED ${NODE_RED_5.version} is outside ${range}`);
+    // As the runtime compares, without a prerelease tag such as -git.
+    const tested = runtime.version.replace(/-.*$/, '');
+    assert.ok(semver.satisfies(tested, range), `Node-RED ${tested} (under test) is outside ${range}`);
+  });
+
+  it('runs on the oldest Node that Node-RED 5 supports (P07), and on this Node', () => {
+    const engines = pkg.engines?.node ?? '';
+    assert.ok(semver.satisfies(NODE_RED_5.minimumNode, engines), `Node ${NODE_RED_5.minimumNode} is outside engines.node ${engines}`);
+    if (semver.satisfies(runtime.version.replace(/-.*$/, ''), '>=5')) {
+      // Under Node-RED 5 itself (CI's second run), what it declares, not what we wrote down above.
+      const oldest = semver.minVersion(runtime.engines?.node ?? '')?.version ?? '';
+      assert.ok(semver.satisfies(oldest, engines), `Node ${oldest}, Node-RED ${runtime.version}'s oldest, is outside ${engines}`);
+    }
+    assert.ok(semver.satisfies(process.versions.node, engines), `this Node, ${process.versions.node}, is outside ${engines}`);
+  });
+
+  // N02 (an example flow for every node that is not a config node) is checked in examples.test.ts.
+
+  it('keeps runtime dependencies to six at most (D01)', () => {
     assert.ok(Object.keys(pkg.dependencies ?? {}).length <= 6, Object.keys(pkg.dependencies ?? {}).join(', '));
+  });
+
+  it('has no agent-base older than 6 anywhere in what a host installs (D02)', () => {
+    const tree = runtimeTree();
+    assert.ok(tree.has('node_modules/mqtt') && tree.size > Object.keys(pkg.dependencies ?? {}).length, 'the walk follows dependencies of dependencies');
+    const old = [...tree].filter(([at, version]) => /(^|\/)agent-base$/.test(at) && semver.satisfies(version, '<6.0.0'));
+    assert.deepEqual(old, [], 'node-red-dev lists agent-base <6 as incompatible with Node-RED');
   });
 
   for (const [type, file] of Object.entries(pkg['node-red'].nodes)) {
