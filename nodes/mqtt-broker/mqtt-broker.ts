@@ -1,3 +1,4 @@
+import * as crypto from 'node:crypto';
 import type { Node, NodeDef } from 'node-red';
 import type { Request, Response } from 'express';
 import { availabilityTopicFor, BrokerConnection, checkBrokerUrl } from '../../lib/mqtt/broker';
@@ -34,7 +35,7 @@ export = function (RED: RED) {
         password: credentials.password || undefined,
         rejectUnauthorized: config.verifyCertificate !== false && config.verifyCertificate !== 'false',
         ca: config.ca || undefined,
-        clientId: `staykey_${topicSafe(config.id)}_${Math.random().toString(16).slice(2, 10)}`,
+        clientId: `staykey_${topicSafe(config.id)}_${crypto.randomBytes(4).toString('hex')}`,
         availabilityTopic: availabilityTopicFor(config.id),
       });
     } catch (err) {
