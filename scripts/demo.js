@@ -33,12 +33,17 @@ module.exports = {
   nodesDir: [${JSON.stringify(root)}],
   logging: { console: { level: 'info', metrics: false, audit: false } },
   editorTheme: { projects: { enabled: false }, tours: false },
+  // No consent prompt and no version check: the demo runs offline and asks nothing of the host.
+  telemetry: { enabled: false, updateNotification: false },
   externalModules: { autoInstall: false, palette: { allowInstall: false } },
 };
 `,
 );
 
-const red = require.resolve('node-red/red.js');
+// STAYKEY_NODE_RED runs the demo on another Node-RED install (a folder holding node_modules/node-red), as
+// CI's Node-RED 5 run does; by default it is the Node-RED in this checkout's node_modules.
+const otherRed = process.env.STAYKEY_NODE_RED;
+const red = require.resolve('node-red/red.js', otherRed ? { paths: [fs.realpathSync(otherRed)] } : undefined);
 const child = spawn(process.execPath, [red, '--userDir', userDir, '--settings', settingsFile, '--port', port], {
   stdio: 'inherit',
   env: process.env,
