@@ -7,6 +7,7 @@ import * as fs from 'node:fs';
 import * as os from 'node:os';
 import * as path from 'node:path';
 import { eventually, helper, stayKeyNodes } from './support/red';
+import { nodeRedPath } from './support/node-red-path';
 
 type FlowNode = { id: string; type: string; z?: string; wires?: string[][]; [key: string]: unknown };
 
@@ -17,7 +18,7 @@ const pkg = JSON.parse(fs.readFileSync(path.join(root, 'package.json'), 'utf8'))
 
 /** Node-RED's own node modules, by type. */
 function coreModules(): Map<string, string> {
-  const coreDir = path.join(path.dirname(require.resolve('@node-red/nodes/package.json', { paths: [path.dirname(require.resolve('node-red'))] })), 'core');
+  const coreDir = path.join(path.dirname(require.resolve('@node-red/nodes/package.json', { paths: [path.dirname(nodeRedPath())] })), 'core');
   const modules = new Map<string, string>();
   for (const category of fs.readdirSync(coreDir)) {
     const dir = path.join(coreDir, category);

@@ -5,6 +5,7 @@
  */
 import type { NodeMessage } from 'node-red';
 import type { Clock } from '../../lib/time/clock';
+import { nodeRedPath } from './node-red-path';
 
 interface HarnessNode {
   receive(msg: object): void;
@@ -23,7 +24,7 @@ interface TestHelper {
 
 // eslint-disable-next-line @typescript-eslint/no-require-imports
 const helper = require('node-red-node-test-helper') as TestHelper;
-helper.init(require.resolve('node-red'));
+helper.init(nodeRedPath());
 
 export type Answer = { kind: 'completed' } | { kind: 'caught'; error: string };
 

@@ -13,6 +13,7 @@ import * as path from 'node:path';
 import type { LedgerData } from '../../lib/ledger/ledger-types';
 import type { Vault } from '../../lib/pins/vault';
 import { freePort } from './mosquitto';
+import { nodeRedResolve } from './node-red-path';
 
 export type FlowNode = { id: string; type: string; z?: string; wires?: string[][]; [key: string]: unknown };
 
@@ -75,7 +76,7 @@ export class RedProcess {
     }
     const settingsFile = this.writeSettings();
     this.output = '';
-    const child = spawn(process.execPath, [require.resolve('node-red/red.js'), '--userDir', this.userDir, '--settings', settingsFile], {
+    const child = spawn(process.execPath, [nodeRedResolve('node-red/red.js'), '--userDir', this.userDir, '--settings', settingsFile], {
       stdio: ['ignore', 'pipe', 'pipe'],
       env: { ...process.env, NODE_RED_ENABLE_PROJECTS: 'false' },
     });
