@@ -109,8 +109,10 @@ export class Editor {
     await this.page.locator('.red-ui-palette-node[data-palette-type="inject"]').waitFor({ state: 'hidden' });
   }
 
+  /** Ctrl+G D, the editor's own shortcut: Node-RED 5 lays out the sidebar's tab buttons differently from 4. */
   async openDebugSidebar(): Promise<Locator> {
-    await this.page.locator('#red-ui-tab-debug-link-button').click();
+    await this.page.keyboard.press('Control+g');
+    await this.page.keyboard.press('d');
     const sidebar = this.page.locator('.red-ui-debug-content-list');
     await sidebar.waitFor();
     return sidebar;
