@@ -3,31 +3,7 @@ import type { NodeMessage } from 'node-red';
 import type { WindowMessage } from '../lib/messages';
 import { ManualClock } from '../lib/time/clock';
 import accessWindowNode = require('../nodes/access-window/access-window');
-import { nodeRedPath } from './support/node-red-path';
-
-/** The parts of node-red-node-test-helper these tests use (it ships no types). */
-interface SpyCall {
-  thisValue: unknown;
-  args: unknown[];
-}
-interface TestNode {
-  receive(msg: object): void;
-  on(event: 'input', listener: (msg: NodeMessage) => void): void;
-  removeListener(event: 'input', listener: (msg: NodeMessage) => void): void;
-  status: { getCalls(): SpyCall[] };
-}
-interface TestHelper {
-  init(runtimePath: string): void;
-  settings(settings: Record<string, unknown>): unknown;
-  load(nodes: unknown, flow: object[]): Promise<void>;
-  getNode(id: string): TestNode;
-  unload(): Promise<void>;
-  startServer(): Promise<void>;
-  stopServer(): Promise<void>;
-}
-const helper = require('node-red-node-test-helper') as TestHelper;
-
-helper.init(nodeRedPath());
+import { helper } from './support/red';
 
 type Settings = Record<string, unknown>;
 

@@ -13,6 +13,7 @@ import { ManualClock } from '../lib/time/clock';
 import type { LockSetNode } from '../nodes/shared/lock-set';
 import { TestMailServer } from './email-server';
 import { nodeRedPath, nodeRedResolve } from './support/node-red-path';
+import { helper, TestNode } from './support/red';
 
 interface FlowNode {
   id: string;
@@ -22,25 +23,7 @@ interface FlowNode {
   wires?: string[][];
   [key: string]: unknown;
 }
-interface TestNode {
-  receive(msg: object): void;
-  on(event: 'input', listener: (msg: NodeMessage) => void): void;
-}
-interface LogCall {
-  args: unknown[];
-}
-interface TestHelper {
-  init(runtimePath: string): void;
-  settings(settings: Record<string, unknown>): unknown;
-  load(nodes: unknown, flow: object[]): Promise<void>;
-  getNode(id: string): TestNode | null;
-  unload(): Promise<void>;
-  startServer(): Promise<void>;
-  stopServer(): Promise<void>;
-  log(): { ERROR: number; getCalls(): LogCall[] };
-}
 /* eslint-disable @typescript-eslint/no-require-imports */
-const helper = require('node-red-node-test-helper') as TestHelper;
 const coreDir = path.join(path.dirname(nodeRedResolve('@node-red/nodes/package.json')), 'core');
 const nodes: unknown[] = [
   require('../nodes/locks-config/locks-config'),
@@ -53,8 +36,6 @@ const nodes: unknown[] = [
   require(path.join(coreDir, 'function', '10-switch.js')),
 ];
 /* eslint-enable @typescript-eslint/no-require-imports */
-
-helper.init(nodeRedPath());
 
 const flowsDir = path.resolve(__dirname, '..', '..', 'flows');
 

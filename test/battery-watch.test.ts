@@ -7,36 +7,12 @@ import { SimulatedLocks } from '../lib/locks/simulated';
 import type { AlertMessage, BatteryReportMessage } from '../lib/messages';
 import { ManualClock } from '../lib/time/clock';
 import type { LockSetNode } from '../nodes/shared/lock-set';
-import { nodeRedPath } from './support/node-red-path';
+import { helper } from './support/red';
 
-/** The parts of node-red-node-test-helper these tests use (it ships no types). */
-interface SpyCall {
-  thisValue: unknown;
-  args: unknown[];
-}
-interface TestNode {
-  receive(msg: object): void;
-  on(event: 'input', listener: (msg: NodeMessage) => void): void;
-  once(event: 'input', listener: (msg: NodeMessage) => void): void;
-  status: { getCalls(): SpyCall[] };
-}
-interface TestHelper {
-  init(runtimePath: string): void;
-  settings(settings: Record<string, unknown>): unknown;
-  load(nodes: unknown, flow: object[]): Promise<void>;
-  getNode(id: string): TestNode;
-  unload(): Promise<void>;
-  startServer(done?: (err?: unknown) => void): Promise<void>;
-  stopServer(): Promise<void>;
-}
-// eslint-disable-next-line @typescript-eslint/no-require-imports
-const helper = require('node-red-node-test-helper') as TestHelper;
 // eslint-disable-next-line @typescript-eslint/no-require-imports
 const batteryWatchNode = require('../nodes/battery-watch/battery-watch') as unknown;
 // eslint-disable-next-line @typescript-eslint/no-require-imports
 const locksConfigNode = require('../nodes/locks-config/locks-config') as unknown;
-
-helper.init(nodeRedPath());
 
 const keyed = { keyOverride: 'yes', backupKeyAt: 'lockbox by the gate', backupKeyTestedOn: '2026-06-15' };
 const rows = [
@@ -95,7 +71,6 @@ function lastStatus(id: string): { fill?: string; text?: string } {
   const calls = node.status.getCalls().filter((call) => call.thisValue === node);
   return calls[calls.length - 1].args[0] as { fill?: string; text?: string };
 }
-
 
 /** Asks battery-watch to check now and waits for its report (alerts, if any, leave with it). */
 async function checkNow(): Promise<BatteryReportMessage> {

@@ -9,30 +9,7 @@ import type { NodeMessage } from 'node-red';
 import type { AlertMessage, BookingMessage } from '../lib/messages';
 import { ManualClock } from '../lib/time/clock';
 import bookingSourceNode = require('../nodes/booking-source/booking-source');
-import { nodeRedPath } from './support/node-red-path';
-
-/** The parts of node-red-node-test-helper these tests use (it ships no types). */
-interface SpyCall {
-  args: unknown[];
-}
-interface TestNode {
-  receive(msg: object): void;
-  on(event: 'input', listener: (msg: NodeMessage) => void): void;
-  on(event: 'call:status', listener: (call: SpyCall) => void): void;
-  removeListener(event: string, listener: (...args: never[]) => void): void;
-}
-interface TestHelper {
-  init(runtimePath: string): void;
-  settings(settings: Record<string, unknown>): unknown;
-  load(nodes: unknown, flow: object[], credentials?: Record<string, object>): Promise<void>;
-  getNode(id: string): TestNode;
-  unload(): Promise<void>;
-  startServer(done?: (err?: unknown) => void): Promise<void>;
-  stopServer(): Promise<void>;
-}
-const helper = require('node-red-node-test-helper') as TestHelper;
-
-helper.init(nodeRedPath());
+import { helper, SpyCall } from './support/red';
 
 type Stay = [uid: string, start: string, end: string, summary?: string];
 

@@ -14,25 +14,7 @@ import type { AlertMessage, BatteryReportMessage, BookingMessage, DeliveryMessag
 import { NO_CODE_TEXT, PIN_MASK } from '../lib/notify/render';
 import type { LockSetNode } from '../nodes/shared/lock-set';
 import { nodeRedPath, nodeRedResolve } from './support/node-red-path';
-
-/** The part of node-red-node-test-helper these tests use (the package ships no types). */
-interface TestNode extends Node {
-  receive(msg: unknown): void;
-}
-interface TestHelper {
-  init(runtimePath: string): void;
-  settings(settings: Record<string, unknown>): void;
-  startServer(done: () => void): void;
-  stopServer(): Promise<void>;
-  unload(): Promise<void>;
-  load(nodes: unknown[], flow: unknown[]): Promise<void>;
-  getNode(id: string): TestNode | null;
-  log(): { ERROR: number; getCalls(): Array<{ args: unknown[] }> };
-}
-
-// eslint-disable-next-line @typescript-eslint/no-require-imports
-const helper = require('node-red-node-test-helper') as TestHelper;
-helper.init(nodeRedPath());
+import { helper, TestNode } from './support/red';
 
 /** The runtime's event bus: debug nodes publish what the sidebar shows on it as `comms` events. */
 // eslint-disable-next-line @typescript-eslint/no-require-imports

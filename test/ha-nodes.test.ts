@@ -18,27 +18,9 @@ import { Vault } from '../lib/pins/vault';
 import { windowFor } from '../lib/windows/window';
 import { lockCommand } from './doubles/ha-fixtures';
 import { HaDouble } from './doubles/ha-server';
-import { eventually } from './support/red';
+import { eventually, helper } from './support/red';
 import { nodeRedPath, nodeRedResolve } from './support/node-red-path';
 
-interface TestNode extends Node {
-  receive(msg: unknown): void;
-}
-interface TestHelper {
-  init(runtimePath: string): void;
-  settings(settings: Record<string, unknown>): void;
-  startServer(done: () => void): void;
-  stopServer(): Promise<void>;
-  unload(): Promise<void>;
-  load(nodes: unknown[], flow: unknown[], credentials?: Record<string, unknown>): Promise<void>;
-  getNode(id: string): TestNode;
-  log(): { getCalls(): Array<{ args: unknown[] }> };
-  request(): { get(url: string): PromiseLike<{ status: number; body: Record<string, unknown> }> };
-}
-
-// eslint-disable-next-line @typescript-eslint/no-require-imports
-const helper = require('node-red-node-test-helper') as TestHelper;
-helper.init(nodeRedPath());
 /* eslint-disable @typescript-eslint/no-require-imports */
 const nodes = [
   require('../nodes/ha-server/ha-server') as unknown,

@@ -9,30 +9,12 @@ import { SimulatedLocks } from '../lib/locks/simulated';
 import type { AlertMessage, CodeUsedMessage, LockCommand, LockResultMessage } from '../lib/messages';
 import { Vault } from '../lib/pins/vault';
 import type { LockSetNode } from '../nodes/shared/lock-set';
-import { nodeRedPath } from './support/node-red-path';
+import { helper } from './support/red';
 
-/** The part of node-red-node-test-helper these tests use (the package ships no types). */
-interface TestNode extends Node {
-  receive(msg: unknown): void;
-}
-interface TestHelper {
-  init(runtimePath: string): void;
-  settings(settings: Record<string, unknown>): void;
-  startServer(done: () => void): void;
-  stopServer(done?: () => void): Promise<void>;
-  unload(): Promise<void>;
-  load(nodes: unknown[], flow: unknown[]): Promise<void>;
-  getNode(id: string): TestNode;
-}
-
-// eslint-disable-next-line @typescript-eslint/no-require-imports
-const helper = require('node-red-node-test-helper') as TestHelper;
 // eslint-disable-next-line @typescript-eslint/no-require-imports
 const lockProviderNode = require('../nodes/lock-provider/lock-provider') as unknown;
 // eslint-disable-next-line @typescript-eslint/no-require-imports
 const locksConfigNode = require('../nodes/locks-config/locks-config') as unknown;
-
-helper.init(nodeRedPath());
 
 const PIN = '482913';
 const nodes = [locksConfigNode, lockProviderNode];

@@ -11,27 +11,7 @@ import { windowFor } from '../lib/windows/window';
 import notifierNode = require('../nodes/notifier/notifier');
 import smtpNode = require('../nodes/smtp-config/smtp-config');
 import { TestMailServer } from './email-server';
-import { nodeRedPath } from './support/node-red-path';
-
-/** The parts of node-red-node-test-helper these tests use (the package ships no types). */
-interface TestNode {
-  receive(msg: object): void;
-  on(event: string, listener: (arg: { args: unknown[] } & NodeMessage) => void): void;
-  once(event: 'input', listener: (msg: NodeMessage & Record<string, unknown>) => void): void;
-}
-interface TestHelper {
-  init(runtimePath: string): void;
-  settings(settings: object): object;
-  startServer(done: (err?: unknown) => void): void;
-  stopServer(): Promise<void>;
-  unload(): Promise<void>;
-  load(nodes: unknown[], flow: object[], credentials?: object): Promise<void>;
-  getNode(id: string): TestNode;
-  log(): { args: unknown[][] };
-  request(): { get(url: string): PromiseLike<{ status: number; body: Record<string, string> }> };
-}
-const helper = require('node-red-node-test-helper') as TestHelper;
-helper.init(nodeRedPath());
+import { helper, TestNode } from './support/red';
 
 const PIN = '482913';
 const PASSWORD = 'correct-horse-battery';

@@ -18,29 +18,7 @@ import { Vault } from '../lib/pins/vault';
 import { ManualClock } from '../lib/time/clock';
 import { windowFor } from '../lib/windows/window';
 import { NukiCloudDouble } from './doubles/nuki-cloud';
-import { nodeRedPath } from './support/node-red-path';
-
-interface SpyCall {
-  args: unknown[];
-}
-interface TestNode extends Node {
-  receive(msg: unknown): void;
-  status: Node['status'] & { getCalls?(): SpyCall[] };
-}
-interface TestHelper {
-  init(runtimePath: string): void;
-  settings(settings: Record<string, unknown>): void;
-  startServer(done?: () => void): Promise<void>;
-  stopServer(): Promise<void>;
-  unload(): Promise<void>;
-  load(nodes: unknown[], flow: unknown[], credentials?: Record<string, unknown>): Promise<void>;
-  getNode(id: string): TestNode;
-  log(): { getCalls(): SpyCall[] };
-}
-
-// eslint-disable-next-line @typescript-eslint/no-require-imports
-const helper = require('node-red-node-test-helper') as TestHelper;
-helper.init(nodeRedPath());
+import { helper } from './support/red';
 
 /* eslint-disable @typescript-eslint/no-require-imports */
 const nukiAccountNode = require('../nodes/nuki-account/nuki-account') as unknown;

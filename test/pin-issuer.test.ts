@@ -13,36 +13,14 @@ import { Vault } from '../lib/pins/vault';
 import { ManualClock } from '../lib/time/clock';
 import { windowFor } from '../lib/windows/window';
 import type { LockSetNode } from '../nodes/shared/lock-set';
-import { nodeRedPath } from './support/node-red-path';
+import { helper } from './support/red';
 
-/** The parts of node-red-node-test-helper these tests use (it ships no types). */
-interface SpyCall {
-  thisValue: unknown;
-  args: unknown[];
-}
-interface TestNode {
-  receive(msg: object): void;
-  status: { getCalls(): SpyCall[] };
-}
-interface TestHelper {
-  init(runtimePath: string): void;
-  settings(settings: Record<string, unknown>): unknown;
-  load(nodes: unknown, flow: object[]): Promise<void>;
-  getNode(id: string): TestNode;
-  unload(): Promise<void>;
-  startServer(done?: (err?: unknown) => void): Promise<void>;
-  stopServer(): Promise<void>;
-}
-// eslint-disable-next-line @typescript-eslint/no-require-imports
-const helper = require('node-red-node-test-helper') as TestHelper;
 // eslint-disable-next-line @typescript-eslint/no-require-imports
 const pinIssuerNode = require('../nodes/pin-issuer/pin-issuer') as unknown;
 // eslint-disable-next-line @typescript-eslint/no-require-imports
 const locksConfigNode = require('../nodes/locks-config/locks-config') as unknown;
 // eslint-disable-next-line @typescript-eslint/no-require-imports
 const lockProviderNode = require('../nodes/lock-provider/lock-provider') as unknown;
-
-helper.init(nodeRedPath());
 
 // --- A sink that keeps every message from the moment it exists -----------------------------------
 // Helper nodes only report to listeners added after load; the commands a pin-issuer resends when

@@ -14,20 +14,7 @@ import { Vault } from '../lib/pins/vault';
 import { ManualClock } from '../lib/time/clock';
 import { windowFor } from '../lib/windows/window';
 import { md5, TTLockCloud } from './doubles/ttlock-cloud';
-import { eventually, helper as baseHelper, TestNode } from './support/red';
-
-interface SpyCall {
-  args: unknown[];
-}
-interface SupertestResponse {
-  status: number;
-  body: unknown;
-}
-/** The parts of the test helper this file needs beyond support/red. */
-const helper = baseHelper as typeof baseHelper & {
-  request(): { get(url: string): PromiseLike<SupertestResponse> };
-  log(): { getCalls(): SpyCall[] };
-};
+import { eventually, helper, TestNode } from './support/red';
 
 // eslint-disable-next-line @typescript-eslint/no-require-imports
 const nodeModules = ['locks-config/locks-config', 'lock-provider/lock-provider', 'pin-issuer/pin-issuer', 'ttlock-account/ttlock-account'].map((file) => require(`../nodes/${file}`) as unknown);

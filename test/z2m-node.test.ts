@@ -16,22 +16,14 @@ import { Zigbee2MqttLocks } from '../lib/locks/zigbee2mqtt';
 import type { LockSetNode } from '../nodes/shared/lock-set';
 import { bridgeDevices, Z2mLockDouble } from './doubles/z2m-lock';
 import { Mosquitto } from './support/mosquitto';
-import { eventually, TestHelper } from './support/red';
-import { nodeRedPath } from './support/node-red-path';
+import { eventually, helper } from './support/red';
 
-interface AdminHelper extends TestHelper {
-  request(): { get(url: string): PromiseLike<{ status: number; body: unknown }> };
-}
-
-// eslint-disable-next-line @typescript-eslint/no-require-imports
-const helper = require('node-red-node-test-helper') as AdminHelper;
 // eslint-disable-next-line @typescript-eslint/no-require-imports
 const lockProviderNode = require('../nodes/lock-provider/lock-provider') as unknown;
 // eslint-disable-next-line @typescript-eslint/no-require-imports
 const locksConfigNode = require('../nodes/locks-config/locks-config') as unknown;
 // eslint-disable-next-line @typescript-eslint/no-require-imports
 const mqttBrokerNode = require('../nodes/mqtt-broker/mqtt-broker') as (RED: unknown) => void;
-helper.init(nodeRedPath());
 
 const PIN = '604217';
 const nodes = [mqttBrokerNode, locksConfigNode, lockProviderNode];

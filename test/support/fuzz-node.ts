@@ -5,26 +5,7 @@
  */
 import type { NodeMessage } from 'node-red';
 import type { Clock } from '../../lib/time/clock';
-import { nodeRedPath } from './node-red-path';
-
-interface HarnessNode {
-  receive(msg: object): void;
-  on(event: 'input', listener: (msg: NodeMessage) => void): void;
-}
-
-interface TestHelper {
-  init(runtimePath: string): void;
-  settings(settings: Record<string, unknown>): unknown;
-  load(nodes: unknown, flow: object[]): Promise<void>;
-  getNode(id: string): HarnessNode;
-  unload(): Promise<void>;
-  startServer(): Promise<void>;
-  stopServer(): Promise<void>;
-}
-
-// eslint-disable-next-line @typescript-eslint/no-require-imports
-const helper = require('node-red-node-test-helper') as TestHelper;
-helper.init(nodeRedPath());
+import { helper } from './red';
 
 export type Answer = { kind: 'completed' } | { kind: 'caught'; error: string };
 
