@@ -195,6 +195,9 @@ describe('access-window node', () => {
     ['a booking without dates', { id: 'X1', unit: 'Room 101' }, /X1: arrival must be a date/],
     ['another kind of message', { kind: 'lock-result', ok: true }, /takes bookings, not "lock-result"/],
     ['an unknown change', { kind: 'booking', change: 'moved', booking: airbnbBooking }, /change must be created, changed or cancelled/],
+    // Found by the fuzz test: String() of these throws a TypeError of its own.
+    ['an id that has no text', { id: { toString: [] }, arrival: '2026-07-10', departure: '2026-07-13' }, /booking has no id/],
+    ['a kind that has no text', { kind: { toString: [] } }, /takes bookings, not "\{"toString":\[\]\}"/],
   ] as const) {
     it(`reports ${label} to a Catch node`, async () => {
       await helper.load(accessWindowNode, flow());

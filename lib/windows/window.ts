@@ -1,5 +1,6 @@
 import { Booking } from '../bookings/booking';
 import { assertTimeZone, isCalendarDate, parseTimeOfDay, zonedToInstant } from '../time/zoned';
+import { shown } from '../shown';
 
 /** How a property turns bookings into door access. */
 export interface WindowOptions {
@@ -94,7 +95,7 @@ export function validateWindowOptions(options: WindowOptions): void {
   for (const key of Object.keys(OPTION_NAMES) as (keyof typeof OPTION_NAMES)[]) {
     const value = options[key];
     if (typeof value !== 'number' || !Number.isFinite(value) || value < 0) {
-      throw new Error(`${OPTION_NAMES[key]} must be a number of at least 0 (got ${String(value)})`);
+      throw new Error(`${OPTION_NAMES[key]} must be a number of at least 0 (got ${shown(value)})`);
     }
     if (value > OPTION_LIMITS[key]) throw new Error(`${OPTION_NAMES[key]} must be at most a year, ${OPTION_LIMITS[key]} (got ${value})`);
   }

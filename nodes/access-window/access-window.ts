@@ -6,6 +6,7 @@
 import type { Node, NodeDef, NodeMessage } from 'node-red';
 import { Booking, BookingChange, parseBooking } from '../../lib/bookings/booking';
 import type { WindowMessage } from '../../lib/messages';
+import { shown } from '../../lib/shown';
 import { instantToZoned, isTimeZone, normalizeTimeZone, serverTimeZone } from '../../lib/time/zoned';
 import { periodAround } from '../../lib/windows/recurrence';
 import { codeWindowFor, CodeRequest, isCodeRequest, parseCodeRequest } from '../../lib/windows/codes';
@@ -131,7 +132,7 @@ function readWindowOptions(config: AccessWindowDef): WindowOptions {
 function numberOption(value: unknown, fallback: number, label: string): number {
   if (value === undefined || value === null || (typeof value === 'string' && value.trim() === '')) return fallback;
   const parsed = Number(value);
-  if (!Number.isFinite(parsed)) throw new Error(`${label}: "${String(value)}" is not a number`);
+  if (!Number.isFinite(parsed)) throw new Error(`${label}: "${shown(value)}" is not a number`);
   if (parsed < 0) throw new Error(`${label} must be 0 or more (got ${parsed})`);
   return parsed;
 }
@@ -147,12 +148,12 @@ function readInput(msg: NodeMessage, defaultUnit: string | undefined): BookingIn
   if (!payload || typeof payload !== 'object') throw new Error('access-window needs a booking in msg.payload');
   const record = payload as Record<string, unknown>;
   if (record.kind !== undefined && record.kind !== 'booking') {
-    throw new Error(`access-window takes bookings, not "${String(record.kind)}" messages (codes come as staff-code, one-time-code or manual-code)`);
+    throw new Error(`access-window takes bookings, not "${shown(record.kind)}" messages (codes come as staff-code, one-time-code or manual-code)`);
   }
   const raw = (record.kind === 'booking' ? record.booking : record) as Record<string, unknown> | undefined;
   const change = readChange(record.kind === 'booking' ? record.change : msg.change);
   // parseBooking keeps only the fields it knows, so `units` is read from the booking as it came.
-  const units = raw && typeof raw === 'object' ? readUnits(raw.units, String(raw.id ?? raw.uid ?? raw.reservationCode)) : undefined;
+  const units = raw && typeof raw === 'object' ? readUnits(raw.units, shown(raw.id ?? raw.uid ?? raw.reservationCode)) : undefined;
   const booking = parseBooking(raw, { unit: text(defaultUnit) ?? units?.[0] });
   const overrides = readOverrides(msg.overrides, raw as Record<string, unknown>, booking.id);
   return units ? { booking, units, change, overrides } : { booking, change, overrides };
@@ -223,9 +224,9 @@ function timeOverride(value: unknown, field: string, bookingId: string): string 
 
 function showWindowStatus(node: Node, outgoing: Outgoing[], now: Date): void {
   // A dropped unit's cancellation is a side effect; the booking itself is what the host wants to see.
-  const shown = outgoing.filter((out) => !out.dropped);
-  const { change, sent } = shown[shown.length - 1];
-  const label = windowLabel(sent, shown.length);
+  const visible = outgoing.filter((out) => !out.dropped);
+  const { change, sent } = visible[visible.length - 1];
+  const label = windowLabel(sent, visible.length);
   if (change === 'cancelled') {
     showStatus(node, 'grey', `${label}: cancelled`, 'ring');
     return;

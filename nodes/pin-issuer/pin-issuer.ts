@@ -10,6 +10,7 @@ import { ManualClock } from '../../lib/time/clock';
 import { clockFor, errorText, numberSetting, RED, showStatus, staykeyDirectory, vaultFor } from '../shared/runtime';
 import { lockSetFor } from '../shared/lock-set';
 import type { GuestPortalNode } from '../shared/guest-portal';
+import { shown } from '../../lib/shown';
 
 interface PinIssuerDef extends NodeDef {
   locks: string;
@@ -341,7 +342,7 @@ function parseInput(payload: unknown): Input {
         at: text(payload.at) ?? new Date().toISOString(),
       };
     default:
-      throw new Error(`pin-issuer takes ${KINDS}; got kind "${payload.kind}"`);
+      throw new Error(`pin-issuer takes ${KINDS}; got kind "${shown(payload.kind)}"`);
   }
 }
 
