@@ -191,6 +191,17 @@ describe('lock-provider with Zigbee2MQTT locks (real broker, lock double)', () =
     assert.equal(lock.writes(5), 1, 'the code was written more than once');
   });
 
+  it('shows "broker offline" on its status while the broker is down, and its locks again once it is back', async () => {
+    await loaded();
+    const statuses: string[] = [];
+    helper.getNode('provider').on('call:status', (call) => statuses.push((call.args[0] as { text?: string }).text ?? ''));
+    await broker.stop();
+    await eventually('the broker is shown offline', () => statuses.includes('broker offline'));
+    await broker.restart();
+    await eventually('the locks are shown again', () => statuses.at(-1) === '1 lock');
+    assert.ok(statuses.indexOf('broker offline') < statuses.lastIndexOf('1 lock'), `statuses: ${statuses.join(', ')}`);
+  });
+
   it('sends keypad use on output 1 as code-used: the slot on success, none for a wrong PIN', async () => {
     await loaded();
     const set = next('results', isResult);

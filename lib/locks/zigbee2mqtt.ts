@@ -120,6 +120,11 @@ export class Zigbee2MqttLocks implements LockProvider {
     return [...this.watches.values()].map((watch) => watch.config);
   }
 
+  /** The broker these locks are reached through, for a node to show its connection. */
+  get broker(): MqttLink {
+    return this.mqtt;
+  }
+
   /** From what the lock last reported; asks the lock nothing (a battery read wakes it). */
   async status(lockId: string): Promise<LockStatus> {
     const watch = this.watchFor(lockId);

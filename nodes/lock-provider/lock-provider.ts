@@ -5,6 +5,8 @@ import { SimulatedLocks } from '../../lib/locks/simulated';
 import { isSealedPin, SealedPin } from '../../lib/pins/vault';
 import { LockSet, lockSetFor } from '../shared/lock-set';
 import { showHaState } from '../ha-server/ha-link';
+import { showBrokerState } from '../mqtt-broker/broker-status';
+import { Zigbee2MqttLocks } from '../../lib/locks/zigbee2mqtt';
 import type { HaClient } from '../../lib/ha/connection';
 import { errorText, RED, reportInputError, showStatus } from '../shared/runtime';
 
@@ -62,6 +64,9 @@ export = function (RED: RED) {
     const haClient = lockSet ? homeAssistantClientOf(lockSet) : undefined;
     const stopHa = lockSet && haClient ? showHaState(node, haClient, 'HA connected', () => showCounts(node, lockSet!)) : undefined;
     if (lockSet) showCounts(node, lockSet);
+    // Zigbee2MQTT locks: the node shows when the broker is down or refuses the login.
+    const broker = lockSet?.provider instanceof Zigbee2MqttLocks ? lockSet.provider.broker : undefined;
+    const stopBroker = lockSet && broker ? showBrokerState(node, broker, () => showCounts(node, lockSet!)) : undefined;
 
     node.on('input', (msg: NodeMessageInFlow, send: Send, done: Done) => {
       if (!lockSet) return reportInputError(node, new Error(setupProblem ?? 'no locks configured'), msg, done);
@@ -75,6 +80,7 @@ export = function (RED: RED) {
       stopTasks?.();
       stopKeypad?.();
       stopHa?.();
+      stopBroker?.();
       done();
     });
   }
