@@ -20,9 +20,19 @@ export const timeLike: fc.Arbitrary<unknown> = fc.oneof(
   { weight: 1, arbitrary: fc.oneof(fc.integer(), fc.constant(null), fc.boolean()) },
 );
 
+/**
+ * Objects that String() and template strings cannot turn into text (they throw a TypeError): a flow can
+ * build them, and an error message that quotes one must not become a crash of its own.
+ */
+export const textless: fc.Arbitrary<unknown> = fc.constantFrom('toString', 'bare', 'symbol').map((kind) => {
+  if (kind === 'toString') return { toString: [] };
+  if (kind === 'bare') return Object.create(null) as object;
+  return { [Symbol.toPrimitive]: 'not a function' };
+});
+
 const textLike: fc.Arbitrary<unknown> = fc.oneof(
   { weight: 4, arbitrary: fc.string({ maxLength: 20 }) },
-  { weight: 1, arbitrary: fc.oneof(fc.integer(), fc.double(), fc.boolean(), fc.constant(null), fc.array(fc.string(), { maxLength: 2 }), fc.object({ maxDepth: 1 })) },
+  { weight: 1, arbitrary: fc.oneof(fc.integer(), fc.double(), fc.boolean(), fc.constant(null), fc.array(fc.string(), { maxLength: 2 }), fc.object({ maxDepth: 1 }), textless) },
 );
 
 /** StayKey's own booking shape, with every field optional and any of them possibly wrong. */
