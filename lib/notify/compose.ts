@@ -62,13 +62,32 @@ function checkCodeMessage(payload: unknown): CodeMessage {
   if (!isObject(window) || typeof window.timeZone !== 'string' || typeof window.checkInAt !== 'string' || typeof window.checkOutAt !== 'string') {
     throw new Error(`code message for booking ${id} has no access window (timeZone, checkInAt, checkOutAt)`);
   }
+  for (const key of ['startsAt', 'endsAt'] as const) {
+    if (typeof window[key] !== 'string') throw new Error(`code message for booking ${id}: window.${key} must be a date and time`);
+  }
   if (!Array.isArray(message.codes)) throw new Error(`code message for booking ${id} has no codes list`);
+  // These reach the template as text: anything else would be printed as "[object Object]", or not at all.
+  assertText(message.booking, ['guestName', 'email', 'phoneLast4'], `code message for booking ${id}: booking`);
+  for (const code of message.codes as unknown[]) {
+    if (!isObject(code) || typeof code.lockId !== 'string') throw new Error(`code message for booking ${id}: every code needs its lockId`);
+    assertText(code, ['lockName', 'unit'], `code message for booking ${id}: the code for ${code.lockId}`);
+  }
   return message;
+}
+
+/** Each of `keys` is absent or text (a number is text enough); throws naming the field otherwise. */
+function assertText(record: Record<string, unknown>, keys: string[], where: string): void {
+  for (const key of keys) {
+    const value = record[key];
+    if (value === undefined || value === null || typeof value === 'string' || typeof value === 'number') continue;
+    throw new Error(`${where}: ${key} must be text`);
+  }
 }
 
 function checkAlertMessage(payload: unknown): AlertMessage {
   const message = payload as AlertMessage;
   if (typeof message.text !== 'string' || message.text.trim() === '') throw new Error('alert message has no text');
+  assertText(message as unknown as Record<string, unknown>, ['lockId', 'bookingId'], 'alert message');
   return {
     ...message,
     severity: ['info', 'warning', 'critical'].includes(message.severity) ? message.severity : 'warning',

@@ -7,6 +7,7 @@ import { LockSet, lockSetFor } from '../shared/lock-set';
 import { showHaState } from '../ha-server/ha-link';
 import { showBrokerState } from '../mqtt-broker/broker-status';
 import { Zigbee2MqttLocks } from '../../lib/locks/zigbee2mqtt';
+import { shown } from '../../lib/shown';
 import type { HaClient } from '../../lib/ha/connection';
 import { errorText, RED, reportInputError, showStatus } from '../shared/runtime';
 
@@ -253,5 +254,5 @@ function showCounts(node: Node, lockSet: LockSet): void {
 
 function describeKind(kind: unknown): string {
   if (kind === undefined) return 'a message without payload.kind';
-  return `"${String(kind)}"`;
+  return `"${shown(kind)}"`;
 }

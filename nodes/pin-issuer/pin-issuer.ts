@@ -354,6 +354,14 @@ function parseWindow(payload: Record<string, unknown>): WindowMessage {
     throw new Error(`pin-issuer: booking ${id}: change must be created, changed or cancelled (got ${JSON.stringify(change)})`);
   }
   if (!isObject(window)) throw new Error(`pin-issuer: booking ${id} came without its window (wire access-window to this node)`);
+  for (const key of ['bookingId', 'unit', 'timeZone']) {
+    if (window[key] !== undefined && typeof window[key] !== 'string') throw new Error(`pin-issuer: booking ${id}: window.${key} must be text`);
+  }
+  for (const key of ['checkInAt', 'checkOutAt']) {
+    if (window[key] !== undefined && (typeof window[key] !== 'string' || Number.isNaN(Date.parse(window[key] as string)))) {
+      throw new Error(`pin-issuer: booking ${id}: window.${key} must be an ISO date and time`);
+    }
+  }
   for (const key of ['startsAt', 'endsAt', 'issueAt']) {
     if (typeof window[key] !== 'string' || Number.isNaN(Date.parse(window[key] as string))) {
       throw new Error(`pin-issuer: booking ${id}: window.${key} must be an ISO date and time`);

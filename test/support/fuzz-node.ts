@@ -26,11 +26,12 @@ export class NodeHarness {
     return new NodeHarness();
   }
 
-  /** Loads `config` wired to one helper per output, with a Catch and a Complete node scoped to it. */
-  async load(module: unknown, config: Record<string, unknown> & { id: string }, outputCount = 2): Promise<void> {
+  /** Loads `config` (beside its config nodes) wired to one helper per output, with a Catch and a Complete node scoped to it. */
+  async load(module: unknown, config: Record<string, unknown> & { id: string }, outputCount = 2, configNodes: object[] = []): Promise<void> {
     const outputs = Array.from({ length: outputCount }, (_, index) => `${config.id}-out${index}`);
     await helper.load(module, [
       { id: 'tab', type: 'tab', label: 'fuzz' },
+      ...configNodes,
       { z: 'tab', ...config, wires: outputs.map((id) => [id]) },
       ...outputs.map((id) => ({ id, type: 'helper', z: 'tab' })),
       { id: 'fuzz-catch', type: 'catch', z: 'tab', scope: [config.id], uncaught: false, wires: [['caught']] },
@@ -77,6 +78,12 @@ export class NodeHarness {
   output(id: string): NodeMessage[] {
     const received = this.outputs.get(id) ?? [];
     return received.splice(0, received.length);
+  }
+
+  /** Takes the loaded flow down, so another can be loaded. */
+  async unload(): Promise<void> {
+    await helper.unload();
+    this.outputs.clear();
   }
 
   async stop(): Promise<void> {
