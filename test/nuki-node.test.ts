@@ -10,7 +10,7 @@ import * as http from 'node:http';
 import type { AddressInfo } from 'node:net';
 import * as os from 'node:os';
 import * as path from 'node:path';
-import type { Node, NodeAPI, NodeDef, NodeMessage } from 'node-red';
+import type { NodeMessage } from 'node-red';
 import type { Booking } from '../lib/bookings/booking';
 import type { LedgerData } from '../lib/ledger/ledger-types';
 import type { CodeMessage, WindowMessage } from '../lib/messages';
@@ -19,6 +19,7 @@ import { ManualClock } from '../lib/time/clock';
 import { windowFor } from '../lib/windows/window';
 import { NukiCloudDouble } from './doubles/nuki-cloud';
 import { helper } from './support/red';
+import { clearRecorded, messages, RECORDER, recorderNode } from './support/recorder';
 
 /* eslint-disable @typescript-eslint/no-require-imports */
 const nukiAccountNode = require('../nodes/nuki-account/nuki-account') as unknown;
@@ -29,28 +30,6 @@ const pinIssuerNode = require('../nodes/pin-issuer/pin-issuer') as unknown;
 
 const TOKEN = 'nuki-node-token-8c2d';
 const DOOR = 4711;
-
-// --- Recorders that keep every message from the moment the flow starts ----------------------------
-
-const recorded = new Map<string, NodeMessage[]>();
-
-function messages(id: string): NodeMessage[] {
-  let list = recorded.get(id);
-  if (!list) {
-    list = [];
-    recorded.set(id, list);
-  }
-  return list;
-}
-
-function recorderNode(RED: NodeAPI): void {
-  RED.nodes.registerType('staykey-test-nuki-recorder', function (this: Node, config: NodeDef) {
-    RED.nodes.createNode(this, config);
-    this.on('input', (msg: NodeMessage) => {
-      messages(config.id).push(msg);
-    });
-  });
-}
 
 const modules = [nukiAccountNode, locksConfigNode, lockProviderNode, pinIssuerNode, recorderNode];
 
@@ -82,10 +61,10 @@ function flow(cloudUrl: string): object[] {
     },
     { id: 'issuer', type: 'staykey-pin-issuer', z: 'tab', locks: 'locks', commandTimeoutMinutes: 120, retryFailedAfterMinutes: 60, wires: [['provider'], ['codes'], ['alerts']] },
     { id: 'provider', type: 'staykey-lock-provider', z: 'tab', locks: 'locks', wires: [['issuer', 'results'], ['provider-alerts']] },
-    { id: 'results', type: 'staykey-test-nuki-recorder', z: 'tab' },
-    { id: 'codes', type: 'staykey-test-nuki-recorder', z: 'tab' },
-    { id: 'alerts', type: 'staykey-test-nuki-recorder', z: 'tab' },
-    { id: 'provider-alerts', type: 'staykey-test-nuki-recorder', z: 'tab' },
+    { id: 'results', type: RECORDER, z: 'tab' },
+    { id: 'codes', type: RECORDER, z: 'tab' },
+    { id: 'alerts', type: RECORDER, z: 'tab' },
+    { id: 'provider-alerts', type: RECORDER, z: 'tab' },
   ];
 }
 
@@ -166,7 +145,7 @@ describe('Nuki in a Node-RED flow', function () {
   const told = () => messages('codes').map((msg) => msg.payload as CodeMessage);
 
   beforeEach(async () => {
-    recorded.clear();
+    clearRecorded();
     directory = fs.mkdtempSync(path.join(os.tmpdir(), 'staykey-nuki-node-'));
     vault = Vault.openDirectory(directory);
     clock = new ManualClock('2026-07-09T00:00:00Z');
@@ -264,7 +243,7 @@ describe('Nuki in a Node-RED flow', function () {
     const testFlow = shipped
       .filter((node) => node.type !== 'comment')
       .map((node): FlowNode => {
-        if (node.type === 'inject' || node.type === 'debug') return { id: node.id, type: 'staykey-test-nuki-recorder', z: node.z };
+        if (node.type === 'inject' || node.type === 'debug') return { id: node.id, type: RECORDER, z: node.z };
         if (node.id === account.id) return { ...node, baseUrl: cloud.url, timeout: 60 };
         if (node.id === locksConfig.id) return { ...node, locks: (node.locks as object[]).map((row) => ({ ...row, device: String(DOOR) })) };
         if (node.type === 'staykey-access-window') return { ...node, timeZone: 'Europe/Lisbon' };

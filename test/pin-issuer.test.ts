@@ -1,9 +1,8 @@
 import { strict as assert } from 'node:assert';
-import { EventEmitter } from 'node:events';
 import * as fs from 'node:fs';
 import * as os from 'node:os';
 import * as path from 'node:path';
-import type { Node, NodeAPI, NodeDef, NodeMessage } from 'node-red';
+import type { NodeMessage } from 'node-red';
 import type { Booking } from '../lib/bookings/booking';
 import type { LedgerData } from '../lib/ledger/ledger-types';
 import { SimulatedLocks } from '../lib/locks/simulated';
@@ -13,6 +12,7 @@ import { Vault } from '../lib/pins/vault';
 import { ManualClock } from '../lib/time/clock';
 import { windowFor } from '../lib/windows/window';
 import type { LockSetNode } from '../nodes/shared/lock-set';
+import { clearRecorded, messages, RECORDER, recorderNode, until } from './support/recorder';
 import { helper } from './support/red';
 
 // eslint-disable-next-line @typescript-eslint/no-require-imports
@@ -22,45 +22,8 @@ const locksConfigNode = require('../nodes/locks-config/locks-config') as unknown
 // eslint-disable-next-line @typescript-eslint/no-require-imports
 const lockProviderNode = require('../nodes/lock-provider/lock-provider') as unknown;
 
-// --- A sink that keeps every message from the moment it exists -----------------------------------
-// Helper nodes only report to listeners added after load; the commands a pin-issuer resends when
-// its flow starts may arrive before a test could add one.
-
-const recorded = new Map<string, NodeMessage[]>();
-const arrivals = new EventEmitter();
-
-function messages(id: string): NodeMessage[] {
-  let list = recorded.get(id);
-  if (!list) {
-    list = [];
-    recorded.set(id, list);
-  }
-  return list;
-}
-
-function recorderNode(RED: NodeAPI): void {
-  RED.nodes.registerType('staykey-test-recorder', function (this: Node, config: NodeDef) {
-    RED.nodes.createNode(this, config);
-    this.on('input', (msg: NodeMessage) => {
-      messages(config.id).push(msg);
-      arrivals.emit('message');
-    });
-  });
-}
-
-/** Resolves once `check` holds, looking again after every recorded message. */
-function until<T>(check: () => T | undefined): Promise<T> {
-  return new Promise((resolve) => {
-    const look = () => {
-      const found = check();
-      if (found === undefined) return;
-      arrivals.off('message', look);
-      resolve(found);
-    };
-    arrivals.on('message', look);
-    look();
-  });
-}
+// --- Recorders (test/support/recorder.ts): the commands a pin-issuer resends when its flow starts
+// may arrive before a test could add a listener to a helper node.
 
 /** The `count`th message `id` received, once it has. */
 function nth(id: string, count: number): Promise<NodeMessage> {
@@ -103,19 +66,19 @@ function flow(options: { withProvider?: boolean } = {}): object[] {
       retryFailedAfterMinutes: 60,
       wires: [toLocks, ['codes'], ['alerts']],
     },
-    { id: 'commands', type: 'staykey-test-recorder', z: 'tab' },
-    { id: 'codes', type: 'staykey-test-recorder', z: 'tab' },
-    { id: 'alerts', type: 'staykey-test-recorder', z: 'tab' },
+    { id: 'commands', type: RECORDER, z: 'tab' },
+    { id: 'codes', type: RECORDER, z: 'tab' },
+    { id: 'alerts', type: RECORDER, z: 'tab' },
     { id: 'on-error', type: 'catch', z: 'tab', scope: ['issuer'], uncaught: false, wires: [['caught']] },
-    { id: 'caught', type: 'staykey-test-recorder', z: 'tab' },
+    { id: 'caught', type: RECORDER, z: 'tab' },
     { id: 'on-complete', type: 'complete', z: 'tab', scope: ['issuer'], uncaught: false, wires: [['completed']] },
-    { id: 'completed', type: 'staykey-test-recorder', z: 'tab' },
+    { id: 'completed', type: RECORDER, z: 'tab' },
   ];
   if (options.withProvider) {
     nodes.push(
       { id: 'provider', type: 'staykey-lock-provider', z: 'tab', locks: 'locks', wires: [['issuer', 'results'], ['provider-alerts']] },
-      { id: 'results', type: 'staykey-test-recorder', z: 'tab' },
-      { id: 'provider-alerts', type: 'staykey-test-recorder', z: 'tab' },
+      { id: 'results', type: RECORDER, z: 'tab' },
+      { id: 'provider-alerts', type: RECORDER, z: 'tab' },
     );
   }
   return nodes;
@@ -200,7 +163,7 @@ describe('pin-issuer node', () => {
   }
 
   beforeEach(() => {
-    recorded.clear();
+    clearRecorded();
     directory = fs.mkdtempSync(path.join(os.tmpdir(), 'staykey-pin-issuer-'));
     vault = Vault.openDirectory(directory);
     clock = new ManualClock('2026-06-01T12:00:00Z');
@@ -320,7 +283,7 @@ describe('pin-issuer node', () => {
     await helper.unload();
     assert.equal(clock.pendingTimers, 0, 'the stopped node left no timer behind');
     clock.advance(3 * 3600_000); // down for longer than the 120 min after which a command is resent anyway
-    recorded.clear();
+    clearRecorded();
     await helper.load(nodeModules, flow());
 
     const resent = ((await nth('commands', 1)).payload as LockCommandMessage).command;
