@@ -89,8 +89,10 @@ describe('BookingSource with several feeds for one unit', () => {
   });
   afterEach(() => fs.rmSync(directory, { recursive: true, force: true }));
 
+  // This host closes Booking.com's dates from the other channels' calendars: its "CLOSED - Not available" are blocks.
+  const closedAreBlocks = new Map([['booking.com', { closed: 'blocks' as const }]]);
   const open = (feeds = CHANNELS, stateFile = path.join(directory, 'state.json')) =>
-    BookingSource.open({ unit: 'Apartment 4', source: feeds[0], feeds, clock, stateFile });
+    BookingSource.open({ unit: 'Apartment 4', source: feeds[0], feeds, clock, stateFile, feedSettings: closedAreBlocks });
 
   function readAll(source: BookingSource): SourceUpdate[] {
     return [
@@ -113,6 +115,21 @@ describe('BookingSource with several feeds for one unit', () => {
     const john = source.bookings.find((b) => b.id === AIRBNB_STAY);
     assert.deepEqual([john?.guestName, john?.reservationCode, john?.phoneLast4, john?.email, john?.source], ['John Smith', 'HMABCD1234', '4821', 'john.smith@example.com', 'airbnb']);
     assert.deepEqual([...readAll(source).flatMap((result) => [...result.updates, ...result.alerts])], [], 'the same feeds again change nothing');
+  });
+
+  it('reads Booking.com\'s "CLOSED - Not available" as the reservations they are by default, each merged with the same stay on other channels', () => {
+    const source = BookingSource.open({ unit: 'Apartment 4', source: 'airbnb', feeds: CHANNELS, clock });
+    const [airbnb, bookingCom, vrbo] = readAll(source);
+    assert.deepEqual(summary(airbnb), [`created ${AIRBNB_STAY}`]);
+    // 10 July is Airbnb's stay (merged), 20 July Anna Berg, 1 August a reservation Vrbo then names.
+    assert.deepEqual(summary(bookingCom), ['created b00k1ng-apt4-2@booking.com', 'created b00k1ng-apt4-3@booking.com']);
+    assert.deepEqual(summary(vrbo), ['changed b00k1ng-apt4-3@booking.com']);
+    assert.equal(source.count, 3);
+    const maria = source.bookings.find((b) => b.id === 'b00k1ng-apt4-3@booking.com');
+    assert.equal(maria?.guestName, 'Maria Santos');
+    assert.equal(maria?.codeTo, undefined, 'Vrbo lists the stay too: the guest is not only Booking.com\'s');
+    assert.equal(bookingCom.updates[0].booking.codeTo, 'host', 'Booking.com alone gives no way to reach Anna: her code goes to the host');
+    assert.equal(source.bookings.find((b) => b.id === 'b00k1ng-apt4-2@booking.com')?.codeTo, undefined, 'the PMS lists her too');
   });
 
   it('alerts the host once about two guests on the same nights from two channels, and keeps both bookings', () => {

@@ -1,7 +1,7 @@
 import { strict as assert } from 'node:assert';
 import * as fs from 'node:fs';
 import * as path from 'node:path';
-import { parseFeed } from '../lib/bookings/ical-feed';
+import { parseFeed, readFeed } from '../lib/bookings/ical-feed';
 
 const options = { unit: 'Room 101', source: 'airbnb' };
 
@@ -63,12 +63,32 @@ describe('parseFeed', () => {
     assert.equal(bookings[0].unit, 'Beach house');
   });
 
-  it('skips Booking.com "CLOSED - Not available" and reads "CLOSED - name" as a booking', () => {
-    const bookings = parseFeed(fixture('booking-com.ics'), { unit: 'Room 2', source: 'booking.com' });
-    assert.equal(bookings.length, 1);
-    assert.equal(bookings[0].id, 'f6e5d4c3b2a1@booking.com');
-    assert.equal(bookings[0].guestName, 'Anna Berg');
-    assert.deepEqual([bookings[0].arrival, bookings[0].departure], ['2026-09-05', '2026-09-09']);
+  describe('Booking.com', () => {
+    it('reads every "CLOSED - Not available" reservation as a stay whose code goes to the host, and "CLOSED - name" as the guest', () => {
+      const bookings = parseFeed(fixture('booking-com.ics'), { unit: 'Room 2', source: 'booking.com' });
+      assert.deepEqual(bookings.map((b) => [b.id, b.arrival, b.departure, b.guestName, b.codeTo]), [
+        ['a1b2c3d4e5f6@booking.com', '2026-09-01', '2026-09-04', undefined, 'host'],
+        ['f6e5d4c3b2a1@booking.com', '2026-09-05', '2026-09-09', 'Anna Berg', 'host'],
+      ]);
+    });
+
+    it('knows a Booking.com feed by its PRODID or UIDs, whatever the host named it', () => {
+      const byProdid = parseFeed(fixture('booking-com.ics'), { unit: 'Room 2', source: 'ota' });
+      assert.equal(byProdid.length, 2);
+      const byUid = calendar(allDay('998877@booking.com', '20260901', '20260904', 'CLOSED - Not available'));
+      assert.deepEqual(parseFeed(byUid, { unit: 'Room 2', source: 'ota' }).map((b) => b.codeTo), ['host']);
+    });
+
+    it('reads "CLOSED - Not available" as blocks when the host says the feed\'s closed dates are theirs, and reports them', () => {
+      const reading = readFeed(fixture('booking-com.ics'), { unit: 'Room 2', source: 'booking.com', closed: 'blocks' });
+      assert.deepEqual(reading.bookings.map((b) => b.id), ['f6e5d4c3b2a1@booking.com']);
+      assert.deepEqual(reading.skipped.map((s) => [s.uid, s.reason]), [['a1b2c3d4e5f6@booking.com', 'a block (dates closed, no guest)']]);
+    });
+
+    it('keeps "CLOSED - Not available" a block on any other channel\'s feed', () => {
+      const other = calendar(allDay('x1', '20260901', '20260904', 'CLOSED - Not available'));
+      assert.deepEqual(parseFeed(other, options), []);
+    });
   });
 
   describe('Vrbo in other languages, Tripadvisor and PMS summaries', () => {
@@ -223,9 +243,30 @@ describe('parseFeed', () => {
       assert.equal(stay.departureAt, '2026-07-14T15:00:00.000Z');
     });
 
-    it('gives only days for floating times, which have no zone to convert with', () => {
-      const [stay] = parseFeed(calendar(['UID:f', 'DTSTART:20260710T160000', 'DTEND:20260714T110000', 'SUMMARY:Reserved']), options);
-      assert.deepEqual([stay.arrival, stay.departure, stay.arrivalAt], ['2026-07-10', '2026-07-14', undefined]);
+    const floating = ['UID:f', 'DTSTART:20260710T160000', 'DTEND:20260714T110000', 'SUMMARY:Reserved'];
+
+    it('reads floating times in the zone the host names for the listing', () => {
+      const [stay] = parseFeed(calendar(floating), { ...options, timeZone: 'America/New_York' });
+      assert.deepEqual([stay.arrival, stay.departure, stay.arrivalAt, stay.departureAt], ['2026-07-10', '2026-07-14', '2026-07-10T20:00:00.000Z', '2026-07-14T15:00:00.000Z']);
+    });
+
+    it('reads floating times in the feed\'s X-WR-TIMEZONE when the host names no zone', () => {
+      const text = calendar(floating).replace('PRODID:-//StayKey test//EN', 'PRODID:-//StayKey test//EN\r\nX-WR-TIMEZONE:Europe/Lisbon');
+      const [stay] = parseFeed(text, options);
+      assert.deepEqual([stay.arrivalAt, stay.departureAt], ['2026-07-10T15:00:00.000Z', '2026-07-14T10:00:00.000Z']);
+    });
+
+    it('always gives instants for a timed stay, in the server\'s zone as the last resort, and across a DST change', () => {
+      const [stay] = parseFeed(calendar(floating), options);
+      assert.equal(typeof stay.arrivalAt, 'string');
+      const [winter] = parseFeed(calendar(['UID:w', 'DTSTART:20261024T160000', 'DTEND:20261027T110000', 'SUMMARY:Reserved']), { ...options, timeZone: 'Europe/Berlin' });
+      // Summer time ends on 25 October 2026: 16:00 is UTC+2, 11:00 two days later UTC+1.
+      assert.deepEqual([winter.arrivalAt, winter.departureAt], ['2026-10-24T14:00:00.000Z', '2026-10-27T10:00:00.000Z']);
+    });
+
+    it('reads a TZID nobody knows as the listing\'s zone', () => {
+      const [stay] = parseFeed(calendar(['UID:z', 'DTSTART;TZID=W. Europe Standard Time:20260710T160000', 'DTEND;TZID=W. Europe Standard Time:20260714T110000', 'SUMMARY:Reserved']), { ...options, timeZone: 'Europe/Berlin' });
+      assert.deepEqual([stay.arrivalAt, stay.departureAt], ['2026-07-10T14:00:00.000Z', '2026-07-14T09:00:00.000Z']);
     });
   });
 
@@ -251,17 +292,83 @@ describe('parseFeed', () => {
     });
   });
 
-  it('keeps the last of two events with the same UID and ignores RECURRENCE-ID overrides', () => {
-    const bookings = parseFeed(
-      calendar(
-        allDay('dup', '20260710', '20260714', 'Reserved'),
-        allDay('dup', '20260711', '20260715', 'Reserved'),
-        ['RECURRENCE-ID;VALUE=DATE:20260711', ...allDay('dup', '20260801', '20260805', 'Reserved')],
-      ),
-      options,
-    );
-    assert.equal(bookings.length, 1);
-    assert.deepEqual([bookings[0].arrival, bookings[0].departure], ['2026-07-11', '2026-07-15']);
+  describe('copies of one UID', () => {
+    it('takes the copy with the highest SEQUENCE, wherever it stands, and ignores RECURRENCE-ID overrides', () => {
+      const reading = readFeed(
+        calendar(
+          ['SEQUENCE:2', ...allDay('dup', '20260711', '20260715', 'Reserved')],
+          ['SEQUENCE:1', ...allDay('dup', '20260710', '20260714', 'Reserved')],
+          ['RECURRENCE-ID;VALUE=DATE:20260711', ...allDay('dup', '20260801', '20260805', 'Reserved')],
+        ),
+        options,
+      );
+      assert.deepEqual(reading.bookings.map((b) => [b.arrival, b.departure]), [['2026-07-11', '2026-07-15']]);
+      assert.deepEqual(reading.keep, []);
+      assert.match(reading.skipped.map((s) => s.reason).join(), /listed 2 times/);
+    });
+
+    it('takes the latest DTSTAMP when the SEQUENCEs are equal', () => {
+      const bookings = parseFeed(
+        calendar(
+          ['DTSTAMP:20260601T120000Z', ...allDay('dup', '20260712', '20260716', 'Reserved')],
+          ['DTSTAMP:20260501T120000Z', ...allDay('dup', '20260710', '20260714', 'Reserved')],
+        ),
+        options,
+      );
+      assert.deepEqual(bookings.map((b) => b.arrival), ['2026-07-12']);
+    });
+
+    it('keeps the stay as it was when copies disagree and neither SEQUENCE nor DTSTAMP settles it', () => {
+      const reading = readFeed(calendar(allDay('dup', '20260710', '20260714', 'Reserved'), allDay('dup', '20260711', '20260715', 'Reserved')), options);
+      assert.deepEqual(reading.bookings, []);
+      assert.deepEqual(reading.keep, ['dup']);
+      assert.match(reading.skipped[0].reason, /disagree/);
+    });
+
+    it('takes identical copies as one stay', () => {
+      const bookings = parseFeed(calendar(allDay('dup', '20260710', '20260714', 'Reserved'), allDay('dup', '20260710', '20260714', 'Reserved')), options);
+      assert.equal(bookings.length, 1);
+    });
+  });
+
+  describe('events that cannot be read', () => {
+    const cases: [string, string[], RegExp][] = [
+      ['DTEND before DTSTART', allDay('bad', '20260714', '20260710', 'Reserved'), /ends .* before it starts/],
+      ['no DTSTART', ['UID:bad', 'DTEND;VALUE=DATE:20260714', 'SUMMARY:Reserved'], /has no DTSTART/],
+      ['an impossible date', allDay('bad', '20260231', '20260305', 'Reserved'), /impossible DTSTART \(2026-02-31\)/],
+      ['a date that is not a number', allDay('bad', '2026XX01', '20260305', 'Reserved'), /impossible DTSTART/],
+      ['an impossible time', ['UID:bad', 'DTSTART:20260710T250000Z', 'DTEND:20260714T100000Z', 'SUMMARY:Reserved'], /impossible DTSTART/],
+      ['the same day in and out', allDay('bad', '20260710', '20260710', 'Reserved'), /checkout is not after its arrival/],
+    ];
+    for (const [what, event, why] of cases) {
+      it(`keeps the UID of an event with ${what}, says why, and reads the rest of the feed`, () => {
+        const reading = readFeed(calendar(event, allDay('good', '20260720', '20260722', 'Reserved')), options);
+        assert.deepEqual(reading.bookings.map((b) => b.id), ['good']);
+        assert.deepEqual(reading.keep, ['bad']);
+        assert.equal(reading.skipped.length, 1);
+        assert.equal(reading.skipped[0].unreadable, true);
+        assert.match(reading.skipped[0].reason, why);
+      });
+    }
+
+    it('holds every cancellation when an unreadable event has no UID (it could be any stay)', () => {
+      const reading = readFeed(calendar(['DTSTART;VALUE=DATE:20260714', 'DTEND;VALUE=DATE:20260710', 'SUMMARY:Reserved'], allDay('good', '20260720', '20260722', 'Reserved')), options);
+      assert.equal(reading.holdMissing, true);
+      assert.deepEqual(reading.bookings.map((b) => b.id), ['good']);
+    });
+
+    it('counts every event, blocks and unreadable ones too, so only a calendar without events reads as empty', () => {
+      const reading = readFeed(calendar(allDay('b', '20260710', '20260714', 'Airbnb (Not available)'), allDay('bad', '20260714', '20260710', 'Reserved')), options);
+      assert.equal(reading.events, 2);
+      assert.deepEqual(reading.bookings, []);
+      assert.equal(readFeed(calendar(), options).events, 0);
+    });
+
+    it('reads a repeating stay once and says so', () => {
+      const reading = readFeed(calendar(['RRULE:FREQ=WEEKLY;COUNT=3', ...allDay('weekly', '20260710', '20260712', 'Reserved')]), options);
+      assert.deepEqual(reading.bookings.map((b) => [b.arrival, b.departure]), [['2026-07-10', '2026-07-12']]);
+      assert.match(reading.skipped[0].reason, /repeats \(RRULE\)/);
+    });
   });
 
   it('leaves out events a PMS marks STATUS:CANCELLED', () => {
@@ -303,8 +410,9 @@ describe('parseFeed', () => {
     }
   });
 
-  it('accepts an empty calendar as a feed with no bookings', () => {
-    assert.deepEqual(parseFeed(calendar(), options), []);
+  it('reads an empty calendar as one with no events, which booking-source never takes as cancellations', () => {
+    const reading = readFeed(calendar(), options);
+    assert.deepEqual([reading.bookings, reading.events], [[], 0]);
   });
 
   it('reads a 5,000-event feed', () => {

@@ -11,10 +11,11 @@
  * down is still cancelled after the restart, and nothing already announced is announced again.
  */
 import { Booking, bookingDiffers, parseBooking } from './booking';
-import { FeedTracker, FeedTrackerOptions, FeedTrackerState, latestToday } from './feed-tracker';
-import { FeedOptions, parseFeed } from './ical-feed';
+import { FeedChanges, FeedListing, FeedTracker, FeedTrackerOptions, FeedTrackerState, DEFAULT_GUARD, latestToday, MassCancelGuard } from './feed-tracker';
+import { FeedOptions, readFeed } from './ical-feed';
 import { BookingUpdate, MessageBookings, MessageBookingsState } from './message-bookings';
 import { MessageItem, readBookingMessage } from './message-shapes';
+import type { SkippedEvent } from './stays';
 import { DoubleBooking, mergeStays } from './unit-stays';
 import type { AlertMessage } from '../messages';
 import { readJson, writeFileAtomic } from '../store/atomic-file';
@@ -34,12 +35,19 @@ export interface BookingSourceOptions {
   include?: string[];
   exclude?: string[];
   missesBeforeCancel?: number;
+  /** When one fetch drops so many stays at once that it is held for the host (feed-tracker.ts). */
+  massCancel?: MassCancelGuard;
+  /** Per feed (by name): the listing's zone for times without one, the channel, Booking.com's CLOSED events. */
+  feedSettings?: Map<string, FeedReadingSettings>;
   /** Stays whose checkout is more than this many days ago are skipped when a feed is read (default 30). */
   keepPastDays?: number;
   clock?: Clock;
   /** Where the state lives (`<userDir>/staykey/feeds/<node id>.json`); none keeps it in memory only. */
   stateFile?: string;
 }
+
+/** What the host says about one feed: see FeedOptions in ical-feed.ts. */
+export type FeedReadingSettings = Pick<FeedOptions, 'timeZone' | 'channel' | 'closed'>;
 
 /** What one fetch or message changed: bookings to announce, and what the host should know. */
 export interface SourceUpdate {
@@ -80,8 +88,8 @@ export class BookingSource {
   private announced = new Map<string, AnnouncedStay>();
   private doubles = new Set<string>();
   private recentCancellations: { booking: Booking; at: string }[] = [];
-  /** Each feed's last good bookings, for a "not modified" answer. */
-  private readonly lastFeeds = new Map<string, Booking[]>();
+  /** Each feed's last good listing, for a "not modified" answer. */
+  private readonly lastFeeds = new Map<string, FeedListing>();
   /** The state as last written, so an unchanged feed does not rewrite the file every poll. */
   private written: string | undefined;
   private readonly clock: Clock;
@@ -132,10 +140,11 @@ export class BookingSource {
     return [...current, ...cancelled];
   }
 
-  /** How a feed's text is read: its name on each booking, and the day before which stays are skipped. */
+  /** How a feed's text is read: its name on each booking, the day before which stays are skipped, the host's settings for it. */
   feedOptions(feed: string = this.options.source): FeedOptions {
     const keep = this.options.keepPastDays ?? DEFAULT_KEEP_PAST_DAYS;
     return {
+      ...this.options.feedSettings?.get(feed),
       unit: this.options.unit,
       source: feed,
       include: this.options.include,
@@ -146,16 +155,14 @@ export class BookingSource {
 
   /** A whole feed: what it no longer lists is cancelled. Throws, changing nothing, when it is not a good feed. */
   readFeed(text: string, feed: string = this.options.source): SourceUpdate {
-    return this.applyFeed(feed, parseFeed(text, this.feedOptions(feed)));
+    return this.applyFeed(feed, readFeed(text, this.feedOptions(feed)));
   }
 
-  /** A feed's bookings, already parsed (off the main thread for a big feed). */
-  applyFeed(feed: string, bookings: Booking[]): SourceUpdate {
-    const result = this.transaction(() => {
-      this.tracker(feed).apply(bookings);
-      return this.reconcile();
-    });
-    this.lastFeeds.set(feed, bookings);
+  /** A feed's listing, already read (off the main thread for a big feed); a bare list of bookings is a whole feed. */
+  applyFeed(feed: string, listing: FeedListing | Booking[]): SourceUpdate {
+    const fetched = Array.isArray(listing) ? { bookings: listing } : listing;
+    const result = this.transaction(() => this.applyListing(feed, fetched));
+    this.lastFeeds.set(feed, fetched);
     return result;
   }
 
@@ -163,10 +170,53 @@ export class BookingSource {
   readUnchangedFeed(feed: string = this.options.source): SourceUpdate {
     const last = this.lastFeeds.get(feed);
     if (!last) return { updates: [], alerts: [] };
+    return this.transaction(() => this.applyListing(feed, last));
+  }
+
+  /** What the host should see on the node: feeds that came back empty, stays held. */
+  get warnings(): { empty: string[]; held: number } {
+    const trackers = [...this.feeds];
+    return {
+      empty: trackers.filter(([, tracker]) => tracker.empty).map(([name]) => name),
+      held: trackers.reduce((sum, [, tracker]) => sum + tracker.held.length, 0),
+    };
+  }
+
+  /**
+   * The host's answer to held cancellations (`{kind: 'confirm-cancellations', feed?, bookings?}`):
+   * carries out those of the named feed (or every feed), all or only the booking ids listed.
+   */
+  confirmCancellations(payload: unknown): SourceUpdate {
+    const { feed, ids } = readConfirmation(payload);
+    if (feed !== undefined && !this.feeds.has(feed)) throw new Error(`confirm-cancellations: there is no feed "${feed}" here (${[...this.feeds.keys()].join(', ')})`);
+    const held = [...this.feeds].filter(([name]) => feed === undefined || name === feed).flatMap(([, tracker]) => tracker.held);
+    if (held.length === 0) throw new Error('confirm-cancellations: no cancellation is waiting to be confirmed');
     return this.transaction(() => {
-      this.tracker(feed).apply(last);
+      for (const [name, tracker] of this.feeds) if (feed === undefined || name === feed) tracker.confirmHeld(ids);
       return this.reconcile();
     });
+  }
+
+  private applyListing(feed: string, listing: FeedListing): SourceUpdate {
+    const changes = this.tracker(feed).apply(listing);
+    const result = this.reconcile();
+    result.alerts.push(...this.feedAlerts(feed, changes));
+    return result;
+  }
+
+  /** What a fetch held back or could not read, in the host's words. */
+  private feedAlerts(feed: string, changes: FeedChanges): AlertMessage[] {
+    const where = `${this.options.unit ? `${this.options.unit} ` : ''}${feed} feed`;
+    const alerts: AlertMessage[] = [];
+    if (changes.cameBackEmpty) {
+      const count = this.tracker(feed).bookings.length;
+      alerts.push(feedAlert('warning', `${where} came back empty (a calendar with no events at all), as channels do when they fail; ` + `its ${count} booking${count === 1 ? '' : 's'} and their codes are kept, and StayKey keeps checking.`));
+    }
+    if (changes.held.length > 0) alerts.push(heldAlert(where, feed, changes.held, this.options.massCancel));
+    for (const skipped of changes.skipped) if (skipped.unreadable) alerts.push(unreadableAlert(where, skipped));
+    const others = changes.skipped.filter((skipped) => !skipped.unreadable);
+    if (others.length > 0) alerts.push(skippedAlert(where, others));
+    return alerts;
   }
 
   /**
@@ -174,6 +224,7 @@ export class BookingSource {
    * a cancellation cancels it. Nothing changes if any of them is bad.
    */
   receive(payload: unknown, change?: unknown): SourceUpdate {
+    if (isConfirmation(payload)) return this.confirmCancellations(payload);
     const { unit, source, include, exclude } = this.options;
     const items = readBookingMessage(payload, change, { unit, source, include, exclude });
     for (const item of items) if (item.cancel) this.checkCancellable(item);
@@ -324,9 +375,57 @@ export class BookingSource {
 }
 
 function trackerOptions(options: BookingSourceOptions, clock: Clock): FeedTrackerOptions {
-  return { missesBeforeCancel: options.missesBeforeCancel, clock };
+  return { missesBeforeCancel: options.missesBeforeCancel, guard: options.massCancel, clock };
 }
 
+function isConfirmation(payload: unknown): boolean {
+  return typeof payload === 'object' && payload !== null && (payload as { kind?: unknown }).kind === 'confirm-cancellations';
+}
+
+/** `{kind: 'confirm-cancellations', feed?: 'airbnb', bookings?: ['id', ...]}` */
+function readConfirmation(payload: unknown): { feed?: string; ids?: string[] } {
+  const raw = payload as { feed?: unknown; bookings?: unknown };
+  if (raw.feed !== undefined && (typeof raw.feed !== 'string' || raw.feed.trim() === '')) throw new Error('confirm-cancellations: feed must be a feed\'s name');
+  if (raw.bookings !== undefined && (!Array.isArray(raw.bookings) || !raw.bookings.every((id) => typeof id === 'string'))) {
+    throw new Error('confirm-cancellations: bookings must be a list of booking ids');
+  }
+  return { feed: (raw.feed as string | undefined)?.trim(), ids: raw.bookings as string[] | undefined };
+}
+
+function feedAlert(severity: AlertMessage['severity'], text: string, bookingId?: string): AlertMessage {
+  const alert: AlertMessage = { kind: 'alert', severity, topic: 'feed', text };
+  if (bookingId !== undefined) alert.bookingId = bookingId;
+  return alert;
+}
+
+function heldAlert(where: string, feed: string, held: Booking[], guard: MassCancelGuard | undefined): AlertMessage {
+  const minutes = Math.round((guard?.waitMs ?? DEFAULT_GUARD.waitMs) / 60_000);
+  const names = held.map(describe).join('; ');
+  return feedAlert(
+    'critical',
+    `${where} dropped ${held.length} upcoming stays at once: ${names}. Their codes are kept: a channel that fails can serve a half-empty ` +
+      `calendar. They are cancelled only if a fetch at least ${minutes} min from now still lacks them, or when you confirm with ` +
+      `{"kind": "confirm-cancellations", "feed": ${JSON.stringify(feed)}} sent to booking-source.`,
+  );
+}
+
+function eventName(skipped: SkippedEvent): string {
+  return skipped.uid ? `event ${skipped.uid}` : `an event without a UID${skipped.summary ? ` ("${skipped.summary.slice(0, 60)}")` : ''}`;
+}
+
+/** An event that may be a stay but cannot be read: the stay it was is kept as it was. */
+function unreadableAlert(where: string, skipped: SkippedEvent): AlertMessage {
+  const kept = skipped.uid ? 'its stay keeps its last good version' : 'no stay of this feed is cancelled while it is there';
+  return feedAlert('warning', `${where}: ${eventName(skipped)} ${skipped.reason}; ${kept}. Fix it on the channel or PMS.`, skipped.uid);
+}
+
+/** Events left out for a reason (blocks, repeats, copies): told once each, in one message per fetch. */
+function skippedAlert(where: string, skipped: SkippedEvent[]): AlertMessage {
+  const lines = skipped.slice(0, 20).map((event) => `${eventName(event)}: ${event.reason}`);
+  if (skipped.length > 20) lines.push(`and ${skipped.length - 20} more`);
+  const count = skipped.length === 1 ? 'one event' : `${skipped.length} events`;
+  return feedAlert('info', `${where} skipped ${count} (not stays): ${lines.join('; ')}.`, skipped.length === 1 ? skipped[0].uid : undefined);
+}
 /** Reads a saved state of either version, checking every booking in it. */
 function upgrade(saved: unknown, defaultFeed: string): SavedState {
   const raw = saved as Partial<SavedState> & Partial<SavedStateV1>;

@@ -28,6 +28,11 @@ export interface Booking {
   /** This booking's own check-in / checkout time of day (early check-in, late checkout), HH:MM. */
   checkInTime?: string;
   checkOutTime?: string;
+  /**
+   * `host`: the feed has no way to reach the guest (Booking.com), so the guest's code message goes to
+   * the host, who passes it on.
+   */
+  codeTo?: 'host';
 }
 
 export type BookingChange = 'created' | 'changed' | 'cancelled';
@@ -53,6 +58,7 @@ export function parseBooking(input: unknown, defaults: { unit?: string; source?:
   const units = Array.isArray(raw.units) ? raw.units.map(text).filter((unit): unit is string => unit !== undefined) : [];
   if (units.length) booking.units = units;
   if (typeof raw.guests === 'number' && Number.isFinite(raw.guests)) booking.guests = raw.guests;
+  if (raw.codeTo === 'host') booking.codeTo = 'host';
   if (raw.flags && typeof raw.flags === 'object') booking.flags = { ...(raw.flags as Record<string, boolean>) };
   return booking;
 }

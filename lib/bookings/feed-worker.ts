@@ -9,8 +9,7 @@
  */
 import * as fs from 'node:fs';
 import { isMainThread, parentPort, Worker, workerData } from 'node:worker_threads';
-import { Booking } from './booking';
-import { FeedOptions, parseFeed } from './ical-feed';
+import { FeedOptions, FeedReading, readFeed } from './ical-feed';
 
 /** Feeds shorter than this (about a thousand events) are read on the calling thread. */
 export const IN_PLACE_LIMIT = 256 * 1024;
@@ -21,12 +20,12 @@ interface Job {
   options: FeedOptions;
 }
 
-type Answer = { bookings: Booking[] } | { error: string };
+type Answer = { reading: FeedReading } | { error: string };
 
-export async function parseFeedOffThread(text: string, options: FeedOptions, signal?: AbortSignal): Promise<Booking[]> {
+export async function parseFeedOffThread(text: string, options: FeedOptions, signal?: AbortSignal): Promise<FeedReading> {
   const script = workerScript();
-  if (text.length < IN_PLACE_LIMIT || !script) return parseFeed(text, options);
-  return new Promise<Booking[]>((resolve, reject) => {
+  if (text.length < IN_PLACE_LIMIT || !script) return readFeed(text, options);
+  return new Promise<FeedReading>((resolve, reject) => {
     const job: Job = { staykeyFeed: true, text, options };
     const worker = new Worker(script, { workerData: job });
     let settled = false;
@@ -44,7 +43,7 @@ export async function parseFeedOffThread(text: string, options: FeedOptions, sig
     signal?.addEventListener('abort', stop);
     worker.once('message', (answer: Answer) => {
       void worker.terminate();
-      finish(() => ('error' in answer ? reject(new Error(answer.error)) : resolve(answer.bookings)));
+      finish(() => ('error' in answer ? reject(new Error(answer.error)) : resolve(answer.reading)));
     });
     worker.once('error', (err) => finish(() => reject(new Error(`the feed reader failed: ${err.message}`))));
     worker.once('exit', (code) => finish(() => reject(new Error(`the feed reader stopped (exit code ${code})`))));
@@ -58,7 +57,7 @@ function workerScript(): string | undefined {
 
 function runJob(job: Job): Answer {
   try {
-    return { bookings: parseFeed(job.text, job.options) };
+    return { reading: readFeed(job.text, job.options) };
   } catch (err) {
     return { error: err instanceof Error ? err.message : String(err) };
   }

@@ -4,42 +4,177 @@
  * stays, blocks or a PMS's check-in/check-out markers. A body that is not a whole calendar is an
  * error: the caller must never mistake a broken fetch for an empty calendar, or every booking would
  * look cancelled.
+ *
+ * One bad event does not spoil the feed: it is reported (with its UID and what is wrong), and its
+ * UID is listed in `keep`, so the stay it was keeps its last good version instead of looking cancelled.
  */
 import ICAL from 'ical.js';
 import { Booking } from './booking';
-import { CalendarEvent, StayOptions, StayPoint, staysFromEvents } from './stays';
-import { addDays, instantToZoned, isTimeZone, zonedToInstant } from '../time/zoned';
+import { CalendarEvent, readStays, SkippedEvent, StayOptions, StayPoint } from './stays';
+import { addDays, instantToZoned, isCalendarDate, isTimeZone, serverTimeZone, zonedToInstant } from '../time/zoned';
 
-export type FeedOptions = StayOptions;
+export interface FeedOptions extends StayOptions {
+  /**
+   * The listing's IANA zone, for times written without a zone (no Z, no TZID). Without it the feed's
+   * X-WR-TIMEZONE is used, and without that the server's zone.
+   */
+  timeZone?: string;
+  /**
+   * What the host says this feed is: "booking.com" makes Booking.com's "CLOSED - Not available" a
+   * stay. A feed whose PRODID or UIDs name booking.com is taken as one too.
+   */
+  channel?: string;
+  /** Booking.com's "CLOSED - Not available": stays (the default on a Booking.com feed) or blocks. */
+  closed?: 'stays' | 'blocks';
+}
+
+/** What one good fetch of a feed says. */
+export interface FeedReading {
+  bookings: Booking[];
+  /** Every VEVENT in the calendar, blocks and unreadable ones included: 0 is a calendar that came back empty. */
+  events: number;
+  /** Events left out of the bookings, each with why. */
+  skipped: SkippedEvent[];
+  /** UIDs whose event is listed but cannot be taken now (unreadable, conflicting copies): their stay is kept as it was. */
+  keep: string[];
+  /** An event without a UID could not be read: it may be any stay, so this fetch cancels nothing. */
+  holdMissing: boolean;
+}
 
 type Component = InstanceType<typeof ICAL.Component>;
 type Time = InstanceType<typeof ICAL.Time>;
 
+/** The bookings of a feed (see readFeed for everything else it says). */
 export function parseFeed(text: string, options: FeedOptions): Booking[] {
+  return readFeed(text, options).bookings;
+}
+
+export function readFeed(text: string, options: FeedOptions): FeedReading {
   if (options.unit.trim() === '') throw new Error('set the unit this feed\'s bookings are for');
   const calendar = readCalendar(text);
-  const zone = calendarZone(calendar);
-  const events: CalendarEvent[] = [];
-  for (const vevent of calendar.getAllSubcomponents('vevent')) {
-    const event = readEventOrFail(vevent, zone, options.endedBefore);
-    if (event) events.push(event);
+  const zones = { named: calendarZone(calendar), floating: floatingZone(calendar, options) };
+  const vevents = calendar.getAllSubcomponents('vevent');
+  const reading: FeedReading = { bookings: [], events: vevents.length, skipped: [], keep: [], holdMissing: false };
+  const copies: Copy[] = [];
+  for (const vevent of vevents) {
+    const copy = readCopy(vevent, zones, options.endedBefore);
+    if (copy) copies.push(copy);
   }
-  return staysFromEvents(events, options);
+  const events: CalendarEvent[] = [];
+  for (const copy of latestCopies(copies, reading)) {
+    if ('problem' in copy) noteUnreadable({ uid: copy.uid, summary: copy.summary, reason: copy.problem }, reading);
+    else events.push(copy.event);
+  }
+  const stays = readStays(events, { ...options, closedAreStays: closedAreStays(calendar, options) });
+  reading.bookings = stays.bookings;
+  for (const skipped of stays.skipped) {
+    if (skipped.unreadable) noteUnreadable(skipped, reading);
+    else reading.skipped.push(skipped);
+  }
+  return reading;
+}
+
+/** One VEVENT as read: a calendar event, or why it cannot be read. */
+type Copy = ({ event: CalendarEvent } | { problem: string; summary: string }) & { uid?: string; sequence: number; stamp: string; repeats: boolean };
+
+interface Zones {
+  /** X-WR-TIMEZONE: what UTC times are turned into the property's days with. */
+  named: string | undefined;
+  /** Where times written without a zone are read. */
+  floating: string;
+}
+
+/** An event that may be a stay but cannot be read now: reported, and its stay kept as it was. */
+function noteUnreadable(skipped: SkippedEvent, reading: FeedReading): void {
+  reading.skipped.push({ ...skipped, unreadable: true });
+  if (skipped.uid) reading.keep.push(skipped.uid);
+  else reading.holdMissing = true;
 }
 
 /**
- * ical.js reads some parts only when asked (a TZID's VTIMEZONE, say) and then fails with its own
- * TypeError. Such an event makes the whole feed bad: skipping it would cancel its booking.
+ * One copy per UID: the highest SEQUENCE, then the latest DTSTAMP (RFC 5545's order of revisions).
+ * Copies that neither settles and that say different things are a conflict: the host is told and the
+ * stay keeps its last good version. Events without a UID are each their own.
  */
-function readEventOrFail(vevent: Component, zone: string | undefined, endedBefore: string | undefined): CalendarEvent | undefined {
-  try {
-    return readEvent(vevent, zone, endedBefore);
-  } catch (err) {
-    const uid = vevent.getFirstPropertyValue('uid');
-    const which = typeof uid === 'string' && uid.trim() !== '' ? `event ${uid.trim()}` : 'an event';
-    const why = err instanceof Error ? err.message : String(err);
-    throw new Error(`feed is not valid iCal: ${which} cannot be read (${why}); keeping the last good bookings`);
+function latestCopies(copies: Copy[], reading: FeedReading): Copy[] {
+  const byUid = new Map<string, Copy[]>();
+  const result: Copy[] = [];
+  for (const copy of copies) {
+    if (copy.repeats) reading.skipped.push({ uid: copy.uid, summary: summaryOf(copy), reason: 'repeats (RRULE): read once, as its first stay' });
+    if (!copy.uid) {
+      result.push(copy);
+      continue;
+    }
+    const list = byUid.get(copy.uid);
+    if (list) list.push(copy);
+    else byUid.set(copy.uid, [copy]);
   }
+  for (const [uid, list] of byUid) {
+    if (list.length === 1) {
+      result.push(list[0]);
+      continue;
+    }
+    const newest = list.reduce((best, copy) => (newer(copy, best) > 0 ? copy : best));
+    const rivals = list.filter((copy) => newer(copy, newest) === 0);
+    if (new Set(rivals.map(contentOf)).size > 1) {
+      reading.skipped.push({ uid, summary: summaryOf(newest), reason: `${list.length} copies with this UID disagree and neither SEQUENCE nor DTSTAMP says which is newer` });
+      reading.keep.push(uid);
+      continue;
+    }
+    reading.skipped.push({ uid, summary: summaryOf(newest), reason: `listed ${list.length} times: the copy with the highest SEQUENCE, then the latest DTSTAMP, is used` });
+    result.push(newest);
+  }
+  return result;
+}
+
+function newer(a: Copy, b: Copy): number {
+  return a.sequence - b.sequence || (a.stamp < b.stamp ? -1 : a.stamp > b.stamp ? 1 : 0);
+}
+
+function summaryOf(copy: Copy): string {
+  return 'event' in copy ? copy.event.summary : copy.summary;
+}
+
+function contentOf(copy: Copy): string {
+  return JSON.stringify('event' in copy ? copy.event : { problem: copy.problem });
+}
+
+/**
+ * ical.js reads some parts only when asked (a TZID's VTIMEZONE, a malformed date) and then throws;
+ * such an event is unreadable, not a reason to drop the whole feed.
+ */
+function readCopy(vevent: Component, zones: Zones, endedBefore: string | undefined): Copy | undefined {
+  const uid = safely(() => stringProperty(vevent, 'uid'));
+  const summary = safely(() => stringProperty(vevent, 'summary')) ?? '';
+  const meta = { uid, sequence: safely(() => sequenceOf(vevent)) ?? 0, stamp: safely(() => stampOf(vevent)) ?? '', repeats: safely(() => vevent.hasProperty('rrule')) ?? false };
+  try {
+    const read = readEvent(vevent, zones, endedBefore);
+    if (read === undefined) return undefined;
+    if (typeof read === 'string') return { ...meta, problem: read, summary };
+    return { ...meta, event: read };
+  } catch (err) {
+    return { ...meta, problem: `cannot be read (${err instanceof Error ? err.message : String(err)})`, summary };
+  }
+}
+
+function safely<T>(read: () => T): T | undefined {
+  try {
+    return read();
+  } catch {
+    return undefined;
+  }
+}
+
+function sequenceOf(vevent: Component): number {
+  const value = vevent.getFirstPropertyValue('sequence');
+  const sequence = typeof value === 'number' ? value : Number(value);
+  return Number.isSafeInteger(sequence) && sequence >= 0 ? sequence : 0;
+}
+
+/** DTSTAMP as UTC text, so two stamps compare as strings. */
+function stampOf(vevent: Component): string {
+  const value = vevent.getFirstPropertyValue('dtstamp');
+  return value instanceof ICAL.Time ? new Date(value.toUnixTime() * 1000).toISOString() : '';
 }
 
 function readCalendar(text: string): Component {
@@ -72,17 +207,37 @@ function checkBody(text: string): void {
 
 /** X-WR-TIMEZONE names the calendar's zone; UTC times are turned into the property's days with it. */
 function calendarZone(calendar: Component): string | undefined {
-  const zone = calendar.getFirstPropertyValue('x-wr-timezone');
+  const zone = safely(() => calendar.getFirstPropertyValue('x-wr-timezone'));
   return typeof zone === 'string' && isTimeZone(zone.trim()) ? zone.trim() : undefined;
 }
 
-function readEvent(event: Component, calendarZone: string | undefined, endedBefore: string | undefined): CalendarEvent | undefined {
+/** The host's word for the listing first, then the calendar's own, then the server's. */
+function floatingZone(calendar: Component, options: FeedOptions): string {
+  if (options.timeZone && isTimeZone(options.timeZone)) return options.timeZone;
+  return calendarZone(calendar) ?? serverTimeZone();
+}
+
+function closedAreStays(calendar: Component, options: FeedOptions): boolean {
+  if (options.closed === 'blocks') return false;
+  if (options.closed === 'stays' || isBookingCom(options.channel ?? options.source)) return true;
+  const prodid = safely(() => calendar.getFirstPropertyValue('prodid'));
+  if (typeof prodid === 'string' && /booking\.com/i.test(prodid)) return true;
+  return calendar.getAllSubcomponents('vevent').some((vevent) => /@booking\.com$/i.test(safely(() => stringProperty(vevent, 'uid')) ?? ''));
+}
+
+/** "booking.com", "Booking", "bookingcom": what hosts call the Booking.com feed. */
+export function isBookingCom(name: string | undefined): boolean {
+  return typeof name === 'string' && /^(?:booking(?:\.?com)?)$/i.test(name.trim());
+}
+
+/** The event as a calendar event; undefined when it is no stay at all; a text saying why it cannot be read. */
+function readEvent(event: Component, zones: Zones, endedBefore: string | undefined): CalendarEvent | string | undefined {
   // A RECURRENCE-ID event overrides one occurrence of a repeating event; stays do not repeat.
   if (event.hasProperty('recurrence-id')) return undefined;
   const status = stringProperty(event, 'status');
   if (status?.toUpperCase() === 'CANCELLED') return undefined;
-  const stay = readStay(event, calendarZone);
-  if (!stay) return undefined;
+  const stay = readStay(event, zones);
+  if (typeof stay === 'string') return stay;
   // Years of history: a stay long over is dropped before its text is read. One-day events are kept,
   // as a PMS's check-in marker of a long stay under way may be older than the cut.
   if (endedBefore && stay.departure.day < endedBefore && stay.departure.day > addDays(stay.arrival.day, 1)) return undefined;
@@ -102,23 +257,48 @@ function stringProperty(event: Component, name: string): string | undefined {
   return typeof value === 'string' && value.trim() !== '' ? value.trim() : undefined;
 }
 
-function readStay(event: Component, calendarZone: string | undefined): { arrival: StayPoint; departure: StayPoint } | undefined {
-  const start = event.getFirstPropertyValue('dtstart');
-  if (!(start instanceof ICAL.Time)) return undefined;
-  const tzid = event.getFirstProperty('dtstart')?.getParameter('tzid');
-  const arrival = stayPoint(start, tzid, calendarZone);
-  const departure = stayEnd(event, start, calendarZone);
-  return arrival && departure ? { arrival, departure } : undefined;
+function readStay(event: Component, zones: Zones): { arrival: StayPoint; departure: StayPoint } | string {
+  const startProblem = dateProblem(event, 'dtstart');
+  if (startProblem) return startProblem;
+  const endProblem = event.hasProperty('dtend') ? dateProblem(event, 'dtend') : undefined;
+  if (endProblem) return endProblem;
+  const start = event.getFirstPropertyValue('dtstart') as Time;
+  const arrival = stayPoint(start, event.getFirstProperty('dtstart')?.getParameter('tzid'), zones);
+  const departure = stayEnd(event, start, zones);
+  if (!departure) return 'has a start time but no DTEND or DURATION';
+  if (departure.day < arrival.day || (departure.instant && arrival.instant && departure.instant < arrival.instant)) {
+    return `ends (${departure.instant ?? departure.day}) before it starts (${arrival.instant ?? arrival.day})`;
+  }
+  return { arrival, departure };
 }
 
-function stayEnd(event: Component, start: Time, calendarZone: string | undefined): StayPoint | undefined {
+const DATE_VALUE = /^(\d{4})-(\d{2})-(\d{2})(?:T(\d{2}):(\d{2}):(\d{2})Z?)?$/;
+
+/**
+ * ical.js turns 2026-02-31 into March 3rd without a word: a date is checked as written before it is
+ * trusted. Says what is wrong with the property, or nothing when it is a real date.
+ */
+function dateProblem(event: Component, name: 'dtstart' | 'dtend'): string | undefined {
+  const label = name.toUpperCase();
+  const property = event.getFirstProperty(name);
+  if (!property) return `has no ${label}`;
+  const raw = (property as unknown as { jCal?: unknown[] }).jCal?.[3];
+  const match = typeof raw === 'string' ? DATE_VALUE.exec(raw) : null;
+  const day = match ? `${match[1]}-${match[2]}-${match[3]}` : '';
+  const timeOk = !match || match[4] === undefined || (Number(match[4]) <= 23 && Number(match[5]) <= 59 && Number(match[6]) <= 60);
+  if (!match || !isCalendarDate(day) || !timeOk) return `has an impossible ${label} (${String(raw).slice(0, 40)})`;
+  if (!(event.getFirstPropertyValue(name) instanceof ICAL.Time)) return `has an unreadable ${label}`;
+  return undefined;
+}
+
+function stayEnd(event: Component, start: Time, zones: Zones): StayPoint | undefined {
   const end = event.getFirstPropertyValue('dtend');
-  if (end instanceof ICAL.Time) return stayPoint(end, event.getFirstProperty('dtend')?.getParameter('tzid'), calendarZone);
+  if (end instanceof ICAL.Time) return stayPoint(end, event.getFirstProperty('dtend')?.getParameter('tzid'), zones);
   const duration = event.getFirstPropertyValue('duration');
   if (duration instanceof ICAL.Duration) {
     const shifted = start.clone();
     shifted.addDuration(duration);
-    return stayPoint(shifted, event.getFirstProperty('dtstart')?.getParameter('tzid'), calendarZone);
+    return stayPoint(shifted, event.getFirstProperty('dtstart')?.getParameter('tzid'), zones);
   }
   // RFC 5545: an all-day event without an end lasts one day, which for a stay is one night.
   if (start.isDate) return { day: addDays(dayOf(start), 1) };
@@ -128,24 +308,23 @@ function stayEnd(event: Component, start: Time, calendarZone: string | undefined
 /**
  * The day at the property and, for timed events, the exact instant. A TZID defined by the feed's own
  * VTIMEZONE is converted by ical.js; an IANA TZID without one by the runtime's zone database; a
- * floating time (no zone at all) only gives a day, since guessing the server's zone would be wrong.
+ * floating time (no zone at all, or a TZID nobody knows) in the listing's zone, so a timed stay
+ * always has instants.
  */
-function stayPoint(time: Time, tzid: unknown, calendarZone: string | undefined): StayPoint | undefined {
+function stayPoint(time: Time, tzid: unknown, zones: Zones): StayPoint {
   if (time.isDate) return { day: dayOf(time) };
   const zone = time.zone;
   if (zone && zone.tzid === 'UTC') {
     const instant = new Date(time.toUnixTime() * 1000);
-    const day = calendarZone ? instantToZoned(instant, calendarZone).date : instant.toISOString().slice(0, 10);
+    const day = zones.named ? instantToZoned(instant, zones.named).date : instant.toISOString().slice(0, 10);
     return { day, instant: instant.toISOString() };
   }
   if (zone && zone.tzid !== 'floating' && zone.component) {
     return { day: dayOf(time), instant: new Date(time.toUnixTime() * 1000).toISOString() };
   }
-  if (typeof tzid === 'string' && isTimeZone(tzid)) {
-    const instant = zonedToInstant({ date: dayOf(time), time: `${pad(time.hour)}:${pad(time.minute)}` }, tzid);
-    return { day: dayOf(time), instant: new Date(instant.getTime() + time.second * 1000).toISOString() };
-  }
-  return { day: dayOf(time) };
+  const where = typeof tzid === 'string' && isTimeZone(tzid) ? tzid : zones.floating;
+  const instant = zonedToInstant({ date: dayOf(time), time: `${pad(time.hour)}:${pad(time.minute)}` }, where);
+  return { day: dayOf(time), instant: new Date(instant.getTime() + time.second * 1000).toISOString() };
 }
 
 function dayOf(time: Time): string {

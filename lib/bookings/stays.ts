@@ -36,6 +36,20 @@ export interface StayOptions {
    * are of no use to a door and would only fill memory.
    */
   endedBefore?: string;
+  /**
+   * Booking.com exports every reservation as "CLOSED - Not available", with no guest and no contact:
+   * true reads those events as stays (whose code goes to the host, who passes it on), false as blocks.
+   */
+  closedAreStays?: boolean;
+}
+
+/** An event left out of the bookings, and why: the host hears of each once. */
+export interface SkippedEvent {
+  uid?: string;
+  summary?: string;
+  reason: string;
+  /** The event may be a stay but cannot be read: its stay keeps its last good version. */
+  unreadable?: boolean;
 }
 
 interface Marker {
@@ -46,16 +60,32 @@ interface Marker {
 }
 
 export function staysFromEvents(events: CalendarEvent[], options: StayOptions): Booking[] {
+  return readStays(events, options).bookings;
+}
+
+/** The stays in `events`, and the events left out with why (blocks, events the host's filters leave out). */
+export function readStays(events: CalendarEvent[], options: StayOptions): { bookings: Booking[]; skipped: SkippedEvent[] } {
   const bookings = new Map<string, Booking>();
   const markers: Marker[] = [];
+  const skipped: SkippedEvent[] = [];
+  const skip = (event: CalendarEvent, reason: string, unreadable = false) => {
+    skipped.push(unreadable ? { uid: event.uid, summary: event.summary, reason, unreadable } : { uid: event.uid, summary: event.summary, reason });
+  };
   for (const event of events) {
-    if (!wanted(event.summary, options)) continue;
-    const kind = eventKind(event.summary, nights(event));
-    if (kind === 'block') continue;
+    if (!wanted(event.summary, options)) {
+      skip(event, 'left out by the include / exclude setting');
+      continue;
+    }
+    const kind = closedStay(event.summary, options) ? 'stay' : eventKind(event.summary, nights(event));
+    if (kind === 'block') {
+      skip(event, 'a block (dates closed, no guest)');
+      continue;
+    }
     if (kind === 'stay') {
       const booking = stayBooking(event, options);
+      if (!booking) skip(event, 'its checkout is not after its arrival', true);
       // A later copy of the same UID replaces an earlier one: feeds append the newer version.
-      if (booking) bookings.set(booking.id, booking);
+      else bookings.set(booking.id, booking);
       continue;
     }
     markers.push({ event, kind, day: event.start.day, guest: markerGuest(event.summary) });
@@ -65,7 +95,13 @@ export function staysFromEvents(events: CalendarEvent[], options: StayOptions): 
   for (const booking of pairMarkers(unmatched, options)) {
     if (!bookings.has(booking.id)) bookings.set(booking.id, booking);
   }
-  return [...bookings.values()].filter((booking) => !options.endedBefore || booking.departure >= options.endedBefore);
+  const kept = [...bookings.values()].filter((booking) => !options.endedBefore || booking.departure >= options.endedBefore);
+  return { bookings: kept, skipped };
+}
+
+/** Booking.com's "CLOSED - Not available" is a reservation on a feed marked as Booking.com. */
+function closedStay(summary: string, options: StayOptions): boolean {
+  return options.closedAreStays === true && /^closed\s*-\s*not available$/i.test(summary.trim());
 }
 
 function nights(event: CalendarEvent): number {
@@ -91,7 +127,10 @@ function stayBooking(event: CalendarEvent, options: StayOptions): Booking | unde
   if (event.start.instant) booking.arrivalAt = event.start.instant;
   if (event.end.instant) booking.departureAt = event.end.instant;
   if (event.summary !== '') booking.summary = event.summary;
-  return Object.assign(booking, details);
+  Object.assign(booking, details);
+  // No guest contact in a Booking.com feed: the host is sent the code, to pass it on.
+  if (options.closedAreStays && !booking.email) booking.codeTo = 'host';
+  return booking;
 }
 
 /**

@@ -94,6 +94,8 @@ function stayOf(copies: Booking[], announced: ReadonlyMap<string, string>): Stay
       if (booking[key] === undefined && copy[key] !== undefined) (booking as unknown as Record<string, unknown>)[key] = copy[key];
     }
   }
+  // Only a guest every calendar leaves without a contact needs the host to pass the code on.
+  if (copies.some((copy) => copy.codeTo !== 'host')) delete booking.codeTo;
   return { id, booking, members: [...new Set(copies.map((copy) => copy.id))] };
 }
 

@@ -7,7 +7,10 @@
 import * as fs from 'node:fs';
 import * as path from 'node:path';
 import type { Node, NodeDef, NodeMessage } from 'node-red';
-import { BookingSource, SourceUpdate } from '../../lib/bookings/booking-source';
+import { BookingSource, FeedReadingSettings, SourceUpdate } from '../../lib/bookings/booking-source';
+import { isBookingCom } from '../../lib/bookings/ical-feed';
+import type { MassCancelGuard } from '../../lib/bookings/feed-tracker';
+import { isTimeZone } from '../../lib/time/zoned';
 import { FeedHealth } from '../../lib/bookings/feed-health';
 import { checkFeedUrl, feedLabel, fetchFeed, FeedValidators } from '../../lib/bookings/feed-fetch';
 import { parseFeedOffThread } from '../../lib/bookings/feed-worker';
@@ -27,6 +30,14 @@ interface BookingSourceDef extends NodeDef {
   include?: string;
   exclude?: string;
   misses?: string | number;
+  /** The listing's IANA zone, for feed times written without one. */
+  zone?: string;
+  /** Booking.com's "CLOSED - Not available": `stays` (default) or `blocks`. */
+  closed?: string;
+  /** A mass disappearance: at least this many stays (0: off), this share (%) of the feed, held this many minutes. */
+  massCount?: string | number;
+  massShare?: string | number;
+  massWait?: string | number;
   /** Only for hand-written flows; the editor keeps the addresses in the credentials. */
   url?: string;
 }
@@ -44,6 +55,8 @@ interface FeedSetting {
   file?: string;
   /** Where it is, safe to show: the feed's host, never its address (which carries a secret token). */
   where: string;
+  /** How its events are read: the listing's zone, the channel, Booking.com's CLOSED events. */
+  reading: FeedReadingSettings;
 }
 
 interface Settings {
@@ -56,6 +69,7 @@ interface Settings {
   include: string[];
   exclude: string[];
   missesBeforeCancel: number;
+  massCancel: MassCancelGuard;
 }
 
 /** A feed while the node runs: its health, what to ask the server next time, its poll timer. */
@@ -93,6 +107,7 @@ export = function (RED: RED) {
       source = BookingSource.open({
         ...settings,
         feeds: settings.mode === 'message' ? undefined : settings.feeds.map((feed) => feed.name),
+        feedSettings: new Map(settings.feeds.map((feed) => [feed.name, feed.reading])),
         clock,
         stateFile: stateFileFor(RED, node.id),
       });
@@ -131,7 +146,7 @@ export = function (RED: RED) {
         input = readPayload(msg.payload, settings.mode);
         if (input.kind === 'bookings') {
           sendResult(send, source.receive(input.value, msg.change));
-          showStatus(node, 'green', `${source.count} bookings`);
+          showFeedStatus();
           done();
           return;
         }
@@ -176,7 +191,7 @@ export = function (RED: RED) {
       if (settings.mode !== 'message') {
         throw new Error(`msg.feed "${wanted}" is not one of this node's feeds (${feeds.map((feed) => feed.setting.name).join(', ')})`);
       }
-      const setting: FeedSetting = { name: wanted, where: 'message' };
+      const setting: FeedSetting = { name: wanted, where: 'message', reading: { ...feeds[0].setting.reading, channel: wanted } };
       const feed: FeedRun = { setting, health: new FeedHealth(`${settings.unit ? `${settings.unit} ` : ''}${wanted} feed (message)`) };
       feeds.push(feed);
       return feed;
@@ -233,6 +248,9 @@ export = function (RED: RED) {
 
     function showFeedStatus(): void {
       const failing = feeds.find((feed) => feed.health.failures > 0);
+      const { empty, held } = source.warnings;
+      if (!failing && empty.length > 0) return showStatus(node, 'yellow', `${feeds.length > 1 ? empty[0] : 'feed'} empty, ${source.count} kept`);
+      if (!failing && held > 0) return showStatus(node, 'yellow', `${source.count} bookings, ${held} held`);
       if (!failing) return showStatus(node, 'green', `${source.count} bookings`);
       const which = feeds.length > 1 ? failing.setting.name : 'feed';
       showStatus(node, 'red', `${which} failed ${failing.health.failures}x`, 'ring');
@@ -266,8 +284,8 @@ export = function (RED: RED) {
     /** Big feeds are read off the main thread, so the other flows keep running meanwhile. */
     async function readText(feed: FeedRun, text: string, fetched: boolean): Promise<Outcome> {
       try {
-        const bookings = await parseFeedOffThread(text, source.feedOptions(feed.setting.name), inFlight.signal);
-        return succeeded(feed, source.applyFeed(feed.setting.name, bookings), fetched);
+        const reading = await parseFeedOffThread(text, source.feedOptions(feed.setting.name), inFlight.signal);
+        return succeeded(feed, source.applyFeed(feed.setting.name, reading), fetched);
       } catch (err) {
         return failed(feed, err, fetched);
       }
@@ -333,7 +351,8 @@ function readSettings(config: BookingSourceDef, credentials: BookingSourceCreden
   if (!unit && mode !== 'message') throw new Error('set the unit these bookings are for');
   const misses = numberSetting(config.misses, 1);
   if (!Number.isInteger(misses) || misses < 1) throw new Error('fetches before cancelling must be a whole number, 1 or more');
-  const feeds = feedSettings(mode, config, credentials, userDir);
+  const defaults = readingDefaults(config);
+  const feeds = feedSettings(mode, config, credentials, userDir).map((feed) => ({ ...feed, reading: { ...defaults, ...feed.reading } }));
   return {
     mode,
     unit: unit ?? '',
@@ -344,7 +363,38 @@ function readSettings(config: BookingSourceDef, credentials: BookingSourceCreden
     include: list(config.include),
     exclude: list(config.exclude),
     missesBeforeCancel: misses,
+    massCancel: massCancelSetting(config),
   };
+}
+
+/** The listing's zone and Booking.com's CLOSED events, as set on the node for every feed. */
+function readingDefaults(config: BookingSourceDef): FeedReadingSettings {
+  const reading: FeedReadingSettings = {};
+  const zone = text(config.zone);
+  if (zone) reading.timeZone = checkedZone(zone);
+  const closed = text(config.closed);
+  if (closed) reading.closed = checkedClosed(closed);
+  return reading;
+}
+
+function checkedZone(zone: string): string {
+  if (!isTimeZone(zone)) throw new Error(`listing time zone "${zone}" is not an IANA time zone (for example Europe/Lisbon)`);
+  return zone;
+}
+
+function checkedClosed(closed: string): 'stays' | 'blocks' {
+  if (closed === 'stays' || closed === 'blocks') return closed;
+  throw new Error(`Booking.com CLOSED events must be read as stays or blocks, not "${closed}"`);
+}
+
+function massCancelSetting(config: BookingSourceDef): MassCancelGuard {
+  const atLeast = numberSetting(config.massCount, 3);
+  const share = numberSetting(config.massShare, 50);
+  const wait = numberSetting(config.massWait, 60);
+  if (!Number.isInteger(atLeast) || atLeast < 0) throw new Error('mass cancellation: the number of stays must be a whole number, 0 (off) or more');
+  if (!(share >= 0 && share <= 100)) throw new Error('mass cancellation: the share of the feed must be between 0 and 100 %');
+  if (!(wait >= 0)) throw new Error('mass cancellation: the wait must be 0 or more minutes');
+  return { atLeast, share: share / 100, waitMs: wait * 60_000 };
 }
 
 function feedSettings(mode: Mode, config: BookingSourceDef, credentials: BookingSourceCredentials, userDir: string): FeedSetting[] {
@@ -353,23 +403,54 @@ function feedSettings(mode: Mode, config: BookingSourceDef, credentials: Booking
     const file = text(config.file);
     if (!file) throw new Error('set the feed file');
     const resolved = path.resolve(userDir, file);
-    return [{ name: text(config.source) ?? path.basename(file), file: resolved, where: resolved }];
+    const name = text(config.source) ?? path.basename(file);
+    return [{ name, file: resolved, where: resolved, reading: channelReading(name) }];
   }
-  return [{ name: text(config.source) ?? 'message', where: 'message' }];
+  const name = text(config.source) ?? 'message';
+  return [{ name, where: 'message', reading: channelReading(name) }];
 }
 
 /** `airbnb https://...`, `airbnb: https://...` or just the address; the name is what comes before it. */
 const FEED_LINE = /^(?:([^\s:=][^:=]*?)\s*(?:[:=]\s*|\s+))?([a-z][a-z0-9+.-]*:\/\/\S+)$/i;
+/** What may follow a feed's address on its line: `zone=Europe/Lisbon`, `closed=blocks`, `channel=booking.com`. */
+const FEED_OPTION = /^(zone|closed|channel)=(\S+)$/i;
+
+/** The Booking.com feed is known by its name, its site, or (in ical-feed.ts) its PRODID and UIDs. */
+function channelReading(name: string, url?: string): FeedReadingSettings {
+  const site = url ? feedLabel(url).toLowerCase() : '';
+  const bookingCom = isBookingCom(name) || site === 'booking.com' || site.endsWith('.booking.com');
+  return bookingCom ? { channel: 'booking.com' } : {};
+}
+
+/** Takes `key=value` options off the end of a feed line; returns the rest of the line and the options. */
+function feedLineOptions(line: string, number: number): { rest: string; reading: FeedReadingSettings } {
+  const words = line.split(/\s+/);
+  const reading: FeedReadingSettings = {};
+  while (words.length > 1) {
+    const option = FEED_OPTION.exec(words[words.length - 1]);
+    if (!option) break;
+    words.pop();
+    const [key, value] = [option[1].toLowerCase(), option[2]];
+    try {
+      if (key === 'zone') reading.timeZone = checkedZone(value);
+      else if (key === 'closed') reading.closed = checkedClosed(value.toLowerCase());
+      else reading.channel = value;
+    } catch (err) {
+      throw new Error(`feed line ${number}: ${errorText(err)}`);
+    }
+  }
+  return { rest: words.join(' '), reading };
+}
 
 /**
  * The feed addresses, one a line. A line that is not an address is reported by its number only:
  * it may hold a channel's secret token.
  */
 function feedLines(value: string, sourceSetting: string | undefined): FeedSetting[] {
-  const found: { name?: string; url: string }[] = [];
+  const found: { name?: string; url: string; reading: FeedReadingSettings }[] = [];
   value.split(/\r?\n/).forEach((raw, index) => {
-    const line = raw.trim();
-    if (line === '' || line.startsWith('#')) return;
+    if (raw.trim() === '' || raw.trim().startsWith('#')) return;
+    const { rest: line, reading } = feedLineOptions(raw.trim(), index + 1);
     const match = FEED_LINE.exec(line);
     if (!match) throw new Error(`feed line ${index + 1} is not a feed address (write one per line: airbnb https://...)`);
     try {
@@ -377,16 +458,15 @@ function feedLines(value: string, sourceSetting: string | undefined): FeedSettin
     } catch (err) {
       throw new Error(`feed line ${index + 1}: ${errorText(err)}`);
     }
-    found.push({ name: text(match[1]), url: match[2] });
+    found.push({ name: text(match[1]), url: match[2], reading });
   });
   if (found.length === 0) throw new Error('paste the iCal feed address');
   // The Source name option names a single unnamed feed, as before feeds could be listed.
   const unnamedDefault = found.length === 1 ? sourceSetting : undefined;
-  const feeds = found.map(({ name, url }) => ({
-    name: name ?? unnamedDefault ?? feedLabel(url).replace(/^www\./, ''),
-    url,
-    where: feedLabel(url),
-  }));
+  const feeds = found.map(({ name, url, reading }) => {
+    const feedName = name ?? unnamedDefault ?? feedLabel(url).replace(/^www\./, '');
+    return { name: feedName, url, where: feedLabel(url), reading: { ...channelReading(reading.channel ?? feedName, url), ...reading } };
+  });
   const names = feeds.map((feed) => feed.name);
   const twice = names.find((name, index) => names.indexOf(name) !== index);
   if (twice) throw new Error(`two feeds are called "${twice}": put a name before each address (airbnb https://...)`);
