@@ -5,6 +5,7 @@
  * property needs is said in one message. What was said is remembered (WatchMemory) across restarts.
  */
 import type { AlertMessage, BatteryReading, Severity } from '../messages';
+import { dictionary, dictionaryOf } from '../ids';
 import { backupKeyProblem, daysBetween } from '../locks/backup-keys';
 import type { LockConfig } from '../locks/provider';
 import { BatteryThresholds, describe, reachable } from './battery';
@@ -32,7 +33,7 @@ export interface WatchMemory {
 }
 
 export function emptyMemory(): WatchMemory {
-  return { version: 1, locks: {} };
+  return { version: 1, locks: dictionary() };
 }
 
 /** Why a lock is in today's digest. */
@@ -68,7 +69,7 @@ export const RECOVERY_MARGIN = 5;
 /** Compares the readings with what the host was told; returns the news and what the host will have been told. */
 export function review(readings: BatteryReading[], memory: WatchMemory, context: ReviewContext): Review {
   const news = new Map<string, LockNews[]>();
-  const locks: Record<string, LockMemory> = {};
+  const locks = dictionary<LockMemory>();
   for (const reading of readings) {
     const remembered: LockMemory = { ...(memory.locks[reading.lockId] ?? { told: 'healthy' }) };
     const lockNews = [...reachabilityNews(reading, remembered, context), ...batteryNews(reading, remembered, context)];
@@ -194,7 +195,7 @@ export interface BackupReminders {
  * tested within `testEveryDays`; a lock is named at most once a week.
  */
 export function backupReminders(locks: LockConfig[], memory: WatchMemory, today: string, testEveryDays: number): BackupReminders {
-  const remembered: Record<string, LockMemory> = { ...memory.locks };
+  const remembered = dictionaryOf(memory.locks);
   const due = new Map<string, string>();
   for (const lock of locks) {
     const problem = backupKeyProblem(lock, today, testEveryDays);

@@ -1,3 +1,4 @@
+import { checkId } from '../ids';
 import { isCalendarDate } from '../time/zoned';
 
 /** A guest's stay as a booking channel or PMS describes it, before any lock or time zone is involved. */
@@ -48,19 +49,29 @@ export function parseBooking(input: unknown, defaults: { unit?: string; source?:
   const raw = input as Record<string, unknown>;
   const id = text(raw.id) ?? text(raw.uid) ?? text(raw.reservationCode);
   if (!id) throw new Error('booking has no id (give id, uid or reservationCode)');
+  checkId(id, 'booking id');
   const arrival = day(raw.arrival ?? raw.checkIn ?? raw.start, 'arrival', id);
   const departure = day(raw.departure ?? raw.checkOut ?? raw.end, 'departure', id);
   if (departure <= arrival) throw new Error(`booking ${id}: departure ${departure} is not after arrival ${arrival}`);
   const unit = text(raw.unit) ?? defaults.unit;
   if (!unit) throw new Error(`booking ${id} has no unit (set one on the node or in the booking)`);
+  checkId(unit, `booking ${id}: unit`);
   const booking: Booking = { id, unit, source: text(raw.source) ?? defaults.source ?? 'message', arrival, departure };
   copyText(raw, booking, ['summary', 'guestName', 'reservationCode', 'phoneLast4', 'email', 'arrivalAt', 'departureAt', 'checkInTime', 'checkOutTime']);
   const units = Array.isArray(raw.units) ? raw.units.map(text).filter((unit): unit is string => unit !== undefined) : [];
+  for (const each of units) checkId(each, `booking ${id}: unit`);
   if (units.length) booking.units = units;
   if (typeof raw.guests === 'number' && Number.isFinite(raw.guests)) booking.guests = raw.guests;
   if (raw.codeTo === 'host') booking.codeTo = 'host';
-  if (raw.flags && typeof raw.flags === 'object') booking.flags = { ...(raw.flags as Record<string, boolean>) };
+  if (raw.flags && typeof raw.flags === 'object') booking.flags = flagsOf(raw.flags as Record<string, boolean>, id);
   return booking;
+}
+
+/** Own entries only, each set as data: a flag named `__proto__` must not become the flags' prototype. */
+function flagsOf(raw: Record<string, boolean>, id: string): Record<string, boolean> {
+  const names = Object.keys(raw);
+  for (const name of names) checkId(name, `booking ${id}: flag`);
+  return Object.fromEntries(names.map((name) => [name, raw[name]]));
 }
 
 function text(value: unknown): string | undefined {

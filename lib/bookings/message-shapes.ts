@@ -10,6 +10,7 @@
  */
 import { Booking, parseBooking } from './booking';
 import { CalendarEvent, StayOptions, StayPoint, staysFromEvents } from './stays';
+import { checkId } from '../ids';
 import { isCalendarDate } from '../time/zoned';
 
 /** One booking a message names: to put, or to cancel. */
@@ -120,7 +121,8 @@ function nextDay(day: string): string {
 
 function calendarItems(events: CalendarEvent[], defaults: StayOptions, cancel: boolean): MessageItem[] {
   if (defaults.unit.trim() === '') throw new Error('calendar events do not say their unit: set the unit on the node');
-  return staysFromEvents(events, defaults).map((booking) => ({ id: booking.id, cancel, booking }));
+  // A calendar event's UID becomes the booking id without passing parseBooking.
+  return staysFromEvents(events, defaults).map((booking) => ({ id: checkId(booking.id, 'calendar event uid'), cancel, booking }));
 }
 
 function bookingItem(entry: Entry, defaults: StayOptions): MessageItem {
@@ -134,6 +136,7 @@ function bookingItem(entry: Entry, defaults: StayOptions): MessageItem {
   }
   const id = raw ? text(first(raw, ID_KEYS)) : undefined;
   if (!id) throw new Error('a cancellation needs the booking id (give id, uid or reservationCode)');
+  checkId(id, 'booking id');
   try {
     return { id, cancel, booking: parseBooking(normal, bookingDefaults) };
   } catch (err) {

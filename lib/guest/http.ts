@@ -5,6 +5,7 @@
 import type { IncomingMessage } from 'node:http';
 import { isIPv4, isIPv6 } from 'node:net';
 import { CONTENT_SECURITY_POLICY } from './page';
+import { dictionary } from '../ids';
 
 export const COOKIE_NAME = 'staykey_guest';
 
@@ -77,7 +78,7 @@ export async function readForm(request: FormRequest): Promise<Record<string, str
   const type = (request.headers['content-type'] ?? '').split(';')[0].trim().toLowerCase();
   if (type !== 'application/x-www-form-urlencoded') throw new FormError('the check-in form is sent as a web form', 415);
   const text = await readBody(request, LONGEST_FORM_BYTES);
-  return Object.fromEntries(new URLSearchParams(text));
+  return stringFields(Object.fromEntries(new URLSearchParams(text)));
 }
 
 function readBody(request: IncomingMessage, limit: number): Promise<string> {
@@ -105,8 +106,9 @@ function isFilledObject(value: unknown): value is Record<string, unknown> {
   return typeof value === 'object' && value !== null && !Array.isArray(value) && Object.keys(value).length > 0;
 }
 
+/** Field names are the browser's (anyone's) choice: kept in a dictionary, so `__proto__` is just a field. */
 function stringFields(body: Record<string, unknown>): Record<string, string> {
-  const fields: Record<string, string> = {};
+  const fields = dictionary<string>();
   for (const [key, value] of Object.entries(body)) if (typeof value === 'string') fields[key] = value;
   return fields;
 }

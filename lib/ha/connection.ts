@@ -198,7 +198,8 @@ export class HaConnection implements HaClient {
   }
 
   entity(entityId: string): HassEntity | undefined {
-    return this.states[entityId];
+    // The library's states are a plain object: an entity id such as `constructor` must find nothing.
+    return Object.hasOwn(this.states, entityId) ? this.states[entityId] : undefined;
   }
 
   entities(): HassEntities {

@@ -6,6 +6,7 @@
 import type { BatteryClass } from '../messages';
 import type { LockSummary } from '../messages';
 import type { BatteryValues, CodeUse } from './discovery';
+import { checkId } from '../ids';
 
 export type DashboardInput =
   | { kind: 'battery-report'; readings: BatteryValues[] }
@@ -87,7 +88,7 @@ function listOf(value: unknown, what: string): unknown[] {
 
 function text(value: unknown, what: string): string {
   if (typeof value !== 'string' || value.trim() === '') throw new Error(`${what} is missing`);
-  return value;
+  return checkId(value, what);
 }
 
 /** An ISO instant, normalised; null stays null. */

@@ -1,6 +1,7 @@
 import type { Booking } from '../bookings/booking';
 import type { AccessWindow } from '../windows/window';
 import type { LockAction } from '../messages';
+import { dictionary, dictionaryOf } from '../ids';
 
 /** Where one code stands on its lock. */
 export type CodeState = 'pending' | 'set' | 'confirmed' | 'failed' | 'revoked';
@@ -82,7 +83,17 @@ export interface LedgerData {
 }
 
 export function emptyLedger(): LedgerData {
-  return { version: 1, bookings: {}, codes: {}, commandSeq: 0, foreign: {} };
+  return { version: 1, bookings: dictionary(), codes: dictionary(), commandSeq: 0, foreign: dictionary() };
+}
+
+/**
+ * The ledger as read from its file, with every record keyed by booking, code or lock id made a
+ * dictionary: a JSON file's objects have Object.prototype, where `constructor` would find a function.
+ */
+export function ledgerWithDictionaries(data: LedgerData): LedgerData {
+  const copy: LedgerData = { ...data, bookings: dictionaryOf(data.bookings), codes: dictionaryOf(data.codes), foreign: dictionaryOf(data.foreign) };
+  if (data.lastUse) copy.lastUse = dictionaryOf(data.lastUse);
+  return copy;
 }
 
 export function codeIdOf(bookingId: string, lockId: string): string {

@@ -18,7 +18,8 @@ import { hashPin, pinMatchesHash, Vault } from '../pins/vault';
 import type { Clock } from '../time/clock';
 import { Period, periodAround } from '../windows/recurrence';
 import { arrivalProblems, readinessText } from './readiness';
-import { BookingEntry, codeIdOf, CodeEntry, CommandInFlight, emptyLedger, ForeignCode, LedgerData } from './ledger-types';
+import { BookingEntry, codeIdOf, CodeEntry, CommandInFlight, emptyLedger, ForeignCode, LedgerData, ledgerWithDictionaries } from './ledger-types';
+import { dictionary } from '../ids';
 
 export interface LedgerStore {
   load(): LedgerData | undefined;
@@ -134,8 +135,8 @@ export class Ledger {
   private dirty = false;
 
   constructor(private readonly options: LedgerOptions) {
-    this.data = options.store?.load() ?? emptyLedger();
-    this.data.foreign ??= {};
+    const saved = options.store?.load();
+    this.data = saved ? ledgerWithDictionaries(saved) : emptyLedger();
     for (const code of Object.values(this.data.codes)) this.index(code);
   }
 
@@ -241,7 +242,7 @@ export class Ledger {
     this.logAccess('used', event.lockId, { at: event.at, slot: event.slot ?? undefined, bookingId: code?.bookingId });
     if (!code) return [];
     this.dirty = true;
-    (this.data.lastUse ??= {})[event.lockId] = { at: event.at, bookingId: code.bookingId };
+    (this.data.lastUse ??= dictionary())[event.lockId] = { at: event.at, bookingId: code.bookingId };
     if (code.usedAt) return [];
     code.usedAt = event.at;
     const entry = this.data.bookings[code.bookingId];

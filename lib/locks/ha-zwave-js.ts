@@ -224,7 +224,7 @@ export class HaZwaveJsLocks implements LockProvider {
  * one entry per slot asked for (every slot when none was).
  */
 function slotsIn(response: unknown, entityId: string, lockName: string): Map<number, SlotAnswer> {
-  const forLock = isObject(response) ? response[entityId] : undefined;
+  const forLock = isObject(response) && Object.hasOwn(response, entityId) ? response[entityId] : undefined;
   if (!isObject(forLock)) {
     throw new LockError(`${lockName}: Home Assistant's answer to get_lock_usercode has nothing for ${entityId}`, 'vendor-error', true);
   }

@@ -1,3 +1,4 @@
+import { checkId } from '../ids';
 import { parseDate } from '../time/zoned';
 import { BackupKey, LockConfig, LockRules } from './provider';
 
@@ -73,6 +74,7 @@ function lockFromRow(value: unknown, position: number): LockConfig {
   const row = value as Record<string, unknown>;
   const id = String(row.id ?? '').trim();
   if (!LOCK_ID.test(id)) throw new Error(`lock ${position}: the id "${id}" must be letters, digits, "-", "_", "." or ":"`);
+  checkId(id, `lock ${position}: the id`);
   const name = String(row.name ?? '').trim() || id;
   const batteryType = String(row.batteryType ?? '').trim();
   const device = String(row.device ?? '').trim();

@@ -5,6 +5,7 @@ import type { AlertMessage } from '../messages';
 import type { SealedPin } from '../pins/vault';
 import { assertPinAllowed, assertSlotAllowed } from './code-rules';
 import { CodeOnLock, CodeToSet, CodeUpdate, LockConfig, LockError, LockProvider, LockStatus } from './provider';
+import { dictionary } from '../ids';
 
 export type ManualAction = 'set' | 'update' | 'clear';
 
@@ -285,7 +286,7 @@ export class ManualLocks implements LockProvider {
   private save(): void {
     const { file } = this.options;
     if (!file) return;
-    const locks: SavedState['locks'] = {};
+    const locks: SavedState['locks'] = dictionary();
     for (const [lockId, lock] of this.locks) {
       locks[lockId] = {
         codes: [...lock.confirmed.values()].map(({ pin: _pin, sealed, ...rest }) => ({ ...rest, pin: sealed })),

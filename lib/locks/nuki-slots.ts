@@ -1,5 +1,6 @@
 import type { SealedPin } from '../pins/vault';
 import { readJson, writeJsonAtomic } from '../store/atomic-file';
+import { dictionary, dictionaryOf } from '../ids';
 
 /**
  * Nuki has no slots: a keypad code is an "auth" with an id Nuki picks, learnt only by listing after
@@ -56,7 +57,9 @@ export class NukiSlotBook {
     if (options.file && (!options.seal || !options.open)) {
       throw new Error('a Nuki slot book kept in a file needs seal and open, so PINs are never written in plain text');
     }
-    this.locks = (options.file ? readJson<SavedBook>(options.file)?.locks : undefined) ?? {};
+    this.locks = dictionary();
+    const saved = options.file ? readJson<SavedBook>(options.file)?.locks : undefined;
+    for (const [lockId, lock] of Object.entries(saved ?? {})) this.locks[lockId] = savedLockOf(lock);
   }
 
   authOf(lockId: string, slot: number): string | undefined {
@@ -134,11 +137,7 @@ export class NukiSlotBook {
   }
 
   private lock(lockId: string): SavedLock {
-    const lock = (this.locks[lockId] ??= { slots: {}, pending: {}, foreign: {} });
-    lock.slots ??= {};
-    lock.pending ??= {};
-    lock.foreign ??= {};
-    return lock;
+    return (this.locks[lockId] ??= savedLockOf(undefined));
   }
 
   private save(): void {
@@ -146,4 +145,9 @@ export class NukiSlotBook {
     const book: SavedBook = { version: 1, locks: this.locks };
     writeJsonAtomic(this.options.file, book);
   }
+}
+
+/** Lock ids and Nuki's auth ids are keys here: dictionaries, so none of them can reach Object.prototype. */
+function savedLockOf(saved: Partial<SavedLock> | undefined): SavedLock {
+  return { slots: dictionaryOf(saved?.slots), pending: dictionaryOf(saved?.pending), foreign: dictionaryOf(saved?.foreign) };
 }

@@ -14,6 +14,7 @@ import {
   LockProvider,
   LockStatus,
 } from './provider';
+import { dictionary } from '../ids';
 
 export interface SimulatedLocksOptions {
   locks: LockConfig[];
@@ -377,7 +378,7 @@ export class SimulatedLocks implements LockProvider {
   private save(): void {
     const { file, seal } = this.options;
     if (!file || !seal) return;
-    const locks: Record<string, SavedLock> = {};
+    const locks = dictionary<SavedLock>();
     for (const [lockId, lock] of this.locks) {
       locks[lockId] = {
         online: lock.online,

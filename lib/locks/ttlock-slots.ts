@@ -1,4 +1,5 @@
 import { readJson, writeJsonAtomic } from '../store/atomic-file';
+import { dictionary, dictionaryOf } from '../ids';
 
 /**
  * TTLock has no slots: a lock holds passcodes, each with TTLock's own `keyboardPwdId`. StayKey's
@@ -50,7 +51,8 @@ export class TTLockSlots {
   constructor(private readonly file?: string) {
     const saved = file ? readJson<SavedSlots>(file) : undefined;
     if (saved && saved.version !== 1) throw new Error(`${file} was written by a newer StayKey (TTLock slots version ${saved.version})`);
-    this.state = saved ?? { version: 1, locks: {} };
+    this.state = { version: 1, locks: dictionary() };
+    for (const [device, record] of Object.entries(saved?.locks ?? {})) this.state.locks[device] = lockRecordOf(record);
   }
 
   slot(device: string, slot: number): SlotRecord | undefined {
@@ -124,17 +126,17 @@ export class TTLockSlots {
   }
 
   private lock(device: string): LockRecord {
-    let record = this.state.locks[device];
-    if (!record) {
-      record = { slots: {}, pending: {}, foreign: {} };
-      this.state.locks[device] = record;
-    }
-    return record;
+    return (this.state.locks[device] ??= lockRecordOf(undefined));
   }
 
   private save(): void {
     if (this.file) writeJsonAtomic(this.file, this.state);
   }
+}
+
+/** Devices come from the host's config and keys from the cloud: dictionaries, so none reaches Object.prototype. */
+function lockRecordOf(saved: Partial<LockRecord> | undefined): LockRecord {
+  return { slots: dictionaryOf(saved?.slots), pending: dictionaryOf(saved?.pending), foreign: dictionaryOf(saved?.foreign) };
 }
 
 function pendingSlotFor(record: LockRecord, passcode: ListedPasscode): number | undefined {

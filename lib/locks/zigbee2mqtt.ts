@@ -19,6 +19,7 @@ import { MqttNotConnected } from '../mqtt/link';
 import { Clock } from '../time/clock';
 import { assertPinAllowed, assertSlotAllowed } from './code-rules';
 import { CodeOnLock, CodeToSet, CodeUpdate, KeypadEvent, LockConfig, LockError, LockProvider, LockStatus } from './provider';
+import { dictionary } from '../ids';
 
 export interface Zigbee2MqttOptions {
   locks: LockConfig[];
@@ -486,7 +487,7 @@ export class Zigbee2MqttLocks implements LockProvider {
 
   private save(): void {
     if (!this.options.file) return;
-    const locks: SavedSlots['locks'] = {};
+    const locks: SavedSlots['locks'] = dictionary();
     for (const [lockId, watch] of this.watches) locks[lockId] = { slots: [...watch.remembered].sort((a, b) => a - b) };
     writeJsonAtomic(this.options.file, { version: 1, locks } satisfies SavedSlots);
   }

@@ -3,6 +3,7 @@
  * its audience and recipient. Bad input gets an error a host can act on, never a half-made message.
  */
 import type { AlertMessage, BatteryReportMessage, CodeMessage } from '../messages';
+import { checkId } from '../ids';
 import type { Audience } from './outbox';
 import { MessageDetails, OpenPin, RenderedMessage, Templates, renderGuestMessage, renderHostMessage } from './render';
 
@@ -57,7 +58,9 @@ function checkCodeMessage(payload: unknown): CodeMessage {
   const message = payload as CodeMessage;
   const id = typeof message.bookingId === 'string' ? message.bookingId : undefined;
   if (!id) throw new Error('code message has no bookingId');
+  checkId(id, 'code message: bookingId');
   if (!isObject(message.booking) || typeof message.booking.unit !== 'string') throw new Error(`code message for booking ${id} has no booking`);
+  checkId(message.booking.unit, `code message for booking ${id}: booking.unit`);
   const window = message.window as unknown;
   if (!isObject(window) || typeof window.timeZone !== 'string' || typeof window.checkInAt !== 'string' || typeof window.checkOutAt !== 'string') {
     throw new Error(`code message for booking ${id} has no access window (timeZone, checkInAt, checkOutAt)`);
@@ -70,6 +73,8 @@ function checkCodeMessage(payload: unknown): CodeMessage {
   assertText(message.booking, ['guestName', 'email', 'phoneLast4'], `code message for booking ${id}: booking`);
   for (const code of message.codes as unknown[]) {
     if (!isObject(code) || typeof code.lockId !== 'string') throw new Error(`code message for booking ${id}: every code needs its lockId`);
+    checkId(code.lockId, `code message for booking ${id}: lockId`);
+    checkId(code.unit, `code message for booking ${id}: unit`);
     assertText(code, ['lockName', 'unit'], `code message for booking ${id}: the code for ${code.lockId}`);
   }
   return message;
@@ -88,6 +93,8 @@ function checkAlertMessage(payload: unknown): AlertMessage {
   const message = payload as AlertMessage;
   if (typeof message.text !== 'string' || message.text.trim() === '') throw new Error('alert message has no text');
   assertText(message as unknown as Record<string, unknown>, ['lockId', 'bookingId'], 'alert message');
+  checkId(message.lockId, 'alert message: lockId');
+  checkId(message.bookingId, 'alert message: bookingId');
   return {
     ...message,
     severity: ['info', 'warning', 'critical'].includes(message.severity) ? message.severity : 'warning',
@@ -98,6 +105,7 @@ function checkAlertMessage(payload: unknown): AlertMessage {
 function checkBatteryReport(payload: unknown): BatteryReportMessage {
   const message = payload as BatteryReportMessage;
   if (!Array.isArray(message.attention)) throw new Error('battery-report message has no attention list');
+  for (const reading of message.attention as unknown[]) if (isObject(reading)) checkId(reading.lockId, 'battery-report: lockId');
   return message;
 }
 

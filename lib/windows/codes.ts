@@ -4,6 +4,7 @@
  * ordinary window on a pseudo-booking, so pin-issuer treats it like any guest's.
  */
 import type { Booking } from '../bookings/booking';
+import { checkId } from '../ids';
 import { addDays, formatTimeOfDay, instantToZoned, parseDate, zonedToInstant } from '../time/zoned';
 import { parseWeekdays, periodAround, validateWeeklyHours } from './recurrence';
 import type { AccessWindow, CodeKind, WeeklyHours } from './window';
@@ -75,6 +76,7 @@ export function parseCodeRequest(input: unknown, timeZone: string, now: Date, ca
   const kind = raw.kind as CodeRequestKind;
   const id = text(raw.id);
   if (!id) throw new Error(`${kind} has no id: give each code an id of its own (e.g. "maria")`);
+  checkId(id, `${kind} id`);
   const label = `${kind} ${id}`;
   try {
     const request: CodeRequest = { kind, id, cancelled: cancelled || raw.cancelled === true };
@@ -234,7 +236,7 @@ function readEmail(value: unknown): string {
 function readUnit(value: unknown): string {
   const unit = text(value);
   if (!unit) throw new Error('unit must be a unit name like "Room 101"');
-  return unit;
+  return checkId(unit, 'unit');
 }
 
 function readLocks(value: unknown): string[] {
@@ -243,6 +245,7 @@ function readLocks(value: unknown): string[] {
   const items = typeof value === 'string' ? value.split(',') : Array.isArray(value) ? (value as string[]) : [];
   const locks = items.map((item) => item.trim()).filter((item) => item !== '');
   if (locks.length === 0) throw wrong;
+  for (const lock of locks) checkId(lock, 'lock id');
   return locks;
 }
 

@@ -6,6 +6,7 @@
 import type { Node, NodeDef, NodeMessage } from 'node-red';
 import { Booking, BookingChange, parseBooking } from '../../lib/bookings/booking';
 import type { WindowMessage } from '../../lib/messages';
+import { checkId } from '../../lib/ids';
 import { shown } from '../../lib/shown';
 import { instantToZoned, isTimeZone, normalizeTimeZone, serverTimeZone } from '../../lib/time/zoned';
 import { periodAround } from '../../lib/windows/recurrence';
@@ -211,6 +212,7 @@ function readOverrides(value: unknown, booking: Record<string, unknown>, booking
   if (given.locks !== undefined) {
     const locks = lockList(given.locks);
     if (locks.length === 0) throw new Error(`booking ${bookingId}: msg.overrides.locks names no lock`);
+    for (const lock of locks) checkId(lock, `booking ${bookingId}: msg.overrides.locks`);
     overrides.locks = locks;
   }
   return overrides;

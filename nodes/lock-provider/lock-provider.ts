@@ -1,3 +1,4 @@
+import { checkId } from '../../lib/ids';
 import type { Node, NodeDef, NodeMessage, NodeMessageInFlow } from 'node-red';
 import type { CodeUsedMessage, LockCommand, LockCommandMessage, LockResultMessage } from '../../lib/messages';
 import { ManualLocks, taskAlert } from '../../lib/locks/manual';
@@ -121,7 +122,7 @@ async function runCommand(node: Node, lockSet: LockSet, msg: NodeMessageInFlow, 
 function confirmTask(node: Node, lockSet: LockSet, msg: NodeMessageInFlow, send: Send, payload: Record<string, unknown>): void {
   const provider = lockSet.provider;
   if (!(provider instanceof ManualLocks)) throw new Error('manual-confirm is for manual locks; this locks config is not manual');
-  const lockId = String(payload.lockId ?? '');
+  const lockId = checkId(String(payload.lockId ?? ''), 'manual-confirm: lockId');
   const slot = Number(payload.slot);
   const task = provider.confirm(lockId, slot);
   const result: LockResultMessage = {
@@ -146,8 +147,9 @@ function parseCommand(payload: Record<string, unknown>): LockCommandMessage {
   const raw = value as Record<string, unknown>;
   const text = (key: string): string => {
     if (typeof raw[key] !== 'string' || raw[key] === '') throw new Error(`lock-command: ${key} is missing`);
-    return raw[key] as string;
+    return checkId(raw[key] as string, `lock-command: ${key}`);
   };
+  checkId(raw.codeId, 'lock-command: codeId');
   const action = text('action');
   if (!COMMAND_ACTIONS.includes(action)) throw new Error(`lock-command: "${action}" is not set, update, clear or read`);
   if (raw.pin !== undefined && !isSealedPin(raw.pin)) throw new Error('lock-command: the code must travel sealed');

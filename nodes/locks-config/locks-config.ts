@@ -91,7 +91,8 @@ function buildLockSet(RED: RED, config: LocksConfigDef): RunnerLockSet {
   const open = (sealed: string) => vault.open(sealed);
   const kind = config.provider || 'simulated';
   const clock = clockFor(RED);
-  const factory = providerFactories[kind];
+  // The kind is the host's text: `constructor` must not find Object's own function.
+  const factory = Object.hasOwn(providerFactories, kind) ? providerFactories[kind] : undefined;
   if (!factory) throw new Error(`"${kind}" is not a lock provider StayKey knows: choose one of ${Object.keys(providerFactories).join(', ')}`);
   const { provider, readBack } = factory({ RED, config, locks, clock, file, seal, open });
   const runner = new CommandRunner(provider, {

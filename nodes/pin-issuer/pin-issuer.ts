@@ -11,6 +11,7 @@ import { clockFor, errorText, numberSetting, RED, showStatus, staykeyDirectory, 
 import { lockSetFor } from '../shared/lock-set';
 import type { GuestPortalNode } from '../shared/guest-portal';
 import { shown } from '../../lib/shown';
+import { checkId } from '../../lib/ids';
 
 interface PinIssuerDef extends NodeDef {
   locks: string;
@@ -307,6 +308,7 @@ function parseInput(payload: unknown): Input {
   if (!isObject(payload) || typeof payload.kind !== 'string') {
     throw new Error(`pin-issuer needs msg.payload with a kind (${KINDS})`);
   }
+  for (const field of ['bookingId', 'lockId', 'codeId', 'commandId']) checkId(payload[field], `pin-issuer: ${field}`);
   switch (payload.kind) {
     case 'window':
       return parseWindow(payload);
@@ -350,6 +352,7 @@ function parseWindow(payload: Record<string, unknown>): WindowMessage {
   const { booking, window, change } = payload;
   const id = isObject(booking) ? text(booking.id) : undefined;
   if (!id) throw new Error('pin-issuer: a window needs its booking with an id (wire access-window to this node)');
+  checkId(id, 'pin-issuer: booking id');
   if (typeof change !== 'string' || !CHANGES.includes(change)) {
     throw new Error(`pin-issuer: booking ${id}: change must be created, changed or cancelled (got ${JSON.stringify(change)})`);
   }
@@ -371,6 +374,9 @@ function parseWindow(payload: Record<string, unknown>): WindowMessage {
   if (!Array.isArray(locks) || !locks.every((lock) => typeof lock === 'string' && lock !== '')) {
     throw new Error(`pin-issuer: booking ${id}: window.locks must list lock ids`);
   }
+  for (const lock of locks) checkId(lock, `pin-issuer: booking ${id}: lock id`);
+  checkId(window.bookingId, `pin-issuer: booking ${id}: window.bookingId`);
+  checkId(window.unit, `pin-issuer: booking ${id}: unit`);
   return payload as unknown as WindowMessage;
 }
 
