@@ -30,6 +30,20 @@ describe('notifier: composing a message', () => {
     assert.equal(composeMessage(codeMessage(), undefined, {}, open)?.to, undefined);
   });
 
+  it('sends a Booking.com guest\'s code to the host to pass on, as the guest\'s own message (its delivery still counts)', () => {
+    const message = codeMessage();
+    message.booking = { ...message.booking, source: 'booking.com', guestName: 'Anna Berg', codeTo: 'host' };
+    const outgoing = composeMessage(message, undefined, { guestTo: 'desk@example.com', hostTo: 'host@example.com' }, open);
+    assert.equal(outgoing?.to, 'host@example.com');
+    assert.equal(outgoing?.viaHost, true);
+    assert.equal(outgoing?.audience, 'guest');
+    assert.match(outgoing?.text ?? '', /^Pass this on to Anna Berg \(booking\.com, 2026-07-14 to 2026-07-17\)/);
+    assert.match(outgoing?.text ?? '', /482913/);
+    assert.doesNotMatch(outgoing?.preview ?? '', /482913/);
+    assert.match(outgoing?.subject ?? '', /^To pass on: /);
+    assert.equal(composeMessage(message, '+351900000000', {}, open)?.to, '+351900000000', 'the flow\'s own recipient still wins');
+  });
+
   it('keeps the plaintext PINs beside the message so records can mask them', () => {
     const outgoing = composeMessage(codeMessage(), undefined, {}, open);
     assert.deepEqual(outgoing?.pins, ['482913']);

@@ -10,6 +10,7 @@
  */
 import ICAL from 'ical.js';
 import { Booking } from './booking';
+import { isReservedId } from '../ids';
 import { CalendarEvent, readStays, SkippedEvent, StayOptions, StayPoint } from './stays';
 import { addDays, instantToZoned, isCalendarDate, isTimeZone, serverTimeZone, zonedToInstant } from '../time/zoned';
 
@@ -58,7 +59,8 @@ export function readFeed(text: string, options: FeedOptions): FeedReading {
   const copies: Copy[] = [];
   for (const vevent of vevents) {
     const copy = readCopy(vevent, zones, options.endedBefore);
-    if (copy) copies.push(copy);
+    if (copy && isReservedId(copy.uid)) reading.skipped.push({ uid: copy.uid, reason: 'its UID is a name JavaScript keeps for itself, not an id' });
+    else if (copy) copies.push(copy);
   }
   const events: CalendarEvent[] = [];
   for (const copy of latestCopies(copies, reading)) {

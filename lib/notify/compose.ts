@@ -21,6 +21,8 @@ export interface Outgoing extends RenderedMessage {
   to?: string;
   bookingId?: string;
   kind: 'code' | 'alert' | 'battery-report';
+  /** A guest's code message sent to the host to pass on: the channel gives no way to reach the guest (Booking.com). */
+  viaHost?: boolean;
 }
 
 /**
@@ -33,6 +35,7 @@ export function composeMessage(payload: unknown, to: unknown, options: NotifierO
   if (kind === 'code') {
     const message = checkCodeMessage(payload);
     const rendered = renderGuestMessage(message, openPin, options, options.guest);
+    if (message.booking.codeTo === 'host' && !explicitTo) return passOn(rendered, message, options);
     const recipient = explicitTo ?? address(message.booking.email) ?? address(options.guestTo);
     return { ...rendered, kind, audience: 'guest', to: recipient, bookingId: message.bookingId };
   }
@@ -45,6 +48,31 @@ export function composeMessage(payload: unknown, to: unknown, options: NotifierO
   if (report.attention.length === 0) return undefined;
   const rendered = renderHostMessage(report, options, options.host);
   return { ...rendered, kind, audience: 'host', to: explicitTo ?? address(options.hostTo) };
+}
+
+/**
+ * Booking.com's feed has no guest contact: the guest's message goes to the host, with a line saying
+ * so, and still counts as the guest's (its delivery lets pin-issuer forget the PIN's ciphertext).
+ */
+function passOn(rendered: RenderedMessage, message: CodeMessage, options: NotifierOptions): Outgoing {
+  const who = message.booking.guestName ?? `the guest of booking ${message.booking.reservationCode ?? message.bookingId}`;
+  const note = `Pass this on to ${who} (${message.booking.source}, ${message.booking.arrival} to ${message.booking.departure}): the channel gives no way to reach the guest.`;
+  return {
+    ...rendered,
+    subject: `To pass on: ${rendered.subject}`,
+    text: `${note}\n\n${rendered.text}`,
+    preview: `${note}\n\n${rendered.preview}`,
+    html: `<p>${escapeHtml(note)}</p>\n${rendered.html}`,
+    kind: 'code',
+    audience: 'guest',
+    to: address(options.hostTo),
+    bookingId: message.bookingId,
+    viaHost: true,
+  };
+}
+
+function escapeHtml(text: string): string {
+  return text.replace(/[&<>"']/g, (char) => `&#${char.charCodeAt(0)};`);
 }
 
 function kindOf(payload: unknown): Outgoing['kind'] {

@@ -233,6 +233,7 @@ function describe(outgoing: Outgoing): Record<string, unknown> {
   const fields: Record<string, unknown> = { preview: outgoing.preview, audience: outgoing.audience };
   if (outgoing.to !== undefined) fields.to = outgoing.to;
   if (outgoing.bookingId !== undefined) fields.bookingId = outgoing.bookingId;
+  if (outgoing.viaHost) fields.viaHost = true;
   return fields;
 }
 
@@ -245,6 +246,7 @@ function deliveryFor(outgoing: Outgoing, channel: Channel, delivered: boolean, e
 }
 
 function whom(outgoing: Outgoing): string {
+  if (outgoing.viaHost) return `host (to pass on to the guest of booking ${outgoing.bookingId})`;
   if (outgoing.audience === 'guest') return `guest of booking ${outgoing.bookingId}`;
   return outgoing.kind === 'alert' ? 'host (alert)' : 'host (battery report)';
 }
