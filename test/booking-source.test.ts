@@ -117,7 +117,7 @@ function flow(settings: Record<string, unknown>): object[] {
 
 /** A channel's feed server: answers each request with whatever the test set last. */
 class FeedServer {
-  response: { status: number; body: string; headers?: Record<string, string> } = { status: 200, body: '' };
+  response: { status: number; body: string | Buffer; headers?: Record<string, string> } = { status: 200, body: '' };
   /** Leave requests unanswered (a feed that hangs). */
   hang = false;
   readonly requests: http.IncomingMessage[] = [];
@@ -140,7 +140,7 @@ class FeedServer {
     return `http://127.0.0.1:${port}/calendar/ical/12345.ics?s=secret-token-abc`;
   }
 
-  serve(status: number, body: string, headers?: Record<string, string>): void {
+  serve(status: number, body: string | Buffer, headers?: Record<string, string>): void {
     this.response = { status, body, headers };
   }
 
@@ -680,6 +680,87 @@ describe('booking-source node', function () {
       const [alert] = await alerts.until(1);
       assert.match((alert.payload as AlertMessage).text, /cannot be read \(ENOENT\)/);
       assert.equal(out.messages.length, 2);
+    });
+  });
+
+  describe('feed bytes: charsets and size', () => {
+    let server: FeedServer;
+    let url: string;
+    const andre: Stay = ['andre@pms', '20260710', '20260714', 'Reserved - André Gonçalves'];
+    /** What a PMS export in Windows-1252 sends: one byte for each accented letter. */
+    const windows1252 = (text: string) => Buffer.from(text, 'latin1');
+    const megabyteFeed = (megabytes: number) => feed(ana).replace('END:VCALENDAR', `X-FILLER:${'x'.repeat(megabytes * 1024 * 1024)}\r\nEND:VCALENDAR`);
+
+    beforeEach(async () => {
+      server = new FeedServer();
+      url = await server.start();
+    });
+
+    afterEach(() => server.stop());
+
+    it('keeps the accented guest name of a feed served in Windows-1252', async () => {
+      server.serve(200, windows1252(feed(andre)));
+      await helper.load(bookingSourceNode, flow({ mode: 'url' }), { source: { url } });
+      const out = new Collector('out');
+      clock.advance(1000);
+      await out.until(1);
+      assert.equal(out.bookings[0].booking.guestName, 'André Gonçalves');
+    });
+
+    it('keeps the accented guest name of a Windows-1252 file and of a Windows-1252 Buffer sent in', async () => {
+      fs.writeFileSync(path.join(userDir, 'room.ics'), windows1252(feed(andre)));
+      await helper.load(bookingSourceNode, flow({ mode: 'file', file: 'room.ics' }));
+      const fromFile = new Collector('out');
+      clock.advance(1000);
+      await fromFile.until(1);
+      assert.equal(fromFile.bookings[0].booking.guestName, 'André Gonçalves');
+      await helper.unload();
+
+      await helper.load(bookingSourceNode, flow({ mode: 'message' }));
+      const fromMessage = new Collector('out');
+      helper.getNode('source').receive({ payload: windows1252(feed(andre)) });
+      await fromMessage.until(1);
+      assert.equal(fromMessage.bookings[0].booking.guestName, 'André Gonçalves');
+    });
+
+    it('counts a feed larger than "Largest feed" as a failed fetch, never a cancellation', async () => {
+      server.serve(200, feed(ana, ben));
+      await helper.load(bookingSourceNode, flow({ mode: 'url', maxFeedMb: 1 }), { source: { url } });
+      const out = new Collector('out');
+      const alerts = new Collector('alerts');
+      clock.advance(1000);
+      await out.until(2);
+
+      server.serve(200, megabyteFeed(2));
+      const status = statusMatching('source', /failed/);
+      helper.getNode('source').receive({ payload: 1 });
+      assert.equal(await status, 'feed failed 1x');
+      const [alert] = await alerts.until(1);
+      assert.match((alert.payload as AlertMessage).text, /failed: feed 127\.0\.0\.1:\d+ is larger than 1 MB; keeping the last good bookings/);
+      assert.doesNotMatch((alert.payload as AlertMessage).text, /secret-token/);
+      assert.equal(out.messages.length, 2, 'nothing cancelled');
+    });
+
+    it('refuses a file larger than "Largest feed" with an alert', async () => {
+      fs.writeFileSync(path.join(userDir, 'room.ics'), megabyteFeed(2));
+      await helper.load(bookingSourceNode, flow({ mode: 'file', file: 'room.ics', maxFeedMb: 1 }));
+      const alerts = new Collector('alerts');
+      clock.advance(1000);
+      const [alert] = await alerts.until(1);
+      assert.match((alert.payload as AlertMessage).text, /feed file .*room\.ics is larger than 1 MB/);
+    });
+
+    it('refuses iCal text or a Buffer sent in that is larger than "Largest feed"', async () => {
+      await helper.load(bookingSourceNode, flow({ mode: 'message', maxFeedMb: 1 }));
+      const caught = new Collector('caught');
+      const out = new Collector('out');
+      helper.getNode('source').receive({ payload: megabyteFeed(2) });
+      helper.getNode('source').receive({ payload: Buffer.from(megabyteFeed(2)) });
+      const errors = await caught.until(2);
+      for (const error of errors) assert.match((error.error as { message: string }).message, /msg\.payload is larger than 1 MB/);
+      helper.getNode('source').receive({ payload: megabyteFeed(0) });
+      await out.until(1);
+      assert.equal(out.bookings[0].booking.id, 'ana@airbnb.com');
     });
   });
 });

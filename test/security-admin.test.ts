@@ -10,7 +10,7 @@ import * as fs from 'node:fs';
 import * as os from 'node:os';
 import * as path from 'node:path';
 import * as bcrypt from 'bcrypt';
-import { RedProcess, filesUnder, packageRoot } from './support/red-process';
+import { FlowNode, Inbox, RedProcess, filesUnder, packageRoot, sleep } from './support/red-process';
 
 interface AdminRoute {
   method: string;
@@ -144,5 +144,56 @@ describe('security: StayKey admin routes behind adminAuth (real node-red process
     });
     assert.equal(revoked.status, 200);
     assert.equal((await call(route, token)).status, 401);
+  });
+
+  describe('a booking feed address (it lets anyone read the guests\' stays)', () => {
+    const token = 'feedtoken-7f3a9c2e41b8';
+    let inbox: Inbox;
+    const asked: string[] = [];
+
+    before(async () => {
+      inbox = new Inbox();
+      await inbox.start();
+      inbox.answer = (where) => {
+        asked.push(where);
+        return { status: 200, body: 'BEGIN:VCALENDAR\r\nVERSION:2.0\r\nEND:VCALENDAR\r\n' };
+      };
+    });
+
+    after(() => inbox?.stop());
+
+    function feedFlow(credentials?: Record<string, string>): FlowNode[] {
+      const source: FlowNode = { id: 'sk-feed', type: 'staykey-booking-source', z: 'sk-tab', unit: 'Room 1', mode: 'url', interval: 15, timeout: 5, wires: [[], []] };
+      if (credentials) source.credentials = credentials;
+      return [{ id: 'sk-tab', type: 'tab', label: 'feeds' }, source];
+    }
+
+    async function fetchesOfTheFeed(after: number): Promise<void> {
+      for (let waited = 0; asked.length <= after; waited += 100) {
+        if (waited > 20_000) throw new Error('the node did not fetch its feed');
+        await sleep(100);
+      }
+      assert.equal(asked[asked.length - 1], `/ical/${token}.ics`);
+    }
+
+    it('is never sent to the editor, to a read-only user or to the admin: only that one is set', async () => {
+      await red.deploy(feedFlow({ url: `airbnb ${inbox.url}/ical/${token}.ics` }), tokens.get('admin'));
+      await fetchesOfTheFeed(0);
+      for (const user of ['viewer', 'admin'] as UserName[]) {
+        const credentials = await call({ method: 'GET', path: '/credentials', url: '/credentials/staykey-booking-source/sk-feed' }, tokens.get(user));
+        assert.equal(credentials.status, 200, user);
+        assert.deepEqual(JSON.parse(credentials.body), { has_url: true }, user);
+        const flows = await call({ method: 'GET', path: '/flows', url: '/flows' }, tokens.get(user));
+        assert.doesNotMatch(flows.body, new RegExp(token), user);
+      }
+    });
+
+    it('is kept when the node is saved again without typing it (the editor sends __PWRD__, or nothing)', async () => {
+      for (const credentials of [{ url: '__PWRD__' }, undefined]) {
+        const before = asked.length;
+        await red.deploy(feedFlow(credentials), tokens.get('admin'));
+        await fetchesOfTheFeed(before);
+      }
+    });
   });
 });

@@ -2,6 +2,9 @@
  * Downloads a booking feed over HTTP(S). Errors name the feed by its host only: channel feed addresses
  * carry a secret token (Airbnb's `?s=...`), which must never reach a log, a status or an alert.
  */
+import { Readable } from 'node:stream';
+import type { ReadableStream as WebReadableStream } from 'node:stream/web';
+import { decodeFeed, DEFAULT_MAX_FEED_MB, feedTooLarge, megabytes, readCapped } from './feed-text';
 
 /** What the last good answer said about its version, to ask "only if changed" next time. */
 export interface FeedValidators {
@@ -15,6 +18,8 @@ export type FeedResponse =
 
 export interface FetchFeedOptions {
   timeoutMs: number;
+  /** A bigger body is a failed fetch; the download stops as soon as it passes this. Default 10 MB. */
+  maxBytes?: number;
   validators?: FeedValidators;
   /** Aborts the download, e.g. when the node is closed. */
   signal?: AbortSignal;
@@ -58,7 +63,7 @@ export async function fetchFeed(url: string, options: FetchFeedOptions): Promise
       await response.body?.cancel().catch(() => undefined);
       throw new Error(`feed ${label} answered HTTP ${response.status}${response.statusText ? ` ${response.statusText}` : ''}`);
     }
-    const text = await response.text();
+    const text = decodeFeed(await readBody(response, options.maxBytes ?? megabytes(DEFAULT_MAX_FEED_MB), label));
     return { kind: 'body', text, validators: validatorsOf(response) };
   } catch (err) {
     if (timedOut) throw new Error(`feed ${label} did not answer within ${Math.round(options.timeoutMs / 1000)} s`);
@@ -68,6 +73,24 @@ export async function fetchFeed(url: string, options: FetchFeedOptions): Promise
   } finally {
     clearTimeout(timer);
     options.signal?.removeEventListener('abort', stop);
+    // Closes the connection of a body left unread (one too large): the server must not keep sending.
+    abort.abort();
+  }
+}
+
+/** Content-Length is only a hint (it may be missing or wrong), so the body is counted as it arrives. */
+async function readBody(response: Response, maxBytes: number, label: string): Promise<Uint8Array> {
+  const declared = Number(response.headers.get('content-length'));
+  if (Number.isFinite(declared) && declared > maxBytes) {
+    await response.body?.cancel().catch(() => undefined);
+    throw feedTooLarge(`feed ${label}`, maxBytes);
+  }
+  if (!response.body) return new Uint8Array(0);
+  const body = Readable.fromWeb(response.body as WebReadableStream<Uint8Array>);
+  try {
+    return await readCapped(body, maxBytes, `feed ${label}`);
+  } finally {
+    body.destroy();
   }
 }
 

@@ -22,19 +22,41 @@ interface Job {
 
 type Answer = { reading: FeedReading } | { error: string };
 
-export async function parseFeedOffThread(text: string, options: FeedOptions, signal?: AbortSignal): Promise<FeedReading> {
+/**
+ * A feed that is hostile or just broken must not take Node-RED down with it: the worker gets a heap of
+ * its own, and is stopped when reading takes far longer than any real feed does (a 10 MB feed takes a
+ * few seconds on a Raspberry Pi).
+ */
+export interface ReaderLimits {
+  timeoutMs: number;
+  maxMemoryMb: number;
+}
+
+export const DEFAULT_READER_LIMITS: ReaderLimits = { timeoutMs: 60_000, maxMemoryMb: 512 };
+
+export async function parseFeedOffThread(
+  text: string,
+  options: FeedOptions,
+  signal?: AbortSignal,
+  limits: ReaderLimits = DEFAULT_READER_LIMITS,
+): Promise<FeedReading> {
   const script = workerScript();
   if (text.length < IN_PLACE_LIMIT || !script) return readFeed(text, options);
   return new Promise<FeedReading>((resolve, reject) => {
     const job: Job = { staykeyFeed: true, text, options };
-    const worker = new Worker(script, { workerData: job });
+    const worker = new Worker(script, { workerData: job, resourceLimits: { maxOldGenerationSizeMb: limits.maxMemoryMb } });
     let settled = false;
     const finish = (outcome: () => void) => {
       if (settled) return;
       settled = true;
+      clearTimeout(watchdog);
       signal?.removeEventListener('abort', stop);
       outcome();
     };
+    const watchdog = setTimeout(() => {
+      void worker.terminate();
+      finish(() => reject(new Error(`reading the feed took longer than ${seconds(limits.timeoutMs)}; keeping the last good bookings`)));
+    }, limits.timeoutMs);
     const stop = () => {
       void worker.terminate();
       finish(() => reject(new Error('reading the feed was stopped')));
@@ -45,9 +67,20 @@ export async function parseFeedOffThread(text: string, options: FeedOptions, sig
       void worker.terminate();
       finish(() => ('error' in answer ? reject(new Error(answer.error)) : resolve(answer.reading)));
     });
-    worker.once('error', (err) => finish(() => reject(new Error(`the feed reader failed: ${err.message}`))));
+    worker.once('error', (err) => finish(() => reject(readerFailure(err, limits))));
     worker.once('exit', (code) => finish(() => reject(new Error(`the feed reader stopped (exit code ${code})`))));
   });
+}
+
+function readerFailure(err: Error, limits: ReaderLimits): Error {
+  if ((err as NodeJS.ErrnoException).code === 'ERR_WORKER_OUT_OF_MEMORY') {
+    return new Error(`reading the feed needed more than ${limits.maxMemoryMb} MB of memory; keeping the last good bookings`);
+  }
+  return new Error(`the feed reader failed: ${err.message}`);
+}
+
+function seconds(ms: number): string {
+  return ms < 1000 ? `${ms} ms` : `${Number((ms / 1000).toFixed(1))} s`;
 }
 
 /** The compiled .js beside this file; when run from TypeScript sources there is none, and feeds are read in place. */

@@ -13,6 +13,7 @@ import type { MassCancelGuard } from '../../lib/bookings/feed-tracker';
 import { isTimeZone } from '../../lib/time/zoned';
 import { FeedHealth } from '../../lib/bookings/feed-health';
 import { checkFeedUrl, feedLabel, fetchFeed, FeedValidators } from '../../lib/bookings/feed-fetch';
+import { decodeFeed, DEFAULT_MAX_FEED_MB, feedTooLarge, megabytes, readCapped } from '../../lib/bookings/feed-text';
 import { parseFeedOffThread } from '../../lib/bookings/feed-worker';
 import { BookingUpdate } from '../../lib/bookings/message-bookings';
 import type { AlertMessage, BookingMessage } from '../../lib/messages';
@@ -38,6 +39,8 @@ interface BookingSourceDef extends NodeDef {
   massCount?: string | number;
   massShare?: string | number;
   massWait?: string | number;
+  /** Largest feed (MB): a bigger download, file or payload is refused. */
+  maxFeedMb?: string | number;
   /** Only for hand-written flows; the editor keeps the addresses in the credentials. */
   url?: string;
 }
@@ -70,6 +73,7 @@ interface Settings {
   exclude: string[];
   missesBeforeCancel: number;
   massCancel: MassCancelGuard;
+  maxFeedBytes: number;
 }
 
 /** A feed while the node runs: its health, what to ask the server next time, its poll timer. */
@@ -143,7 +147,7 @@ export = function (RED: RED) {
     node.on('input', (msg: NodeMessage, send, done) => {
       let input: Input;
       try {
-        input = readPayload(msg.payload, settings.mode);
+        input = readPayload(msg.payload, settings.mode, settings.maxFeedBytes);
         if (input.kind === 'bookings') {
           sendResult(send, source.receive(input.value, msg.change));
           showFeedStatus();
@@ -260,7 +264,12 @@ export = function (RED: RED) {
       const { url, file } = feed.setting;
       if (file) return readFile(feed, file);
       try {
-        const response = await fetchFeed(url as string, { timeoutMs: settings.timeoutMs, validators: feed.validators, signal: inFlight.signal });
+        const response = await fetchFeed(url as string, {
+          timeoutMs: settings.timeoutMs,
+          maxBytes: settings.maxFeedBytes,
+          validators: feed.validators,
+          signal: inFlight.signal,
+        });
         if (response.kind === 'unchanged') return succeeded(feed, source.readUnchangedFeed(feed.setting.name), true);
         const outcome = await readText(feed, response.text, true);
         if (!outcome.error) feed.validators = response.validators;
@@ -273,9 +282,10 @@ export = function (RED: RED) {
     async function readFile(feed: FeedRun, file: string): Promise<Outcome> {
       let text: string;
       try {
-        text = await fs.promises.readFile(file, 'utf8');
+        text = decodeFeed(await readCapped(fs.createReadStream(file), settings.maxFeedBytes, `feed file ${file}`));
       } catch (err) {
-        const code = (err as NodeJS.ErrnoException).code ?? errorText(err);
+        const code = (err as NodeJS.ErrnoException).code;
+        if (!code) return failed(feed, err, true);
         return failed(feed, new Error(`feed file ${file} cannot be read (${code})`), true);
       }
       return readText(feed, text, true);
@@ -304,7 +314,8 @@ export = function (RED: RED) {
   }
 
   RED.nodes.registerType<Node<BookingSourceCredentials>, BookingSourceDef, unknown, BookingSourceCredentials>('staykey-booking-source', BookingSourceNode, {
-    credentials: { url: { type: 'text' } },
+    // A feed address lets anyone read the guests' names and stays: the editor never gets it back.
+    credentials: { url: { type: 'password' } },
   });
 };
 
@@ -324,9 +335,13 @@ type Input = { kind: 'bookings'; value: unknown } | { kind: 'feed'; value: strin
  * iCal text is a feed, objects are bookings, and anything else (an inject's timestamp) asks for a
  * fetch now. A JSON string is read as bookings, as http-in without a JSON content type delivers it.
  */
-function readPayload(payload: unknown, mode: Mode): Input {
-  if (Buffer.isBuffer(payload)) return readPayload(payload.toString('utf8'), mode);
+function readPayload(payload: unknown, mode: Mode, maxBytes: number): Input {
+  if (Buffer.isBuffer(payload)) {
+    if (payload.byteLength > maxBytes) throw feedTooLarge('msg.payload', maxBytes);
+    return readPayload(decodeFeed(payload), mode, maxBytes);
+  }
   if (typeof payload === 'string') {
+    if (Buffer.byteLength(payload, 'utf8') > maxBytes) throw feedTooLarge('msg.payload', maxBytes);
     const text = payload.trim();
     if (text.startsWith('{') || text.startsWith('[')) return { kind: 'bookings', value: parseJson(text) };
     if (text !== '' || mode === 'message') return { kind: 'feed', value: payload };
@@ -353,6 +368,8 @@ function readSettings(config: BookingSourceDef, credentials: BookingSourceCreden
   if (!Number.isInteger(misses) || misses < 1) throw new Error('fetches before cancelling must be a whole number, 1 or more');
   const defaults = readingDefaults(config);
   const feeds = feedSettings(mode, config, credentials, userDir).map((feed) => ({ ...feed, reading: { ...defaults, ...feed.reading } }));
+  const maxFeedMb = numberSetting(config.maxFeedMb, DEFAULT_MAX_FEED_MB);
+  if (!(maxFeedMb > 0)) throw new Error('largest feed must be a number of MB above 0');
   return {
     mode,
     unit: unit ?? '',
@@ -364,6 +381,7 @@ function readSettings(config: BookingSourceDef, credentials: BookingSourceCreden
     exclude: list(config.exclude),
     missesBeforeCancel: misses,
     massCancel: massCancelSetting(config),
+    maxFeedBytes: megabytes(maxFeedMb),
   };
 }
 
