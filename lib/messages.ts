@@ -57,6 +57,11 @@ export interface LockResultMessage {
   ok: boolean;
   /** The code was read back from the lock after the command (or, for a clear, found gone). */
   confirmed: boolean;
+  /**
+   * The lock cannot read codes back (ZHA): `confirmed` means the lock accepted the command, which is
+   * as far as anyone can know. The ledger keeps such a code as "set, not verifiable".
+   */
+  unverifiable?: boolean;
   attempts: number;
   error?: string;
   reason?: LockFailureReason;
@@ -167,6 +172,8 @@ export interface LockSummary {
   /** When a code last opened this lock, and whose. */
   lastCodeUsedAt: string | null;
   lastCodeUsedBy?: string;
+  /** Of the guests' codes, those on a lock that cannot read codes back: "set, not verifiable". */
+  unverifiableGuestCodes?: number;
 }
 
 /** pin-issuer output 4 -> ha-dashboard: sent whenever a lock's summary changes. */

@@ -288,6 +288,20 @@ describe('CommandRunner', () => {
     assert.match(stopped.error ?? '', /stopped before/);
   });
 
+  it('on a lock whose provider cannot read codes back, reports the accepted command as final, "not verifiable", without reading', async () => {
+    class CannotReadBack extends SimulatedLocks {
+      readonly codeCheck = 'accepted' as const;
+      reads = 0;
+      override async listCodes(lockId: string) {
+        this.reads += 1;
+        return super.listCodes(lockId);
+      }
+    }
+    const { runner, clock, locks } = setup({}, {}, CannotReadBack);
+    const result = await settle(clock, runner.execute(command('set'), PIN));
+    assert.deepEqual([result.ok, result.confirmed, result.unverifiable, locks.reads], [true, true, true, 0]);
+  });
+
   it('without read-back (manual locks) reports ok but not confirmed', async () => {
     const { runner, clock } = setup({ readBack: false });
     const result = await settle(clock, runner.execute(command('set'), PIN));

@@ -240,11 +240,15 @@ describe('Home Assistant dashboard (MQTT discovery on a real broker)', () => {
       { lockId: 'garden.gate', name: 'Garden gate', level: 70, batteryClass: 'healthy', online: true },
     ]);
     assert.deepEqual(board.lockIds.sort(), ['front-door', 'garden.gate']);
-    board.lockSummary([{ lockId: 'front-door', name: 'Front door', activeGuestCodes: 1, nextArrival: null, lastCodeUsedAt: null }]);
+    board.lockSummary([{ lockId: 'front-door', name: 'Front door', activeGuestCodes: 1, nextArrival: null, lastCodeUsedAt: null, unverifiableGuestCodes: 1 }]);
     assert.deepEqual(board.lockIds, ['front-door']);
-    const held = await retained(broker.url, without('garden', 13));
+    // 13 as before, and the attributes of active_codes.
+    const held = await retained(broker.url, without('garden', 14));
     const config = JSON.parse(held.get('homeassistant/sensor/staykey_front-door/battery/config')!) as { device: { model: string } };
     assert.equal(config.device.model, 'StayKey lock');
+    const codes = JSON.parse(held.get('homeassistant/sensor/staykey_front-door/active_codes/config')!) as { json_attributes_topic: string };
+    assert.equal(codes.json_attributes_topic, 'staykey/front-door/active_codes/attributes');
+    assert.deepEqual(JSON.parse(held.get('staykey/front-door/active_codes/attributes')!), { set_not_verifiable: 1, codes: 'set, not verifiable' });
   });
 
   it('publishes everything again after the broker restarts and forgets its retained messages', async () => {

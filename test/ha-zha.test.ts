@@ -35,8 +35,8 @@ describe('ZHA locks through Home Assistant', () => {
     await connection.whenConnected(5_000);
     await eventually('the entity states arrive', () => connection.entitiesKnown);
     locks = new HaZhaLocks({ locks: [gate], client: connection, clock });
-    // As the locks config runs ZHA: no read-back, ZHA has nothing to read with.
-    runner = new CommandRunner(locks, { clock, maxAttempts: 3, random: () => 0.5, readBack: false });
+    // As the locks config runs ZHA: the provider says it cannot read codes back (codeCheck 'accepted').
+    runner = new CommandRunner(locks, { clock, maxAttempts: 3, random: () => 0.5 });
   });
 
   afterEach(async () => {
@@ -46,10 +46,11 @@ describe('ZHA locks through Home Assistant', () => {
     await double.close();
   });
 
-  it('sets a code with set_lock_user_code; done, but not confirmed (ZHA cannot read it back)', async () => {
+  it('sets a code with set_lock_user_code; accepted is final, "set, not verifiable" (ZHA cannot read it back)', async () => {
+    assert.equal(locks.codeCheck, 'accepted');
     const result = await runner.execute(lockCommand('set', 3, 'garden-gate'), PIN);
     assert.equal(result.ok, true, result.error);
-    assert.equal(result.confirmed, false);
+    assert.deepEqual([result.confirmed, result.unverifiable], [true, true]);
     assert.deepEqual(double.codes('lock.garden_gate'), { 3: PIN });
     assert.equal(double.codeEnabled('lock.garden_gate', 3), true);
     const [call] = double.callsTo('zha', 'set_lock_user_code');

@@ -177,6 +177,41 @@ describe('ledger', () => {
     assert.ok(await pinMatchesHash(pin, code.pinHash!));
   });
 
+  describe('a lock that cannot read codes back (ZHA)', () => {
+    it('takes the accepted code as final: on the lock, hashed after delivery, ready for the arrival, "set, not verifiable" on the dashboard', async () => {
+      const clock = new ManualClock('2026-07-09T00:00:00Z');
+      const ledger = makeLedger(clock);
+      ledger.acceptWindow(windowMessage(booking('b1', '2026-07-10', '2026-07-13')));
+      const [set] = (await ledger.reconcile()).commands;
+      const pin = vault.open(set.pin!);
+      await ledger.acceptResult({ ...ok(set), unverifiable: true });
+      const told = await ledger.reconcile();
+      assert.equal(told.codeMessages.length, 1, 'the guest is told');
+      assert.deepEqual(told.commands, [], 'nothing is sent again to prove it');
+      const [code] = ledger.codesOf('b1');
+      assert.deepEqual([code.state, code.unverifiable, code.awaitingConfirmation], ['confirmed', true, undefined]);
+      assert.equal(ledger.lockSummaries().find((lock) => lock.lockId === 'front')?.unverifiableGuestCodes, 1);
+      ledger.acceptDelivery({ kind: 'delivery', bookingId: 'b1', channel: 'email', delivered: true });
+      await ledger.reconcile();
+      const hashed = ledger.codesOf('b1')[0];
+      assert.equal(hashed.sealedPin, undefined, 'the PIN does not stay reversible for the whole stay');
+      assert.ok(await pinMatchesHash(pin, hashed.pinHash!));
+      clock.advanceTo('2026-07-10T12:00:00Z');
+      const healthy = new Map([['front', { lockId: 'front', online: true, battery: 90 }]]);
+      assert.deepEqual(ledger.checkReadiness(healthy, [24, 2], () => 'the key box'), [], 'no false "not confirmed" alarm before the arrival');
+    });
+
+    it('still waits for the host on a manual lock (accepted there only means the host was asked)', async () => {
+      const clock = new ManualClock('2026-07-09T00:00:00Z');
+      const ledger = makeLedger(clock);
+      ledger.acceptWindow(windowMessage(booking('b1', '2026-07-10', '2026-07-13')));
+      const [set] = (await ledger.reconcile()).commands;
+      await ledger.acceptResult({ ...ok(set), confirmed: false });
+      const [code] = ledger.codesOf('b1');
+      assert.deepEqual([code.state, code.unverifiable], ['set', undefined]);
+    });
+  });
+
   it('updates dates without the PIN once only its hash is left', async () => {
     const clock = new ManualClock('2026-07-09T00:00:00Z');
     const ledger = makeLedger(clock);

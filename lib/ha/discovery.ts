@@ -118,6 +118,8 @@ interface LockValues {
   online?: string;
   /** Attributes of last_code_used: which slot, and who (when pin-issuer says). */
   lastUse?: { slot?: number | null; by?: string };
+  /** Attributes of active_codes: how many are on a lock that cannot read codes back ("set, not verifiable"). */
+  codeCheck?: { set_not_verifiable: number; codes: string };
 }
 
 export class HaDashboard {
@@ -185,6 +187,7 @@ export class HaDashboard {
       const byShown = summary.lastCodeUsedBy && summary.lastCodeUsedAt && shown && Date.parse(shown) === Date.parse(summary.lastCodeUsedAt);
       this.update(summary.lockId, {
         active_codes: String(summary.activeGuestCodes),
+        codeCheck: codeCheckOf(summary),
         next_arrival: summary.nextArrival ?? UNKNOWN,
         ...usedAt,
         ...(byShown ? { lastUse: { ...known?.lastUse, by: summary.lastCodeUsedBy } } : {}),
@@ -256,10 +259,11 @@ export class HaDashboard {
   private publishValues(lockId: string, values: LockValues): Promise<boolean> {
     const messages: [string, string][] = [];
     for (const entity of ENTITIES) {
-      const value = values[entity.object as keyof Omit<LockValues, 'lastUse'>];
+      const value = values[entity.object as keyof Omit<LockValues, 'lastUse' | 'codeCheck'>];
       if (value !== undefined) messages.push([this.stateTopic(lockId, entity.object), value]);
     }
     if (values.lastUse) messages.push([`${this.stateTopic(lockId, 'last_code_used')}/attributes`, JSON.stringify(values.lastUse)]);
+    if (values.codeCheck) messages.push([`${this.stateTopic(lockId, 'active_codes')}/attributes`, JSON.stringify(values.codeCheck)]);
     return this.sendAll(messages);
   }
 
@@ -273,7 +277,7 @@ export class HaDashboard {
 
   private async remove(lockId: string): Promise<void> {
     const topics = ENTITIES.flatMap((entity) => [this.configTopic(lockId, entity), this.stateTopic(lockId, entity.object)]);
-    topics.push(`${this.stateTopic(lockId, 'last_code_used')}/attributes`);
+    topics.push(`${this.stateTopic(lockId, 'last_code_used')}/attributes`, `${this.stateTopic(lockId, 'active_codes')}/attributes`);
     const allSent = await this.sendAll(topics.map((topic): [string, string] => [topic, '']));
     // Only forgotten once Home Assistant has surely been told; otherwise the next connect tries again.
     if (allSent && !this.locks.has(lockId)) {
@@ -309,7 +313,7 @@ export class HaDashboard {
       device: { identifiers: [`staykey_${id}`], name: lock.name, manufacturer: 'StayKey', model: lock.model },
       origin: { name: 'StayKey', url: 'https://github.com/staykey/node-red-staykey' },
     };
-    if (entity.object === 'last_code_used') config.json_attributes_topic = `${this.stateTopic(lock.lockId, 'last_code_used')}/attributes`;
+    if (entity.object === 'last_code_used' || entity.object === 'active_codes') config.json_attributes_topic = `${this.stateTopic(lock.lockId, entity.object)}/attributes`;
     return config;
   }
 
@@ -330,3 +334,9 @@ export function cleanPrefix(value: string | undefined): string {
 
 /** The six entity names, for docs and tests. */
 export const DASHBOARD_ENTITIES = ENTITIES.map((entity) => ({ object: entity.object, component: entity.component }));
+
+/** "read back" where every guest code was read back from the lock; "set, not verifiable" where the lock cannot read codes. */
+function codeCheckOf(summary: LockSummary): { set_not_verifiable: number; codes: string } {
+  const unverifiable = summary.unverifiableGuestCodes ?? 0;
+  return { set_not_verifiable: unverifiable, codes: unverifiable > 0 ? 'set, not verifiable' : 'read back' };
+}

@@ -32,6 +32,11 @@ export interface CodeEntry {
   inFlight?: CommandInFlight;
   /** A command the lock took but could not prove (manual locks); its confirmation may come later. */
   awaitingConfirmation?: string;
+  /**
+   * On a lock that cannot read codes back (ZHA): the lock accepted the code, which is final. State
+   * `confirmed` with this flag is shown as "set, not verifiable".
+   */
+  unverifiable?: boolean;
   failedAt?: string;
   failedAction?: LockAction;
   lastError?: string;

@@ -194,7 +194,7 @@ export class Ledger {
     const sent = entry.inFlight;
     entry.inFlight = undefined;
     if (result.ok) {
-      this.recordSuccess(entry, sent, result.confirmed);
+      this.recordSuccess(entry, sent, result.confirmed, result.unverifiable === true);
       const event = sent.action === 'clear' ? 'cleared' : sent.action === 'update' ? 'updated' : 'set';
       this.logAccess(event, entry.lockId, { slot: entry.slot, bookingId: entry.bookingId });
       return [];
@@ -576,6 +576,8 @@ export class Ledger {
         nextArrival: arrivals[0] ?? null,
         lastCodeUsedAt: lastUse?.at ?? null,
       };
+      const unverifiable = guestCodes.filter((code) => code.unverifiable).length;
+      if (unverifiable > 0) summary.unverifiableGuestCodes = unverifiable;
       const who = lastUse && this.data.bookings[lastUse.bookingId]?.booking.guestName;
       if (who) summary.lastCodeUsedBy = who;
       return summary;
@@ -710,9 +712,14 @@ export class Ledger {
     return command;
   }
 
-  /** `confirmed` is false where the lock cannot be read back (manual locks): the code is set, not yet proven. */
-  private recordSuccess(code: CodeEntry, sent: CommandInFlight, confirmed: boolean): void {
+  /**
+   * `confirmed` is false where the host confirms codes later (manual locks): the code is set, not yet
+   * proven. On a lock that cannot read codes back (`unverifiable`), the accepted code is final.
+   */
+  private recordSuccess(code: CodeEntry, sent: CommandInFlight, confirmed: boolean, unverifiable: boolean): void {
     code.lastError = undefined;
+    if (unverifiable && sent.action !== 'clear') code.unverifiable = true;
+    else delete code.unverifiable;
     code.failedAt = undefined;
     code.failedAction = undefined;
     code.awaitingConfirmation = confirmed ? undefined : sent.id;

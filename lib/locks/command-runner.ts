@@ -14,8 +14,9 @@ export interface CommandRunnerOptions {
   /** A number in [0, 1) for the jitter; the operating system's random source by default. */
   random?: () => number;
   /**
-   * Read the slot back after each command (default true). Off for manual locks: there is nothing
-   * to read until the host confirms, so "ok" there means the task reached the host.
+   * Read the slot back after each command (default: when the provider's codeCheck is `read-back`). Off
+   * for manual locks (there is nothing to read until the host confirms, so "ok" means the task reached
+   * the host) and for locks that cannot read codes back (ZHA: the accepted command is final).
    */
   readBack?: boolean;
   /** The host's name for a lock, for error sentences. */
@@ -34,7 +35,7 @@ export interface RunnerResult extends Omit<LockResultMessage, 'codes'> {
 }
 
 type Outcome =
-  | { ok: true; confirmed: boolean; codes?: CodeOnLock[]; alreadyHeld?: boolean }
+  | { ok: true; confirmed: boolean; codes?: CodeOnLock[]; alreadyHeld?: boolean; unverifiable?: boolean }
   | { ok: false; transient: boolean; reason: LockFailureReason; detail: string };
 
 type Failure = Extract<Outcome, { ok: false }>;
@@ -52,6 +53,8 @@ export class CommandRunner {
   private readonly clock: Clock;
   private readonly backoff: BackoffPolicy;
   private readonly readBack: boolean;
+  /** The lock cannot read codes back: what it accepted is all anyone can know (`set, not verifiable`). */
+  private readonly acceptedIsFinal: boolean;
   private readonly queues = new Map<string, Promise<void>>();
   private readonly sleepers = new Set<() => void>();
   private closed = false;
@@ -67,7 +70,8 @@ export class CommandRunner {
       capMs: options.maxDelayMs ?? defaultBackoff.capMs,
       random: options.random ?? cryptoRandom,
     };
-    this.readBack = options.readBack ?? true;
+    this.readBack = options.readBack ?? (provider.codeCheck ?? 'read-back') === 'read-back';
+    this.acceptedIsFinal = provider.codeCheck === 'accepted';
   }
 
   /** Never rejects: every way a command can end is a result the ledger can record. */
@@ -117,7 +121,7 @@ export class CommandRunner {
         return { ok: true, confirmed: true, alreadyHeld: true };
       }
       await this.apply(command, pin);
-      if (!this.readBack) return { ok: true, confirmed: false };
+      if (!this.readBack) return this.acceptedIsFinal ? { ok: true, confirmed: true, unverifiable: true } : { ok: true, confirmed: false };
       const codes = await this.slotAsRead(command);
       const disagreement = readBackDisagreement(command, pin, codes);
       if (disagreement) return { ok: false, transient: true, reason: 'vendor-error', detail: disagreement };
@@ -220,13 +224,18 @@ const advice: Record<LockFailureReason, string> = {
 /** A code the lock already held was not written again: no attempt was spent on it. */
 function succeeded(command: LockCommand, attempt: number, outcome: Extract<Outcome, { ok: true }>): RunnerResult {
   const attempts = outcome.alreadyHeld ? attempt - 1 : attempt;
-  return result(command, attempts, { ok: true, confirmed: outcome.confirmed, ...(outcome.codes ? { codes: outcome.codes } : {}) });
+  return result(command, attempts, {
+    ok: true,
+    confirmed: outcome.confirmed,
+    ...(outcome.unverifiable ? { unverifiable: true } : {}),
+    ...(outcome.codes ? { codes: outcome.codes } : {}),
+  });
 }
 
 function result(
   command: LockCommand,
   attempts: number,
-  outcome: Pick<RunnerResult, 'ok' | 'confirmed' | 'error' | 'reason' | 'codes'>,
+  outcome: Pick<RunnerResult, 'ok' | 'confirmed' | 'error' | 'reason' | 'codes' | 'unverifiable'>,
 ): RunnerResult {
   return {
     kind: 'lock-result',

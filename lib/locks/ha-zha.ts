@@ -21,6 +21,7 @@ const KEYPAD = new Set(['keypad', '0']);
 
 export class HaZhaLocks implements LockProvider {
   readonly kind = 'zha';
+  readonly codeCheck = 'accepted';
   private readonly directory: HaLockDirectory;
   /** The shared Home Assistant connection: lock-provider can show its state. */
   readonly client: HaClient;

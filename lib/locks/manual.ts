@@ -118,6 +118,8 @@ export type TaskListener = (task: ManualTask) => void;
  */
 export class ManualLocks implements LockProvider {
   readonly kind = 'manual';
+  /** The host keys each code in and confirms it: nothing to read back. */
+  readonly codeCheck = 'host';
   private readonly locks = new Map<string, ManualLock>();
   private readonly listeners = new Set<TaskListener>();
 

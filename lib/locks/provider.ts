@@ -110,8 +110,20 @@ export interface KeypadEvent {
   at: string;
 }
 
+/**
+ * How a written code can be known to be on the lock:
+ * - `read-back`: the lock reads codes back, so a write is confirmed by reading it (Z-Wave JS, Zigbee2MQTT,
+ *   TTLock, Nuki, the simulated lock);
+ * - `accepted`: the lock cannot read codes back (ZHA), so a command it accepted is as final as it gets:
+ *   the code is "set, not verifiable" and everything downstream treats it as on the lock;
+ * - `host`: the host keys the code in and confirms it (the manual provider).
+ */
+export type CodeCheck = 'read-back' | 'accepted' | 'host';
+
 export interface LockProvider {
   readonly kind: string;
+  /** How a write is known to be on the lock; `read-back` when absent. */
+  readonly codeCheck?: CodeCheck;
   /** Keypad events, where the lock reports them; returns a function that stops listening. */
   onKeypad?(listener: (event: KeypadEvent) => void): () => void;
   listLocks(): Promise<LockConfig[]>;

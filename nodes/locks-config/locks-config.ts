@@ -94,12 +94,11 @@ function buildLockSet(RED: RED, config: LocksConfigDef): RunnerLockSet {
   // The kind is the host's text: `constructor` must not find Object's own function.
   const factory = Object.hasOwn(providerFactories, kind) ? providerFactories[kind] : undefined;
   if (!factory) throw new Error(`"${kind}" is not a lock provider StayKey knows: choose one of ${Object.keys(providerFactories).join(', ')}`);
-  const { provider, readBack } = factory({ RED, config, locks, clock, file, seal, open });
+  const { provider } = factory({ RED, config, locks, clock, file, seal, open });
   const runner = new CommandRunner(provider, {
     clock,
     maxAttempts: numberSetting(config.maxAttempts, 30),
     baseDelayMs: numberSetting(config.retryDelay, 2) * 1000,
-    readBack,
     lockName: (lockId) => locks.find((lock) => lock.id === lockId)?.name,
   });
   return new RunnerLockSet(provider, runner, locks, open, seal);

@@ -27,11 +27,9 @@ function clientFor({ RED, config }: ProviderContext, kind: string) {
 
 export const zwaveJs: ProviderFactory = (context) => ({
   provider: new HaZwaveJsLocks({ locks: withoutSchedules(context.locks), client: clientFor(context, 'Z-Wave JS'), clock: context.clock }),
-  readBack: true,
 });
 
-/** ZHA cannot read a code back: commands are reported done, not confirmed (see lib/locks/ha-zha.ts). */
+/** ZHA cannot read a code back: an accepted command is final, "set, not verifiable" (see lib/locks/ha-zha.ts). */
 export const zha: ProviderFactory = (context) => ({
   provider: new HaZhaLocks({ locks: withoutSchedules(context.locks), client: clientFor(context, 'ZHA'), clock: context.clock }),
-  readBack: false,
 });

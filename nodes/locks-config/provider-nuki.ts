@@ -22,5 +22,5 @@ export const nukiFactory: ProviderFactory = ({ RED, config, locks, file, seal, o
   if (!node.nuki.connection.token()) throw new Error('the Nuki account has no API token: make one in Nuki Web (API) and enter it in the Nuki account');
   applyNukiRules(locks, (text) => RED.log.warn(`StayKey locks config: ${text}`));
   const provider = new NukiLocks({ locks, connection: node.nuki.connection, writes: node.nuki.writes, file, seal, open });
-  return { provider, readBack: true };
+  return { provider };
 };

@@ -34,6 +34,5 @@ export const ttlockFactory: ProviderFactory = ({ RED, config, locks, clock, file
       file: file.replace(/\.json$/, '') + '.ttlock.json',
       timeZone: account.ttlock.timeZone,
     }),
-    readBack: true,
   };
 };

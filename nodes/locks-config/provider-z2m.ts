@@ -21,6 +21,5 @@ export const zigbee2mqtt: ProviderFactory = ({ RED, config, locks, clock, file }
       answerTimeoutMs: numberSetting(config.z2mAnswerTimeout, 30) * 1000,
       file,
     }),
-    readBack: true,
   };
 };

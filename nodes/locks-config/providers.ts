@@ -36,10 +36,9 @@ export interface ProviderContext {
   open: (sealed: string) => string;
 }
 
+/** How a write is checked (read back, accepted as final, confirmed by the host) is the provider's own `codeCheck`. */
 export interface BuiltProvider {
   provider: LockProvider;
-  /** Whether a command is checked by reading the lock back; manual locks cannot be read. */
-  readBack: boolean;
 }
 
 export type ProviderFactory = (context: ProviderContext) => BuiltProvider;
@@ -55,12 +54,10 @@ const simulated: ProviderFactory = ({ config, locks, clock, file, seal, open }) 
     seal,
     open,
   }),
-  readBack: true,
 });
 
 const manual: ProviderFactory = ({ locks, clock, file, seal, open }) => ({
   provider: new ManualLocks({ locks, clock, file, seal, open }),
-  readBack: false,
 });
 
 export const providerFactories: Record<string, ProviderFactory> = {
