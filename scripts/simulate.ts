@@ -1,6 +1,8 @@
 /**
  * `npm run simulate`: a month of a 50-unit property on the injectable clock, with date changes,
- * cancellations, same-day turnovers, a shared gate, staff codes and faults. Prints the figures and
+ * cancellations, same-day turnovers, a shared gate, staff codes and faults; every guest booking comes
+ * through its unit's iCal feed, which once serves an empty calendar, once an unreadable event and once
+ * drops most of its stays. Prints the figures and
  * writes them as JSON to bench-results/season.json. SEASON_UNITS, SEASON_BOOKINGS, SEASON_DAYS and
  * SEASON_SEED change the season.
  */
@@ -24,6 +26,8 @@ async function main(): Promise<void> {
     codesAliveAfterCheckout: report.codesAliveAfterCheckout === 0,
     lockCommandsPerBookingAtMost4: report.lockCommandsPerBooking <= 4,
     lostOperations: report.lostOperations === 0,
+    cancellationsFromBadFeeds: report.cancellationsFromBadFeeds === 0,
+    everyRealCancellationCarriedOut: report.cancellationsSeen === report.plannedCancellations,
   };
   const result = { options, seconds, report, targets, node: process.version, date: new Date().toISOString() };
   const out = path.join(__dirname, '..', '..', 'bench-results', 'season.json');
@@ -40,6 +44,11 @@ async function main(): Promise<void> {
     ['lost operations', report.lostOperations, 'target 0'],
     ['restarts', report.restarts, ''],
     ['host alerts', report.alerts, ''],
+    ['  feed came back empty (codes kept)', report.feedAlerts.emptyCalendar, ''],
+    ['  feed dropped most stays at once (held)', report.feedAlerts.massDisappearance, ''],
+    ['  feed event unreadable (stay kept)', report.feedAlerts.unreadableEvent, ''],
+    ['cancellations on the channel / seen by the ledger', `${report.plannedCancellations}/${report.cancellationsSeen}`, 'equal'],
+    ['cancellations caused by bad feeds', report.cancellationsFromBadFeeds, 'target 0'],
   ];
   console.log(`StayKey season: ${options.units} units, ${report.bookings} bookings, ${options.days} days (seed ${options.seed}), ${seconds} s`);
   for (const [label, value, note] of rows) console.log(`${label.padEnd(52)} ${String(value).padStart(6)}  ${note}`);

@@ -1,12 +1,14 @@
 /**
  * A season on the injectable clock (issue "Never locked out"): 30+ bookings on several simulated
  * locks, some keeping schedules and some not, a shared gate, staff codes, a lock offline early and
- * late, a battery dying, a vendor outage and restarts. Every guest has a working code at check-in,
- * or the host was told in time.
+ * late, a battery dying, a vendor outage and restarts; every guest booking comes through its unit's
+ * iCal feed, which serves an empty calendar, an unreadable event and a mass disappearance once each.
+ * Every guest has a working code at check-in, or the host was told in time, and no feed fault
+ * cancels a booking.
  */
 import { strict as assert } from 'node:assert';
 import { runSeason, SeasonReport } from '../lib/simulation/season';
-import { seasonPlan } from '../lib/simulation/season-plan';
+import { FeedFault, seasonPlan } from '../lib/simulation/season-plan';
 
 const options = { units: 6, bookings: 36, days: 30, start: '2026-07-01', seed: 7 };
 
@@ -44,5 +46,37 @@ describe('a simulated season', function () {
     assert.equal(report.lostOperations, 0);
     assert.equal(report.codesAliveAfterCheckout, 0);
     assert.ok(report.restarts >= 2);
+  });
+
+  it('has an empty calendar, an unreadable event and a mass disappearance, each on a unit with upcoming guests', () => {
+    const plan = seasonPlan(options);
+    const faults = plan.events.flatMap((event) => (event.kind === 'feed' && event.fault ? [event.fault] : []));
+    assert.deepEqual(faults.map((fault) => fault.kind).sort(), ['dropped', 'empty', 'garbled']);
+    const dropped = faults.find((fault): fault is FeedFault & { kind: 'dropped' } => fault.kind === 'dropped')!;
+    assert.ok(dropped.bookingIds.length >= 3, `${dropped.bookingIds.length} stays dropped`);
+    const units = plan.events.flatMap((event) => (event.kind === 'feed' && event.fault ? [event.unit] : []));
+    assert.equal(new Set(units).size, 3, 'each fault on its own unit');
+  });
+
+  it('cancels no booking for a feed that looks good but is not, and cancels every real cancellation', () => {
+    assert.equal(report.cancellationsFromBadFeeds, 0);
+    assert.ok(report.plannedCancellations >= 1, 'the season has real cancellations');
+    assert.equal(report.cancellationsSeen, report.plannedCancellations);
+  });
+
+  it('tells the host once of each feed fault', () => {
+    assert.deepEqual(report.feedAlerts, { emptyCalendar: 1, massDisappearance: 1, unreadableEvent: 1, other: 0 });
+  });
+
+  it('gives the guests whose stays a feed fault hid a working code at check-in', () => {
+    const events = seasonPlan(options).events;
+    const hidden = events.flatMap((event) => {
+      if (event.kind !== 'feed' || !event.fault || event.fault.kind === 'empty') return [];
+      return event.fault.kind === 'garbled' ? [event.fault.bookingId] : event.fault.bookingIds;
+    });
+    for (const id of hidden) {
+      assert.ok(events.some((event) => event.kind === 'check-in' && event.booking.id === id), `${id} arrives in the season`);
+      assert.ok(!report.uncovered.some((arrival) => arrival.bookingId === id), `${id} had no working code`);
+    }
   });
 });

@@ -4,6 +4,7 @@
  * figure can be re-run; it decides the story, never a PIN.
  */
 import { Booking } from '../bookings/booking';
+import { latestToday } from '../bookings/feed-tracker';
 import type { LockConfig } from '../locks/provider';
 import { addDays } from '../time/zoned';
 import type { AccessWindow } from '../windows/window';
@@ -14,8 +15,22 @@ export interface SeasonUnit {
   locks: string[];
 }
 
+/**
+ * What a unit's channel feed serves instead of its listing while a fault lasts: the failures that
+ * look like good fetches (lib/bookings/feed-tracker.ts).
+ */
+export type FeedFault =
+  /** A VCALENDAR with no VEVENT at all. */
+  | { kind: 'empty' }
+  /** This stay's event has its DTEND before its DTSTART. */
+  | { kind: 'garbled'; bookingId: string }
+  /** These upcoming stays are missing from the feed. */
+  | { kind: 'dropped'; bookingIds: string[] };
+
 export type SeasonEvent =
   | { kind: 'change' | 'cancel' | 'check-in' | 'after-checkout'; at: string; booking: Booking }
+  /** The unit's feed starts serving `fault`, or serves its listing again when there is none; then it is fetched. */
+  | { kind: 'feed'; at: string; unit: string; fault?: FeedFault }
   | { kind: 'offline' | 'online'; at: string; lockId: string }
   | { kind: 'battery'; at: string; lockId: string; level: number }
   | { kind: 'restart'; at: string };
@@ -111,6 +126,8 @@ export function seasonPlan(options: SeasonPlanOptions): SeasonPlan {
   }
 
   events.push(...faults(bookings, units, windowOf, between, options));
+  // After the lock faults, so a seed keeps the story it told before feeds had faults.
+  events.push(...feedFaults(bookings, units, events, windowOf, between, options));
   return { timeZone, units, locks, bookings, staffWindows, events };
 }
 
@@ -167,6 +184,85 @@ function faults(
   if (issueWave) events.push({ kind: 'restart', at: new Date(Date.parse(windowOf(issueWave).issueAt) + 1000).toISOString() });
   for (let i = 0; i < 2; i++) events.push({ kind: 'restart', at: `${addDays(options.start, between(1, options.days - 1))}T0${between(1, 9)}:17:00.000Z` });
   return events;
+}
+
+/**
+ * The feed faults of the season, each on its own unit and placed against an arrival the channel still
+ * lists, at a time no real change or cancellation of that unit is due: read as cancellations, each
+ * would take a guest's code away before check-in.
+ */
+function feedFaults(
+  bookings: Booking[],
+  units: SeasonUnit[],
+  story: SeasonEvent[],
+  windowOf: (b: Booking) => AccessWindow,
+  between: (low: number, high: number) => number,
+  options: SeasonPlanOptions,
+): SeasonEvent[] {
+  const events: SeasonEvent[] = [];
+  const used = new Set<string>();
+  const arrivals = story.filter((e): e is SeasonEvent & { kind: 'check-in' } => e.kind === 'check-in').map((e) => e.booking);
+  const place = (fromDay: number, span: (b: Booking) => [number, number], fits: (b: Booking, from: number) => boolean = () => true) => {
+    const candidates = arrivals.filter((b) => {
+      if (used.has(b.unit) || daysBetween(options.start, b.arrival) < fromDay) return false;
+      const [from, to] = span(b);
+      return quiet(story, b.unit, from, to) && locksQuiet(story, units, b.unit, from, to) && fits(b, from);
+    });
+    const chosen = candidates.length ? candidates[between(0, Math.min(candidates.length, 8) - 1)] : undefined;
+    if (chosen) used.add(chosen.unit);
+    return chosen;
+  };
+  const feed = (unit: string, from: number, to: number, fault: FeedFault) => {
+    events.push({ kind: 'feed', at: new Date(from).toISOString(), unit, fault }, { kind: 'feed', at: new Date(to).toISOString(), unit });
+  };
+  const issueAt = (b: Booking) => Date.parse(windowOf(b).issueAt);
+  const checkIn = (b: Booking) => Date.parse(windowOf(b).checkInAt);
+
+  // An empty calendar for five hours across the moment a guest's code is due.
+  const emptySpan = (b: Booking): [number, number] => [issueAt(b) - 2 * HOUR, issueAt(b) + 3 * HOUR];
+  const empty = place(4, emptySpan);
+  if (empty) feed(empty.unit, ...emptySpan(empty), { kind: 'empty' });
+
+  // A stay's event unreadable for a day across its check-in.
+  const garbledSpan = (b: Booking): [number, number] => [checkIn(b) - 12 * HOUR, checkIn(b) + 12 * HOUR];
+  const garbled = place(8, garbledSpan);
+  if (garbled) feed(garbled.unit, ...garbledSpan(garbled), { kind: 'garbled', bookingId: garbled.id });
+
+  // All but one upcoming stay gone for 40 minutes across a code's issue time: fewer than the hour a
+  // held cancellation waits for a fetch that agrees.
+  const droppedSpan = (b: Booking): [number, number] => [issueAt(b) - HOUR / 3, issueAt(b) + HOUR / 3];
+  const dropping = (b: Booking, from: number) => upcomingAt(bookings, story, b.unit, from).filter((s) => s.id !== b.id).length >= 3;
+  const dropped = place(5, droppedSpan, dropping);
+  if (dropped) {
+    const [from, to] = droppedSpan(dropped);
+    const upcoming = upcomingAt(bookings, story, dropped.unit, from);
+    const kept = upcoming.filter((s) => s.id !== dropped.id).pop();
+    feed(dropped.unit, from, to, { kind: 'dropped', bookingIds: upcoming.filter((s) => s !== kept).map((s) => s.id) });
+  }
+  return events;
+}
+
+/** No date change or cancellation of the unit within an hour of the span: the fault alone is what the feed says. */
+function quiet(story: SeasonEvent[], unit: string, from: number, to: number): boolean {
+  return !story.some((e) => (e.kind === 'change' || e.kind === 'cancel') && e.booking.unit === unit && Date.parse(e.at) >= from - HOUR && Date.parse(e.at) <= to + HOUR);
+}
+
+/** No lock fault on the unit's door from three days before the span to a day after: each guest meets one fault at a time. */
+function locksQuiet(story: SeasonEvent[], units: SeasonUnit[], unit: string, from: number, to: number): boolean {
+  const door = units.find((u) => u.name === unit)?.locks[0];
+  return !story.some((e) => (e.kind === 'offline' || e.kind === 'battery') && e.lockId === door && Date.parse(e.at) >= from - 72 * HOUR && Date.parse(e.at) <= to + 24 * HOUR);
+}
+
+/** The unit's stays the channel lists at `at` that are not over (as feed-tracker counts them), by arrival. */
+function upcomingAt(bookings: Booking[], story: SeasonEvent[], unit: string, at: number): Booking[] {
+  const listed = new Map(bookings.filter((b) => b.unit === unit && !b.id.startsWith('staff:')).map((b) => [b.id, b]));
+  for (const e of story) {
+    if ((e.kind !== 'change' && e.kind !== 'cancel') || e.booking.unit !== unit || Date.parse(e.at) > at) continue;
+    if (e.kind === 'cancel') listed.delete(e.booking.id);
+    else listed.set(e.booking.id, e.booking);
+  }
+  const today = latestToday(new Date(at));
+  return [...listed.values()].filter((b) => b.departure > today).sort((a, b) => a.arrival.localeCompare(b.arrival));
 }
 
 function daysBetween(from: string, to: string): number {

@@ -1,12 +1,15 @@
 /**
  * A season on the injectable clock: units with their locks, bookings with date changes and
- * cancellations, staff codes, and the faults hosts meet (locks offline, batteries dying, restarts).
- * It drives the real core (ledger, simulated locks, command runner, readiness) exactly as the nodes
- * do, and measures what a host cares about: did every guest have a working code at check-in, and
- * when a guest would not have, how early was the host told.
+ * cancellations, staff codes, and the faults hosts meet (locks offline, batteries dying, restarts,
+ * feeds that look good but are not). Guests' bookings reach the ledger as the nodes' do: through each
+ * unit's iCal feed, fetched hourly and read by a real BookingSource. It drives the real core (ledger,
+ * simulated locks, command runner, readiness) exactly as the nodes do, and measures what a host cares
+ * about: did every guest have a working code at check-in, when a guest would not have, how early was
+ * the host told, and did a feed that lied cancel anyone.
  */
 import * as crypto from 'node:crypto';
 import { Booking } from '../bookings/booking';
+import type { BookingUpdate } from '../bookings/message-bookings';
 import { Ledger, LedgerStore } from '../ledger/ledger';
 import type { LedgerData } from '../ledger/ledger-types';
 import { CommandRunner } from '../locks/command-runner';
@@ -17,6 +20,7 @@ import { Vault } from '../pins/vault';
 import { ManualClock } from '../time/clock';
 import { addDays } from '../time/zoned';
 import { windowFor, WindowOptions } from '../windows/window';
+import { ChannelFeeds, FeedAlertKind, feedAlertKind } from './season-feeds';
 import { seasonPlan, SeasonEvent, SeasonPlan } from './season-plan';
 
 export interface SeasonOptions {
@@ -60,18 +64,30 @@ export interface SeasonReport {
   lostOperations: number;
   restarts: number;
   alerts: number;
+  /** Alerts of booking-source's guards, by kind: each feed fault should raise one, and cancel nothing. */
+  feedAlerts: Record<FeedAlertKind, number>;
+  /** Bookings the channel really cancelled, and those the ledger was told were cancelled. */
+  plannedCancellations: number;
+  cancellationsSeen: number;
+  /** Bookings the ledger was told were cancelled while their channel still listed them. */
+  cancellationsFromBadFeeds: number;
 }
 
 const READINESS_EVERY_MS = 15 * 60_000;
 const CHECK_HOURS = [24, 2];
 const MINUTE = 60_000;
+const FETCH_EVERY_MS = 60 * MINUTE;
 
 /** Runs one season and reports. Deterministic for a seed, apart from the PINs (crypto-random). */
 export async function runSeason(options: SeasonOptions): Promise<SeasonReport> {
   const plan = seasonPlan(options);
   const world = new SeasonWorld(plan, options);
-  await world.run();
-  return world.report();
+  try {
+    await world.run();
+    return world.report();
+  } finally {
+    world.close();
+  }
 }
 
 class SeasonWorld {
@@ -92,6 +108,12 @@ class SeasonWorld {
   private leftOnOffline = 0;
   private restarts = 0;
   private nextReadiness: number;
+  private nextFetch: number;
+  private readonly feeds: ChannelFeeds;
+  private readonly feedAlerts: Record<FeedAlertKind, number> = { emptyCalendar: 0, massDisappearance: 0, unreadableEvent: 0, other: 0 };
+  private plannedCancellations = 0;
+  private readonly cancelledIds = new Set<string>();
+  private readonly badCancellations = new Set<string>();
   private readonly events: SeasonEvent[];
   private readonly end: number;
 
@@ -107,9 +129,11 @@ class SeasonWorld {
         this.store.data = JSON.stringify(data);
       },
     };
+    this.feeds = new ChannelFeeds(plan.units.map((unit) => unit.name), this.clock);
     this.start();
     this.events = [...plan.events].sort((a, b) => a.at.localeCompare(b.at));
     this.nextReadiness = this.clock.now().getTime();
+    this.nextFetch = this.clock.now().getTime();
     this.end = Date.parse(`${addDays(options.start, options.days + 2)}T00:00:00Z`);
   }
 
@@ -130,10 +154,19 @@ class SeasonWorld {
     });
     this.runner = new CommandRunner(this.locks, { clock: this.clock, maxAttempts: 30, baseDelayMs: 2000 });
     this.dispatch(this.ledger.commandsInFlight());
+    for (const update of this.feeds.reopen()) this.acceptUpdate(update);
+  }
+
+  close(): void {
+    this.feeds.close();
   }
 
   async run(): Promise<void> {
-    for (const booking of this.plan.bookings) this.acceptBooking(booking, 'created');
+    for (const booking of this.plan.bookings) {
+      if (booking.id.startsWith('staff:')) this.acceptBooking(booking, 'created');
+      else this.feeds.list(booking);
+    }
+    this.fetchAll();
     this.enqueue(() => this.reconcile());
     while (this.clock.now().getTime() < this.end) {
       await this.settle();
@@ -148,6 +181,7 @@ class SeasonWorld {
     const candidates = [
       this.end,
       this.nextReadiness,
+      this.nextFetch,
       this.events[0] ? Date.parse(this.events[0].at) : Infinity,
       this.ledger.nextDueAt()?.getTime() ?? Infinity,
       this.clock.nextTimerAt()?.getTime() ?? Infinity,
@@ -162,6 +196,10 @@ class SeasonWorld {
       this.nextReadiness = now + READINESS_EVERY_MS;
       this.enqueue(() => this.checkReadiness());
     }
+    if (now >= this.nextFetch) {
+      this.nextFetch += FETCH_EVERY_MS;
+      this.fetchAll();
+    }
     this.enqueue(() => this.reconcile());
     await this.settle();
   }
@@ -169,10 +207,17 @@ class SeasonWorld {
   private async handleEvent(event: SeasonEvent): Promise<void> {
     switch (event.kind) {
       case 'change':
-        this.acceptBooking(event.booking, 'changed');
+        this.feeds.list(event.booking);
+        this.fetch(event.booking.unit);
         break;
       case 'cancel':
-        this.acceptBooking(event.booking, 'cancelled');
+        this.plannedCancellations += 1;
+        this.feeds.unlist(event.booking);
+        this.fetch(event.booking.unit);
+        break;
+      case 'feed':
+        this.feeds.serve(event.unit, event.fault);
+        this.fetch(event.unit);
         break;
       case 'offline':
         this.locks.setOnline(event.lockId, false);
@@ -195,6 +240,26 @@ class SeasonWorld {
         this.checkGone(event.booking);
         break;
     }
+  }
+
+  private fetchAll(): void {
+    for (const unit of this.plan.units) this.fetch(unit.name);
+  }
+
+  /** What booking-source announces goes to the ledger; what it warns of goes to the host. */
+  private fetch(unit: string): void {
+    const { updates, alerts } = this.feeds.fetch(unit);
+    for (const alert of alerts) this.feedAlerts[feedAlertKind(alert)] += 1;
+    this.take([], alerts);
+    for (const update of updates) this.acceptUpdate(update);
+  }
+
+  private acceptUpdate(update: BookingUpdate): void {
+    if (update.change === 'cancelled') {
+      this.cancelledIds.add(update.booking.id);
+      if (this.feeds.isListed(update.booking)) this.badCancellations.add(update.booking.id);
+    }
+    this.acceptBooking(update.booking, update.change);
   }
 
   private acceptBooking(booking: Booking, change: 'created' | 'changed' | 'cancelled'): void {
@@ -332,6 +397,10 @@ class SeasonWorld {
       lostOperations: this.lostOperations(),
       restarts: this.restarts,
       alerts: this.alerts.length,
+      feedAlerts: { ...this.feedAlerts },
+      plannedCancellations: this.plannedCancellations,
+      cancellationsSeen: this.cancelledIds.size,
+      cancellationsFromBadFeeds: this.badCancellations.size,
     };
   }
 
