@@ -28,6 +28,7 @@ async function main(): Promise<void> {
     lostOperations: report.lostOperations === 0,
     cancellationsFromBadFeeds: report.cancellationsFromBadFeeds === 0,
     everyRealCancellationCarriedOut: report.cancellationsSeen === report.plannedCancellations,
+    zhaDoorCoveredWithoutFalseAlarms: report.zhaDoor.covered === report.zhaDoor.arrivals && report.zhaDoor.notConfirmedAlerts === 0,
   };
   const result = { options, seconds, report, targets, node: process.version, date: new Date().toISOString() };
   const out = path.join(__dirname, '..', '..', 'bench-results', 'season.json');
@@ -49,6 +50,8 @@ async function main(): Promise<void> {
     ['  feed event unreadable (stay kept)', report.feedAlerts.unreadableEvent, ''],
     ['cancellations on the channel / seen by the ledger', `${report.plannedCancellations}/${report.cancellationsSeen}`, 'equal'],
     ['cancellations caused by bad feeds', report.cancellationsFromBadFeeds, 'target 0'],
+    [`arrivals on ${report.zhaDoor.lockId} (ZHA, no read-back): covered`, `${report.zhaDoor.covered}/${report.zhaDoor.arrivals}`, 'all'],
+    ['  its "not confirmed" alarms', report.zhaDoor.notConfirmedAlerts, 'target 0'],
   ];
   console.log(`StayKey season: ${options.units} units, ${report.bookings} bookings, ${options.days} days (seed ${options.seed}), ${seconds} s`);
   for (const [label, value, note] of rows) console.log(`${label.padEnd(52)} ${String(value).padStart(6)}  ${note}`);

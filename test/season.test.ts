@@ -48,6 +48,14 @@ describe('a simulated season', function () {
     assert.ok(report.restarts >= 2);
   });
 
+  it('covers every arrival on the door that cannot read codes back (ZHA), without false "not confirmed" alarms', () => {
+    const zha = report.zhaDoor;
+    assert.ok(zha.arrivals >= 3, `only ${zha.arrivals} arrivals on ${zha.lockId}`);
+    assert.equal(zha.covered, zha.arrivals);
+    assert.equal(zha.notConfirmedAlerts, 0);
+    assert.ok(zha.codesSetNotVerifiable >= zha.arrivals, 'each of its codes was accepted as final, "set, not verifiable"');
+  });
+
   it('has an empty calendar, an unreadable event and a mass disappearance, each on a unit with upcoming guests', () => {
     const plan = seasonPlan(options);
     const faults = plan.events.flatMap((event) => (event.kind === 'feed' && event.fault ? [event.fault] : []));

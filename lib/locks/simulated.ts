@@ -34,6 +34,11 @@ export interface SimulatedLocksOptions {
   open?: (sealed: SealedPin) => string;
   /** A number in [0, 1); the operating system's random source unless a test gives one. */
   random?: () => number;
+  /**
+   * `accepted` plays a lock that cannot read codes back, as ZHA locks: a dry run of how StayKey keeps
+   * such codes ("set, not verifiable"). Reading its codes fails, as it does through ZHA.
+   */
+  codeCheck?: 'read-back' | 'accepted';
 }
 
 /** Everything a demo or a test may want to see of one simulated lock. PINs are plain here, in memory only. */
@@ -99,6 +104,7 @@ interface PendingWait {
  */
 export class SimulatedLocks implements LockProvider {
   readonly kind = 'simulated';
+  readonly codeCheck: 'read-back' | 'accepted';
   private readonly locks = new Map<string, SimulatedLock>();
   private readonly waits = new Set<PendingWait>();
   private readonly keypadListeners = new Set<(event: KeypadEvent) => void>();
@@ -110,6 +116,7 @@ export class SimulatedLocks implements LockProvider {
   private closed = false;
 
   constructor(private readonly options: SimulatedLocksOptions) {
+    this.codeCheck = options.codeCheck ?? 'read-back';
     if (options.file && (!options.seal || !options.open)) {
       throw new Error('simulated locks kept in a file need seal and open, so PINs are never written in plain text');
     }
@@ -149,6 +156,7 @@ export class SimulatedLocks implements LockProvider {
   }
 
   async listCodes(lockId: string): Promise<CodeOnLock[]> {
+    if (this.codeCheck === 'accepted') throw new LockError(`${lockId}: this lock cannot read codes back`, 'vendor-error', false);
     const lock = await this.reach(lockId, 'read');
     this.heardFrom(lock);
     return codesOf(lock);
