@@ -113,7 +113,7 @@ describe('battery', () => {
       assert.equal(reading.batteryClass, 'unknown');
       assert.equal(reading.batteryType, '4x AA');
       assert.deepEqual(
-        report([reading], new Date()).attention.map((r) => r.lockId),
+        report([reading], new Date('2026-07-01T08:00:00Z')).attention.map((r) => r.lockId),
         ['front-door'],
       );
       assert.equal(describeReading(reading), 'Front door offline: could not read the lock (the hub does not answer): check it and keep the backup key ready');

@@ -214,6 +214,14 @@ describe('pin-issuer node', () => {
     assert.deepEqual(messages('alerts'), []);
   });
 
+  it('stamps a keypad use that comes without a time with its own clock, not the wall clock', async () => {
+    await start('2026-07-10T15:05:00Z');
+    const { set } = await issued();
+    send({ kind: 'code-used', lockId: 'front-door', slot: set.slot, success: true });
+    await handled(3);
+    assert.equal(ledger().codes[`${booking.id}@front-door`].usedAt, '2026-07-10T15:05:00.000Z');
+  });
+
   it('waits for the issue time on its own timer and then sends the set', async () => {
     await start('2026-06-01T12:00:00Z');
     send(windowMessage());

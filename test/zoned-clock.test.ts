@@ -1,5 +1,5 @@
 import { strict as assert } from 'node:assert';
-import { ManualClock, systemClock } from '../lib/time/clock';
+import { clockFrom, ManualClock, systemClock } from '../lib/time/clock';
 
 describe('ManualClock', () => {
   it('starts where it is told and only moves when advanced', () => {
@@ -93,5 +93,30 @@ describe('systemClock', () => {
         done(err);
       }
     });
+  });
+});
+
+describe('clockFrom', () => {
+  it('starts at the instant it is given and runs forward with the clock under it', () => {
+    const wall = new ManualClock('2026-12-06T21:42:00Z');
+    const clock = clockFrom('2026-07-14T09:00:00Z', wall);
+    assert.equal(clock.now().toISOString(), '2026-07-14T09:00:00.000Z');
+    wall.advance(90_000);
+    assert.equal(clock.now().toISOString(), '2026-07-14T09:01:30.000Z');
+  });
+
+  it('fires timers after the same wait as the clock under it', () => {
+    const wall = new ManualClock('2026-12-06T21:42:00Z');
+    const clock = clockFrom('2026-07-14T09:00:00Z', wall);
+    const fired: string[] = [];
+    clock.setTimer(60_000, () => fired.push(clock.now().toISOString()));
+    wall.advance(59_999);
+    assert.deepEqual(fired, []);
+    wall.advance(1);
+    assert.deepEqual(fired, ['2026-07-14T09:01:00.000Z']);
+  });
+
+  it('refuses a start that is not a date', () => {
+    assert.throws(() => clockFrom('at teatime'), /"at teatime" is not a date/);
   });
 });

@@ -77,3 +77,17 @@ export class ManualClock implements Clock {
     this.current = Math.max(this.current, end);
   }
 }
+
+/**
+ * A clock set to `start` that then runs at `base`'s speed: the demo and the tests that start a real
+ * Node-RED run on a chosen day and hour (STAYKEY_NOW) without freezing time, so timers still fire.
+ */
+export function clockFrom(start: Date | string, base: Clock = systemClock): Clock {
+  const at = new Date(start).getTime();
+  if (Number.isNaN(at)) throw new Error(`clockFrom: "${String(start)}" is not a date`);
+  const offset = at - base.now().getTime();
+  return {
+    now: () => new Date(base.now().getTime() + offset),
+    setTimer: (ms, callback) => base.setTimer(ms, callback),
+  };
+}

@@ -246,7 +246,7 @@ export = function register(RED: RED) {
     node.on('input', (msg, _send, done) => {
       let payload: Input;
       try {
-        payload = parseInput((msg as NodeMessage).payload);
+        payload = parseInput((msg as NodeMessage).payload, clock.now());
       } catch (err) {
         showStatus(node, 'red', 'bad input', 'ring');
         done(err instanceof Error ? err : new Error(String(err)));
@@ -304,7 +304,8 @@ const CHANGES = ['created', 'changed', 'cancelled'];
  * Reads a message once, at the door. A half-formed window must never reach the ledger: stored, it
  * would break every later reconcile, and with it every booking's codes.
  */
-function parseInput(payload: unknown): Input {
+/** `now` stamps a keypad use that comes without its time: the node's clock, not the wall's (the demo and tests set it). */
+function parseInput(payload: unknown, now: Date): Input {
   if (!isObject(payload) || typeof payload.kind !== 'string') {
     throw new Error(`pin-issuer needs msg.payload with a kind (${KINDS})`);
   }
@@ -341,7 +342,7 @@ function parseInput(payload: unknown): Input {
         lockId: String(payload.lockId),
         slot: typeof payload.slot === 'number' ? payload.slot : null,
         success: payload.success,
-        at: text(payload.at) ?? new Date().toISOString(),
+        at: text(payload.at) ?? now.toISOString(),
       };
     default:
       throw new Error(`pin-issuer takes ${KINDS}; got kind "${shown(payload.kind)}"`);

@@ -45,10 +45,10 @@ export async function startNodeRed(userDir: string): Promise<RedServer> {
   return run([nodeRedResolve('node-red/red.js'), '--userDir', userDir, '--settings', settingsFile], {}, userDir, port);
 }
 
-/** `npm start` without the build: scripts/demo.js with its own user directory and port. */
-export async function startDemo(userDir: string): Promise<RedServer> {
+/** `npm start` without the build: scripts/demo.js with its own user directory and port (and STAYKEY_NOW, TZ... in `env`). */
+export async function startDemo(userDir: string, env: Record<string, string> = {}): Promise<RedServer> {
   const port = await freePort();
-  return run([path.join(PACKAGE_ROOT, 'scripts', 'demo.js')], { STAYKEY_USER_DIR: userDir, PORT: String(port) }, userDir, port);
+  return run([path.join(PACKAGE_ROOT, 'scripts', 'demo.js')], { ...env, STAYKEY_USER_DIR: userDir, PORT: String(port) }, userDir, port);
 }
 
 async function run(args: string[], env: Record<string, string>, userDir: string, port: number): Promise<RedServer> {
