@@ -351,6 +351,17 @@ describe('parseFeed', () => {
       });
     }
 
+    it('refuses a feed whose BEGIN:VEVENT and END:VEVENT do not pair up, since the unclosed event swallows the stays after it', () => {
+      const good = calendar(allDay('a', '20260710', '20260714', 'Reserved'), allDay('b', '20260720', '20260722', 'Reserved'));
+      const unclosed = good.replace('END:VEVENT\r\n', '');
+      assert.throws(() => readFeed(unclosed, options), /feed is not valid iCal|feed is garbled/);
+      // ical.js closes whatever is open on any END: without the second BEGIN, b's lines end the calendar early.
+      const unopened = good.replace(/BEGIN:VEVENT\r\n(UID:b)/, '$1');
+      assert.throws(() => readFeed(unopened, options), /feed is garbled: 1 BEGIN:VEVENT, 2 END:VEVENT/);
+      const nested = good.replace('END:VEVENT\r\nBEGIN:VEVENT', 'BEGIN:VEVENT').replace('END:VCALENDAR', 'END:VEVENT\r\nEND:VCALENDAR');
+      assert.throws(() => readFeed(nested, options), /feed is garbled: 2 BEGIN:VEVENT, 2 END:VEVENT and 1 events/);
+    });
+
     it('holds every cancellation when an unreadable event has no UID (it could be any stay)', () => {
       const reading = readFeed(calendar(['DTSTART;VALUE=DATE:20260714', 'DTEND;VALUE=DATE:20260710', 'SUMMARY:Reserved'], allDay('good', '20260720', '20260722', 'Reserved')), options);
       assert.equal(reading.holdMissing, true);

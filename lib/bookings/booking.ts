@@ -63,15 +63,26 @@ export function parseBooking(input: unknown, defaults: { unit?: string; source?:
   if (units.length) booking.units = units;
   if (typeof raw.guests === 'number' && Number.isFinite(raw.guests)) booking.guests = raw.guests;
   if (raw.codeTo === 'host') booking.codeTo = 'host';
-  if (raw.flags && typeof raw.flags === 'object') booking.flags = flagsOf(raw.flags as Record<string, boolean>, id);
+  if (raw.flags && typeof raw.flags === 'object') booking.flags = flagsOf(raw.flags as Record<string, unknown>, id);
   return booking;
 }
 
-/** Own entries only, each set as data: a flag named `__proto__` must not become the flags' prototype. */
-function flagsOf(raw: Record<string, boolean>, id: string): Record<string, boolean> {
+/** Release conditions are a few yes/no facts (paid, idVerified): anything bigger is not a flag. */
+const MOST_FLAGS = 50;
+
+/**
+ * Own entries only, each set as data: a flag named `__proto__` must not become the flags' prototype.
+ * Each is true or false: a value nested ten thousand deep would otherwise overflow the stack of every
+ * comparison and save that touches the booking.
+ */
+function flagsOf(raw: Record<string, unknown>, id: string): Record<string, boolean> {
   const names = Object.keys(raw);
-  for (const name of names) checkId(name, `booking ${id}: flag`);
-  return Object.fromEntries(names.map((name) => [name, raw[name]]));
+  if (names.length > MOST_FLAGS) throw new Error(`booking ${id}: ${names.length} flags; at most ${MOST_FLAGS}`);
+  for (const name of names) {
+    checkId(name, `booking ${id}: flag`);
+    if (typeof raw[name] !== 'boolean') throw new Error(`booking ${id}: flag "${name.slice(0, 40)}" must be true or false`);
+  }
+  return Object.fromEntries(names.map((name) => [name, raw[name] as boolean]));
 }
 
 function text(value: unknown): string | undefined {

@@ -55,6 +55,7 @@ export function readFeed(text: string, options: FeedOptions): FeedReading {
   const calendar = readCalendar(text);
   const zones = { named: calendarZone(calendar), floating: floatingZone(calendar, options) };
   const vevents = calendar.getAllSubcomponents('vevent');
+  checkEventsPairUp(text, vevents.length);
   const reading: FeedReading = { bookings: [], events: vevents.length, skipped: [], keep: [], holdMissing: false };
   const copies: Copy[] = [];
   for (const vevent of vevents) {
@@ -208,6 +209,24 @@ function checkBody(text: string): void {
   if (!/^BEGIN:VCALENDAR[^\S\r\n]*$/im.test(body)) throw new Error('feed is not an iCal calendar (no BEGIN:VCALENDAR)');
   if (!/^END:VCALENDAR$/i.test(body.slice(body.lastIndexOf('\n') + 1).trim())) {
     throw new Error('feed is cut off (no END:VCALENDAR at the end); keeping the last good bookings');
+  }
+}
+
+/**
+ * A VEVENT whose END is missing swallows the events after it (ical.js reads them as its children), so
+ * their stays would look cancelled: a feed whose BEGIN:VEVENT and END:VEVENT lines do not pair up with
+ * the events read is garbled, a failed fetch.
+ */
+function checkEventsPairUp(text: string, read: number): void {
+  let begins = 0;
+  let ends = 0;
+  for (const line of text.split('\n')) {
+    const trimmed = line.trim().toUpperCase();
+    if (trimmed === 'BEGIN:VEVENT') begins += 1;
+    else if (trimmed === 'END:VEVENT') ends += 1;
+  }
+  if (begins !== ends || begins !== read) {
+    throw new Error(`feed is garbled: ${begins} BEGIN:VEVENT, ${ends} END:VEVENT and ${read} events that pair up; keeping the last good bookings`);
   }
 }
 
