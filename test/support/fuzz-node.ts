@@ -55,16 +55,25 @@ export class NodeHarness {
    * Sends `msg` and resolves with how the node ended it. A caught error must carry a message a
    * host can read, not a TypeError from inside the node.
    */
-  async send(id: string, msg: Record<string, unknown>): Promise<Answer> {
+  async send(id: string, msg: Record<string, unknown>, timeoutMs = 10_000): Promise<Answer> {
     const fuzzId = ++this.seq;
+    let timer: NodeJS.Timeout | undefined;
     const answer = new Promise<Answer>((resolve, reject) => {
-      const timer = setTimeout(() => reject(new Error(`node ${id} neither completed nor reported an error for input ${fuzzId}`)), 10_000);
+      timer = setTimeout(() => reject(new Error(`node ${id} neither completed nor reported an error for input ${fuzzId}`)), timeoutMs);
       this.waiting.set(fuzzId, (result) => {
         clearTimeout(timer);
         resolve(result);
       });
     });
-    helper.getNode(id).receive({ ...msg, fuzzId });
+    try {
+      helper.getNode(id).receive({ ...msg, fuzzId });
+    } catch (err) {
+      // Thrown back to the sender: no answer will come, so no timer may be left to reject later.
+      clearTimeout(timer);
+      this.waiting.delete(fuzzId);
+      void answer.catch(() => undefined);
+      throw err;
+    }
     const result = await answer;
     if (this.doubleAnswers.length) throw new Error(`inputs ${this.doubleAnswers.join(', ')} were answered twice`);
     if (result.kind === 'caught') {
