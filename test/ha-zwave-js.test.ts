@@ -121,6 +121,22 @@ describe('Z-Wave JS locks through Home Assistant', () => {
     });
   });
 
+  it("tells the host once about a slot beyond the lock's capacity (code slot N not found), without retrying", async () => {
+    const onWide = (action: 'set' | 'clear') => lockCommand(action, 31, 'wide');
+    const set = await driveClock(runner.execute(onWide('set'), PIN), clock, 2_000);
+    const clear = await driveClock(runner.execute(onWide('clear'), undefined), clock, 2_000);
+    for (const result of [set, clear]) {
+      assert.equal(result.ok, false);
+      assert.equal(result.reason, 'rejected-code');
+      assert.equal(result.attempts, 1);
+      assert.match(result.error ?? '', /no code slot 31/);
+      assert.match(result.error ?? '', /last slot in the locks config/);
+      assert.ok(!String(result.error).includes(PIN));
+    }
+    assert.equal(double.callsTo('zwave_js', 'set_lock_usercode').length, 1);
+    assert.equal(double.callsTo('zwave_js', 'clear_lock_usercode').length, 1);
+  });
+
   it('changes only the dates of a code without a PIN: nothing is sent, the code stays', async () => {
     double.putCode('lock.front_door', 6, PIN);
     const result = await runner.execute(lockCommand('update', 6), undefined);

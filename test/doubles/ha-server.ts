@@ -632,7 +632,7 @@ export class HaDouble {
           const codeSlot = zwaveSlot(call.data.code_slot);
           const usercode = String(call.data.usercode);
           if (!/^\d{4,}$/.test(usercode)) throw new ServiceError('service_validation_error', 'Validation error: User code must be at least 4 digits');
-          if (codeSlot > lock.capacity) throw new ServiceError('home_assistant_error', `Unable to set lock usercode on code_slot ${codeSlot}: code slot ${codeSlot} not found`);
+          if (codeSlot > lock.capacity) throw new ServiceError('home_assistant_error', `Unable to set lock usercode on lock ${lock.entityId} code_slot ${codeSlot}: userCode for code slot ${codeSlot} not found`);
           if (!apply) return undefined;
           // Z-Wave JS answers at once; the lock refuses a PIN it already has in another slot, and says so later.
           const elsewhere = [...lock.slots.entries()].some(([other, held]) => other !== codeSlot && held.code === usercode);
@@ -651,7 +651,7 @@ export class HaDouble {
       handle: (call, apply) =>
         this.onEachLock(call, 'zwave_js', apply, (lock) => {
           const codeSlot = zwaveSlot(call.data.code_slot);
-          if (codeSlot > lock.capacity) throw new ServiceError('home_assistant_error', `Unable to clear lock usercode on code_slot ${codeSlot}: code slot ${codeSlot} not found`);
+          if (codeSlot > lock.capacity) throw new ServiceError('home_assistant_error', `Unable to clear lock usercode on lock ${lock.entityId} code_slot ${codeSlot}: userIdStatus for code slot ${codeSlot} not found`);
           if (apply) lock.slots.delete(codeSlot);
           return undefined;
         }),
