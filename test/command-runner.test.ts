@@ -1,7 +1,7 @@
 import { strict as assert } from 'node:assert';
 import { backoffDelay } from '../lib/locks/backoff';
 import { CommandRunner, CommandRunnerOptions } from '../lib/locks/command-runner';
-import { CodeOnLock, CodeToSet, CodeUpdate, LockConfig } from '../lib/locks/provider';
+import { CodeOnLock, CodeToSet, CodeUpdate, LockConfig, NotSentYet } from '../lib/locks/provider';
 import { SimulatedLocks, SimulatedLocksOptions } from '../lib/locks/simulated';
 import type { LockCommand, LockResultMessage } from '../lib/messages';
 import { ManualClock } from '../lib/time/clock';
@@ -94,6 +94,18 @@ class CountingLocks extends SimulatedLocks {
     this.reads += 1;
     const codes = await super.listCodes(lockId);
     return this.masked ? codes.map((code) => ({ ...code, pin: null })) : codes;
+  }
+}
+
+/** A lock behind a rate limit StayKey keeps itself: the first `heldBack` writes never leave, each for 30 s. */
+class HeldBackLocks extends CountingLocks {
+  heldBack = 0;
+  override setCode(lockId: string, code: CodeToSet): Promise<void> {
+    if (this.heldBack > 0) {
+      this.heldBack -= 1;
+      return Promise.reject(new NotSentYet('the vendor asked for quiet; StayKey waits 30 s', 30_000));
+    }
+    return super.setCode(lockId, code);
   }
 }
 
@@ -296,6 +308,30 @@ describe('CommandRunner', () => {
     assert.equal(locks.inspect('front').codes.length, 1);
   });
 
+  it('does not count waits StayKey imposes on itself as attempts: a small attempts setting still reaches the lock', async () => {
+    const { runner, locks, clock } = setup({ maxAttempts: 1 }, {}, HeldBackLocks);
+    locks.heldBack = 4;
+    const retries: number[] = [];
+    const started = clock.now().getTime();
+    const result = await settle(clock, runner.execute(command('set'), PIN, (attempt) => retries.push(attempt)));
+    assert.equal(result.ok, true, result.error);
+    assert.equal(result.attempts, 1);
+    assert.equal(locks.writes, 1, 'one write reached the lock');
+    assert.deepEqual(retries, [], 'a held-back request is no failed attempt');
+    assert.ok(clock.now().getTime() - started >= 4 * 30_000, 'each hold was waited out');
+  });
+
+  it('stops a held-back command when closed, having spent no attempt', async () => {
+    const { runner, locks } = setup({ maxAttempts: 3 }, {}, HeldBackLocks);
+    locks.heldBack = 10;
+    const result = runner.execute(command('set'), PIN);
+    await turn();
+    runner.close();
+    const stopped = await result;
+    assert.deepEqual([stopped.ok, stopped.attempts, locks.writes], [false, 0, 0]);
+    assert.match(stopped.error ?? '', /stopped before/);
+  });
+
   it('without read-back (manual locks) reports ok but not confirmed', async () => {
     const { runner, clock } = setup({ readBack: false });
     const result = await settle(clock, runner.execute(command('set'), PIN));
@@ -408,6 +444,22 @@ describe('CommandRunner resent commands', () => {
     assert.equal(result.attempts, 1);
     assert.equal(locks.writes, 2);
     assert.equal(locks.inspect('gate').codes[0]?.pin, PIN);
+  });
+
+  it('joins a command resent while its first sending is still being retried: one series of attempts', async () => {
+    const { runner, locks, clock } = setup({ maxAttempts: 5, baseDelayMs: 60 * 60_000, maxDelayMs: 60 * 60_000, random: () => 0.99 }, {}, CountingLocks);
+    locks.setOnline('front', false);
+    const first = runner.execute(command('set'), PIN);
+    // The pin-issuer resends after 120 minutes without an answer; the first sending is at its third attempt.
+    for (let step = 0; step < 120; step++) {
+      await turn();
+      clock.advance(60_000);
+    }
+    const again = runner.execute(resent('set'), PIN);
+    const [original, resend] = await settle(clock, Promise.all([first, again]), 60_000);
+    assert.equal(original.ok, false);
+    assert.deepEqual(resend, original, 'the resend is answered with the one result');
+    assert.deepEqual([locks.writes, locks.reads], [5, 0], 'five attempts in all, not five more after the first five');
   });
 
   it('writes a command that is not marked resent without looking first', async () => {

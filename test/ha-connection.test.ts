@@ -167,6 +167,17 @@ describe('Home Assistant connection', () => {
     await assert.rejects(connection.callService('zwave_js', 'set_lock_usercode', { code_slot: 300, usercode: '1234' }, target), (err: HaError) => err.code === 'service_validation_error');
   });
 
+  it("reads the compact registry Home Assistant's frontend uses when the full one is refused: the same entities and devices", async () => {
+    const connection = connect();
+    await connection.whenConnected(5_000);
+    const full = await connection.entityRegistry();
+    double.refuseCommand('config/entity_registry/list');
+    const compact = await connection.entityRegistry(true);
+    const links = (entries: typeof full) => entries.map((entry) => [entry.entity_id, entry.device_id, entry.platform, entry.entity_category ?? null]).sort();
+    assert.ok(full.length >= 2, 'the lock and its battery sensor');
+    assert.deepEqual(links(compact), links(full));
+  });
+
   it('reads the address as the library needs it', () => {
     assert.equal(parseServerUrl('http://homeassistant:8123/').url, 'http://homeassistant:8123');
     assert.equal(parseServerUrl('ws://homeassistant:8123/api/websocket').url, 'http://homeassistant:8123');

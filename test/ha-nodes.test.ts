@@ -142,6 +142,22 @@ describe('Home Assistant nodes in Node-RED', () => {
     );
   });
 
+  it("tells the host once when Home Assistant will not list its entity registry, on the tasks output and in the log", async () => {
+    double.refuseCommand('config/entity_registry/list');
+    double.refuseCommand('config/entity_registry/list_for_display');
+    await helper.load(nodes, flow(double), { ha: { token: TOKEN } });
+    const alerts: AlertMessage[] = [];
+    helper.getNode('alerts').on('input', (msg: NodeMessage) => alerts.push(msg.payload as AlertMessage));
+    await eventually('the host is told', () => alerts.length === 1);
+    const [payload] = alerts;
+    assert.equal(payload.kind, 'alert');
+    assert.equal(payload.severity, 'warning');
+    assert.equal(payload.topic, 'home-assistant');
+    assert.match(payload.text, /would not list its entity registry/);
+    assert.match(payload.text, /token of an administrator/);
+    assert.ok(!payload.text.includes(TOKEN));
+  });
+
   it('sends a host alert through a Home Assistant notify service, and records it', async () => {
     await helper.load(nodes, flow(double), { ha: { token: TOKEN } });
     const sent = next('sent');

@@ -121,6 +121,22 @@ describe('Z-Wave JS locks through Home Assistant', () => {
     });
   });
 
+  it("tells the host once about a slot beyond the lock's capacity (code slot N not found), without retrying", async () => {
+    const onWide = (action: 'set' | 'clear') => lockCommand(action, 31, 'wide');
+    const set = await driveClock(runner.execute(onWide('set'), PIN), clock, 2_000);
+    const clear = await driveClock(runner.execute(onWide('clear'), undefined), clock, 2_000);
+    for (const result of [set, clear]) {
+      assert.equal(result.ok, false);
+      assert.equal(result.reason, 'rejected-code');
+      assert.equal(result.attempts, 1);
+      assert.match(result.error ?? '', /no code slot 31/);
+      assert.match(result.error ?? '', /last slot in the locks config/);
+      assert.ok(!String(result.error).includes(PIN));
+    }
+    assert.equal(double.callsTo('zwave_js', 'set_lock_usercode').length, 1);
+    assert.equal(double.callsTo('zwave_js', 'clear_lock_usercode').length, 1);
+  });
+
   it('changes only the dates of a code without a PIN: nothing is sent, the code stays', async () => {
     double.putCode('lock.front_door', 6, PIN);
     const result = await runner.execute(lockCommand('update', 6), undefined);
@@ -178,6 +194,41 @@ describe('Z-Wave JS locks through Home Assistant', () => {
     assert.ok(!Number.isNaN(Date.parse(events[0].at)));
     assert.deepEqual({ ...events[1], at: undefined }, { lockId: 'front-door', slot: null, success: false, at: undefined });
     stop();
+  });
+
+  describe('when Home Assistant will not list its entity registry', () => {
+    const usedAtKeypad = async (): Promise<KeypadEvent[]> => {
+      const events: KeypadEvent[] = [];
+      locks.onKeypad((event) => events.push(event));
+      await eventually('the subscription is made', () => double.subscriptionCount('zwave_js_notification') === 1);
+      double.keypadUnlock('lock.front_door', 3);
+      return events;
+    };
+
+    it("finds the lock's device through the compact listing: keypad use, battery and duplicate codes go on", async () => {
+      double.refuseCommand('config/entity_registry/list');
+      const events = await usedAtKeypad();
+      await eventually('the keypad use arrives', () => events.length === 1);
+      assert.equal(events[0].lockId, 'front-door');
+      assert.equal(events[0].slot, 3);
+      const status = await locks.status('front-door');
+      assert.equal(status.battery, 77);
+      assert.equal(status.warning, undefined);
+      double.putCode('lock.front_door', 2, PIN);
+      const refused = await driveClock(runner.execute(lockCommand('set', 3), PIN), clock, 2_000);
+      assert.equal(refused.reason, 'duplicate-code');
+    });
+
+    it('tells the host in the lock status, naming what stops working and what to change', async () => {
+      double.refuseCommand('config/entity_registry/list');
+      double.refuseCommand('config/entity_registry/list_for_display');
+      const status = await locks.status('front-door');
+      assert.equal(status.online, true);
+      assert.match(status.warning ?? '', /would not list its entity registry \(Unauthorized; Unauthorized\)/);
+      assert.match(status.warning ?? '', /keypad use, the battery sensor and duplicate-code reports/);
+      assert.match(status.warning ?? '', /token of an administrator/);
+      assert.ok(!(status.warning ?? '').includes(TOKEN));
+    });
   });
 
   it('does not send a write to a lock that is off the mesh, and retries it', async () => {

@@ -13,6 +13,7 @@ import { listAccountLocks, suggestedLock, TTLockLocks, TTLockLocksOptions } from
 import { DEFAULT_TTLOCK_HOST, md5, normalizeBaseUrl, TTLockApi } from '../lib/locks/ttlock-api';
 import type { LockCommand } from '../lib/messages';
 import { ManualClock } from '../lib/time/clock';
+import { driveClock } from './doubles/ha-fixtures';
 import { TTLockCloud } from './doubles/ttlock-cloud';
 
 const PASSWORD = 'door-password';
@@ -153,6 +154,19 @@ describe('TTLock provider', () => {
       assert.match(err.message, /user name or password/);
       assert.match(err.message, /TTLock app account/);
       assert.ok(!err.message.includes('wrong-password') && !err.message.includes(md5('wrong-password')));
+    });
+
+    it('names the client id setting when TTLock does not know the client id (10000), and does not retry', async () => {
+      const api = new TTLockApi({
+        account: { baseUrl, clientId: 'client-id-typo', clientSecret: 'client-secret-1', username: 'host@example.com', password: PASSWORD },
+        clock,
+      });
+      const err = await failure(new TTLockLocks({ locks: [door], api, clock, file }).listCodes('door'));
+      assert.equal(err.reason, 'auth');
+      assert.equal(err.transient, false);
+      assert.match(err.message, /client id/);
+      assert.match(err.message, /TTLock account config/);
+      assert.match(err.message, /errcode 10000/);
     });
 
     it('says so when the account belongs to another region', async () => {
@@ -595,8 +609,18 @@ describe('TTLock provider', () => {
       }
       const result = await running;
       assert.equal(result.ok, true);
-      assert.ok(result.attempts > 2 && result.attempts < 10, `${result.attempts} attempts`);
+      assert.equal(result.attempts, 2, 'the refused add and the one after the quiet time; the quiet time itself is no attempt');
       assert.equal(cloud.callsTo('/v3/keyboardPwd/add').length, 2, 'the refused add, and one more after the quiet time');
+      assert.equal(cloud.passcodesOn(DOOR).length, 1);
+    });
+
+    it('never spends a small attempts setting on its own quiet time after a call-rate limit', async () => {
+      const runner = new CommandRunner(locksFor(), { clock, maxAttempts: 2, baseDelayMs: 2_000, random: () => 0.999 });
+      cloud.failNext('/v3/keyboardPwd/add', 30006);
+      const result = await driveClock(runner.execute(command('set'), PIN), clock, 1_000);
+      assert.equal(result.ok, true, result.error);
+      assert.equal(result.attempts, 2);
+      assert.equal(cloud.callsTo('/v3/keyboardPwd/add').length, 2);
       assert.equal(cloud.passcodesOn(DOOR).length, 1);
     });
 

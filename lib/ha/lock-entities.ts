@@ -5,7 +5,7 @@
  */
 import type { HassEntity } from 'home-assistant-js-websocket';
 import { LockConfig, LockError, LockStatus } from '../locks/provider';
-import type { EntityRegistryEntry, HaClient } from './connection';
+import { EntityRegistryEntry, HaClient, HaError, REGISTRY_UNREADABLE } from './connection';
 
 const UNREACHABLE = new Set(['unavailable', 'unknown']);
 
@@ -66,10 +66,14 @@ export class HaLockDirectory {
     const lock = this.lock(lockId);
     const entity = this.client.entity(entityIdOf(lock));
     const online = this.client.state === 'connected' && entity !== undefined && !UNREACHABLE.has(entity.state);
-    const battery = await this.batterySensor(lock).catch(() => undefined);
+    let warning: string | undefined;
+    const battery = await this.batterySensor(lock).catch((err: unknown) => {
+      warning = registryProblem(err);
+      return undefined;
+    });
     const percent = percentOf(battery?.state) ?? percentOf(entity?.attributes.battery_level);
     const seen = latest(entity?.last_updated, battery?.last_updated);
-    return { lockId, online, battery: percent, ...(seen ? { lastSeenAt: seen } : {}) };
+    return { lockId, online, battery: percent, ...(seen ? { lastSeenAt: seen } : {}), ...(warning ? { warning } : {}) };
   }
 
   /** The lock a device event (a keypad, a notification) came from, or undefined when it is none of ours. */
@@ -96,6 +100,11 @@ export class HaLockDirectory {
       .map((entry) => this.client.entity(entry.entity_id))
       .find((state): state is HassEntity => state !== undefined && state.attributes.device_class === 'battery');
   }
+}
+
+/** What the host must fix when Home Assistant will not list its entity registry; undefined for a passing fault. */
+export function registryProblem(err: unknown): string | undefined {
+  return err instanceof HaError && err.code === REGISTRY_UNREADABLE ? err.message : undefined;
 }
 
 /** The lock's Home Assistant entity (the `device` of its row): `lock.front_door`. */

@@ -9,6 +9,7 @@ import { HaError, toHaError } from './connection';
 /** Whether a failed call may still have reached the lock (the answer, not the command, was lost). */
 export function mayHaveReachedLock(err: unknown): boolean {
   const code = err instanceof HaError ? err.code : undefined;
+  if (err instanceof HaError && slotNotFound(err.message) !== undefined) return false;
   return code === 'connection_lost' || code === 'timeout' || code === 'home_assistant_error' || code === 'unknown_error';
 }
 
@@ -20,6 +21,15 @@ export function lockErrorFrom(err: unknown, lockName: string, what: string, url:
   if (err instanceof LockError) return err;
   const ha = toHaError(err, url);
   const said = scrub(ha.message, pin);
+  const missingSlot = slotNotFound(ha.message);
+  if (missingSlot !== undefined && (ha.code === 'home_assistant_error' || ha.code === 'service_validation_error')) {
+    // The lock has fewer slots than the locks config gives it: asking again cannot help.
+    return new LockError(
+      `${lockName} has no code slot ${missingSlot} (Home Assistant: ${said}): set the lock's last slot in the locks config to no more than it holds`,
+      'rejected-code',
+      false,
+    );
+  }
   switch (ha.code) {
     case 'not_connected':
     case 'connection_lost':
@@ -44,6 +54,16 @@ export function lockErrorFrom(err: unknown, lockName: string, what: string, url:
     default:
       return new LockError(`${lockName}: could not ${what} (${said})`, 'vendor-error', true);
   }
+}
+
+/**
+ * The slot in Z-Wave JS's "...code slot N not found" (zwave-js-server-python's NotFoundError, which
+ * Home Assistant passes on as "Unable to set lock usercode on ... code_slot N: userCode for code slot
+ * N not found"): a slot beyond what the lock holds. Undefined for any other message.
+ */
+export function slotNotFound(message: string): number | undefined {
+  const match = /\bcode[ _]slot (\d{1,4}) not found\b/i.exec(message.slice(0, 500));
+  return match ? Number(match[1]) : undefined;
 }
 
 function scrub(text: string, pin: string | undefined): string {

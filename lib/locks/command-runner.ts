@@ -2,7 +2,7 @@ import type { LockCommand, LockResultMessage, ReadCode } from '../messages';
 import type { SealedPin } from '../pins/vault';
 import { Clock } from '../time/clock';
 import { backoffDelay, BackoffPolicy, cryptoRandom, defaultBackoff } from './backoff';
-import { CodeOnLock, LockError, LockFailureReason, LockProvider } from './provider';
+import { CodeOnLock, LockError, LockFailureReason, LockProvider, NotSentYet } from './provider';
 
 export interface CommandRunnerOptions {
   clock: Clock;
@@ -36,11 +36,16 @@ export interface RunnerResult extends Omit<LockResultMessage, 'codes'> {
 
 type Outcome =
   | { ok: true; confirmed: boolean; codes?: CodeOnLock[]; alreadyHeld?: boolean; unverifiable?: boolean }
-  | { ok: false; transient: boolean; reason: LockFailureReason; detail: string };
+  | { ok: false; transient: boolean; reason: LockFailureReason; detail: string; heldBackMs?: number };
 
 type Failure = Extract<Outcome, { ok: false }>;
 
 const STOPPED = Symbol('stopped');
+/**
+ * Waits StayKey imposes on itself cost no attempt, but a provider that holds every request back
+ * (a bug) must not keep a command forever: after this many, a held-back request counts.
+ */
+const MAX_HELD_BACK = 100;
 
 /**
  * Runs commands against one provider the way a careful installer would: one at a time per lock
@@ -56,6 +61,8 @@ export class CommandRunner {
   /** The lock cannot read codes back: what it accepted is all anyone can know (`set, not verifiable`). */
   private readonly acceptedIsFinal: boolean;
   private readonly queues = new Map<string, Promise<void>>();
+  /** Commands queued or being tried, by command id: a resend of one joins it rather than starting again. */
+  private readonly underWay = new Map<string, Promise<RunnerResult>>();
   private readonly sleepers = new Set<() => void>();
   private closed = false;
 
@@ -74,8 +81,23 @@ export class CommandRunner {
     this.acceptedIsFinal = provider.codeCheck === 'accepted';
   }
 
-  /** Never rejects: every way a command can end is a result the ledger can record. */
+  /**
+   * Never rejects: every way a command can end is a result the ledger can record. A command resent
+   * while its first sending is still being tried (the pin-issuer resends after 120 minutes without
+   * an answer) gets that sending's result: one operation, one series of attempts.
+   */
   execute(command: LockCommand, pin: string | undefined, onAttempt?: AttemptListener): Promise<RunnerResult> {
+    const running = this.underWay.get(command.id);
+    if (running) return running;
+    const result = this.enqueue(command, pin, onAttempt);
+    this.underWay.set(command.id, result);
+    void result.finally(() => {
+      if (this.underWay.get(command.id) === result) this.underWay.delete(command.id);
+    });
+    return result;
+  }
+
+  private enqueue(command: LockCommand, pin: string | undefined, onAttempt?: AttemptListener): Promise<RunnerResult> {
     const before = this.queues.get(command.lockId) ?? Promise.resolve();
     const result = before.then(() => this.run(command, pin, onAttempt));
     const settled = result.then(
@@ -99,10 +121,17 @@ export class CommandRunner {
     const problem = commandProblem(command, pin);
     if (problem) return this.failed(command, 0, problem);
     let last: Failure | undefined;
+    let heldBack = 0;
     for (let attempt = 1; attempt <= this.maxAttempts; attempt++) {
       if (this.closed) return this.stopped(command, attempt - 1);
       const outcome = await this.attempt(command, pin);
       if (outcome.ok) return succeeded(command, attempt, outcome);
+      if (outcome.heldBackMs !== undefined && heldBack++ < MAX_HELD_BACK) {
+        // Nothing reached the vendor: wait as long as StayKey holds back, and try the same attempt again.
+        if ((await this.sleep(Math.max(outcome.heldBackMs, 1))) === STOPPED) return this.stopped(command, attempt - 1);
+        attempt--;
+        continue;
+      }
       if (!outcome.transient) return this.failed(command, attempt, outcome);
       last = outcome;
       if (attempt === this.maxAttempts) break;
@@ -128,6 +157,7 @@ export class CommandRunner {
       return { ok: true, confirmed: true };
     } catch (err) {
       const detail = scrub(err instanceof Error ? err.message : String(err), pin);
+      if (err instanceof NotSentYet) return { ok: false, transient: true, reason: err.reason, detail, heldBackMs: err.waitMs };
       // Anything that is not a LockError is a surprise (a dropped socket, a bug in a driver): worth another try.
       if (err instanceof LockError) return { ok: false, transient: err.transient, reason: err.reason, detail };
       return { ok: false, transient: true, reason: 'vendor-error', detail };

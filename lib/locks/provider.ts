@@ -102,6 +102,20 @@ export class LockError extends Error {
   }
 }
 
+/**
+ * A request StayKey held back itself (a vendor's call-rate limit it keeps, a gateway's pacing): it never
+ * reached the vendor, so it is no attempt. The runner waits `waitMs` and sends it then.
+ */
+export class NotSentYet extends LockError {
+  constructor(
+    message: string,
+    readonly waitMs: number,
+  ) {
+    super(message, 'busy', true);
+    this.name = 'NotSentYet';
+  }
+}
+
 /** What a lock reports by itself: a code used at the keypad (or a wrong PIN tried). */
 export interface KeypadEvent {
   lockId: string;

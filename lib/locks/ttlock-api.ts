@@ -1,5 +1,6 @@
 import * as crypto from 'node:crypto';
 import type { Clock } from '../time/clock';
+import { NotSentYet } from './provider';
 import { TTLockError, ttlockError } from './ttlock-errors';
 
 /** The TTLock app account StayKey acts as, on one open-platform app, in one region. */
@@ -164,7 +165,8 @@ export class TTLockApi {
 
   /**
    * Every lock on the account shares TTLock's call-rate limit: once it is hit, retrying at once only
-   * prolongs it, so nothing goes out for a while and the command runner's backoff spaces the tries.
+   * prolongs it, so nothing goes out for a while. A call held back meanwhile never reached TTLock: the
+   * command runner waits the quiet time out without counting it as an attempt.
    */
   private slowDown(): void {
     this.quietUntil = this.clock.now().getTime() + SLOW_DOWN_MS;
@@ -173,7 +175,7 @@ export class TTLockApi {
   private assertNotSlowedDown(): void {
     const left = this.quietUntil - this.clock.now().getTime();
     if (left <= 0) return;
-    throw new TTLockError(`TTLock's call-rate limit was reached; StayKey waits ${Math.ceil(left / 1000)} s before calling again`, 'busy', true);
+    throw new NotSentYet(`TTLock's call-rate limit was reached; StayKey waits ${Math.ceil(left / 1000)} s before calling again`, left);
   }
 
   private async exchange(method: 'GET' | 'POST', path: string, params: TTLockParams): Promise<Response> {

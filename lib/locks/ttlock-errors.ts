@@ -57,6 +57,11 @@ const meanings: Record<number, Meaning> = {
     transient: false,
     text: "the lock's passcode storage is full: the host must remove old codes in the TTLock app",
   },
+  10000: {
+    reason: 'auth',
+    transient: false,
+    text: "TTLock does not know this client id: copy the client id of your app on the TTLock open platform into the TTLock account config",
+  },
   10001: {
     reason: 'auth',
     transient: false,

@@ -1,6 +1,6 @@
 import { checkId } from '../../lib/ids';
 import type { Node, NodeDef, NodeMessage, NodeMessageInFlow } from 'node-red';
-import type { CodeUsedMessage, LockCommand, LockCommandMessage, LockResultMessage } from '../../lib/messages';
+import type { AlertMessage, CodeUsedMessage, LockCommand, LockCommandMessage, LockResultMessage } from '../../lib/messages';
 import { ManualLocks, taskAlert } from '../../lib/locks/manual';
 import { SimulatedLocks } from '../../lib/locks/simulated';
 import { isSealedPin, SealedPin } from '../../lib/pins/vault';
@@ -10,6 +10,7 @@ import { showBrokerState } from '../mqtt-broker/broker-status';
 import { Zigbee2MqttLocks } from '../../lib/locks/zigbee2mqtt';
 import { shown } from '../../lib/shown';
 import type { HaClient } from '../../lib/ha/connection';
+import { registryProblem } from '../../lib/ha/lock-entities';
 import { errorText, RED, reportInputError, showStatus } from '../shared/runtime';
 
 interface LockProviderDef extends NodeDef {
@@ -65,6 +66,7 @@ export = function (RED: RED) {
     // Locks reached through Home Assistant: the node shows when the connection drops or the token is refused.
     const haClient = lockSet ? homeAssistantClientOf(lockSet) : undefined;
     const stopHa = lockSet && haClient ? showHaState(node, haClient, 'HA connected', () => showCounts(node, lockSet!)) : undefined;
+    const stopRegistryCheck = haClient ? checkRegistry(node, haClient) : undefined;
     if (lockSet) showCounts(node, lockSet);
     // Zigbee2MQTT locks: the node shows when the broker is down or refuses the login.
     const broker = lockSet?.provider instanceof Zigbee2MqttLocks ? lockSet.provider.broker : undefined;
@@ -82,6 +84,7 @@ export = function (RED: RED) {
       stopTasks?.();
       stopKeypad?.();
       stopHa?.();
+      stopRegistryCheck?.();
       stopBroker?.();
       done();
     });
@@ -239,6 +242,31 @@ function knownCodeCount(lockSet: LockSet, lockId: string): number | undefined {
 }
 
 /** The Home Assistant connection of Z-Wave JS and ZHA locks; other providers' clients are not HA's. */
+/**
+ * Keypad use, battery sensors and duplicate-code reports need the entity registry to know which device a
+ * lock is. Where Home Assistant will not list it (by either of its listings), the host hears so once per
+ * connection, on the tasks output and in the log, instead of those stopping without a word.
+ */
+function checkRegistry(node: Node, client: HaClient): () => void {
+  let told = false;
+  return client.onState((change) => {
+    if (change.state !== 'connected') return;
+    client.entityRegistry(true).then(
+      () => {
+        told = false;
+      },
+      (err: unknown) => {
+        const problem = registryProblem(err);
+        if (!problem || told) return;
+        told = true;
+        node.warn(problem);
+        const alert: AlertMessage = { kind: 'alert', severity: 'warning', topic: 'home-assistant', text: problem };
+        node.send([null, { topic: 'home-assistant', payload: alert }]);
+      },
+    );
+  });
+}
+
 function homeAssistantClientOf(lockSet: LockSet): HaClient | undefined {
   const client = (lockSet.provider as { client?: Partial<HaClient> }).client;
   const isHa = lockSet.provider.kind === 'zwave-js' || lockSet.provider.kind === 'zha';

@@ -155,6 +155,8 @@ export class HaDouble {
   private readonly hooks: CallHook[] = [];
   private down = false;
   private nextNode = 5;
+  /** Commands this server refuses, as Home Assistant refuses one a token may not use: type to error. */
+  private readonly refused = new Map<string, { code: string; message: string }>();
 
   private constructor(token: string) {
     this.token = token;
@@ -356,6 +358,14 @@ export class HaDouble {
    * The next call of `domain.service` fails the way the integration reports a lock that did not
    * answer (`home_assistant_error`), having changed nothing.
    */
+  /**
+   * Refuses every `type` command from now on with a websocket error, e.g. the entity registry to a token
+   * that is not an administrator's: `{"type":"result","success":false,"error":{"code":"unauthorized","message":"Unauthorized"}}`.
+   */
+  refuseCommand(type: string, code = 'unauthorized', message = 'Unauthorized'): void {
+    this.refused.set(type, { code, message });
+  }
+
   failNext(domain: string, service: string, message = 'Failed to send the command: the device did not respond'): void {
     this.hooks.push({ domain, service, onCall: (_record, proceed) => proceed(false, true, new ServiceError('home_assistant_error', message)) });
   }
@@ -437,6 +447,8 @@ export class HaDouble {
       return;
     }
     client.lastId = id;
+    const refusal = typeof message.type === 'string' ? this.refused.get(message.type) : undefined;
+    if (refusal) return this.send(client, errorMessage(id, refusal.code, refusal.message));
     switch (message.type) {
       case 'ping':
         return this.send(client, { id, type: 'pong' });
@@ -458,11 +470,28 @@ export class HaDouble {
         return this.send(client, resultMessage(id, { version: HA_VERSION, state: 'RUNNING', components: ['zwave_js', 'zha', 'notify'] }));
       case 'config/entity_registry/list':
         return this.send(client, resultMessage(id, [...this.registry.values()]));
+      case 'config/entity_registry/list_for_display':
+        return this.send(client, resultMessage(id, this.registryForDisplay()));
       case 'call_service':
         return this.callService(client, id, message);
       default:
         return this.send(client, errorMessage(id, 'unknown_command', 'Unknown command.'));
     }
+  }
+
+  /** The compact registry Home Assistant's frontend reads: short keys, categories by index, disabled entities left out. */
+  private registryForDisplay(): unknown {
+    const categories = ['config', 'diagnostic'];
+    const entities = [...this.registry.values()]
+      .filter((entry) => entry.disabled_by === null)
+      .map((entry) => ({
+        ei: entry.entity_id,
+        ...(entry.device_id ? { di: entry.device_id } : {}),
+        pl: entry.platform,
+        ...(entry.entity_category ? { ec: categories.indexOf(entry.entity_category) } : {}),
+        ...(entry.has_entity_name ? { hn: true } : {}),
+      }));
+    return { entity_categories: Object.fromEntries(categories.map((name, index) => [String(index), name])), entities };
   }
 
   private unsubscribe(client: Client, id: number, subscription: unknown): void {
@@ -632,7 +661,7 @@ export class HaDouble {
           const codeSlot = zwaveSlot(call.data.code_slot);
           const usercode = String(call.data.usercode);
           if (!/^\d{4,}$/.test(usercode)) throw new ServiceError('service_validation_error', 'Validation error: User code must be at least 4 digits');
-          if (codeSlot > lock.capacity) throw new ServiceError('home_assistant_error', `Unable to set lock usercode on code_slot ${codeSlot}: code slot ${codeSlot} not found`);
+          if (codeSlot > lock.capacity) throw new ServiceError('home_assistant_error', `Unable to set lock usercode on lock ${lock.entityId} code_slot ${codeSlot}: userCode for code slot ${codeSlot} not found`);
           if (!apply) return undefined;
           // Z-Wave JS answers at once; the lock refuses a PIN it already has in another slot, and says so later.
           const elsewhere = [...lock.slots.entries()].some(([other, held]) => other !== codeSlot && held.code === usercode);
@@ -651,7 +680,7 @@ export class HaDouble {
       handle: (call, apply) =>
         this.onEachLock(call, 'zwave_js', apply, (lock) => {
           const codeSlot = zwaveSlot(call.data.code_slot);
-          if (codeSlot > lock.capacity) throw new ServiceError('home_assistant_error', `Unable to clear lock usercode on code_slot ${codeSlot}: code slot ${codeSlot} not found`);
+          if (codeSlot > lock.capacity) throw new ServiceError('home_assistant_error', `Unable to clear lock usercode on lock ${lock.entityId} code_slot ${codeSlot}: userIdStatus for code slot ${codeSlot} not found`);
           if (apply) lock.slots.delete(codeSlot);
           return undefined;
         }),

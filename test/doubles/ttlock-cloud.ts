@@ -308,7 +308,9 @@ export class TTLockCloud {
   private oauth(params: Record<string, string>): unknown {
     const clientId = params.clientId ?? params.client_id;
     const clientSecret = params.clientSecret ?? params.client_secret;
-    if (clientId !== this.clientId || clientSecret !== this.clientSecret) throw new Refusal(10001, 'invalid client');
+    // TTLock tells an unknown client id (10000) from a known one with the wrong secret (10001).
+    if (clientId !== this.clientId) throw new Refusal(10000, 'invalid client_id');
+    if (clientSecret !== this.clientSecret) throw new Refusal(10001, 'invalid client');
     const grant = params.grant_type ?? (params.username ? 'password' : '');
     if (grant === 'refresh_token') {
       const user = this.refreshTokens.get(params.refresh_token ?? '');
@@ -334,7 +336,7 @@ export class TTLockCloud {
   }
 
   private authorise(params: Record<string, string>): string {
-    if (params.clientId !== this.clientId) throw new Refusal(10001, 'invalid client');
+    if (params.clientId !== this.clientId) throw new Refusal(10000, 'invalid client_id');
     const token = this.tokens.get(params.accessToken ?? '');
     if (!token) throw new Refusal(10003, 'invalid token');
     const now = this.clock.now().getTime();
