@@ -116,4 +116,43 @@ describe('guest check-in page lookups', () => {
     ledger.reissue('b1');
     assert.ok(ledger.guestView('b1')!.version > view.version, 'a reset invalidates page sessions');
   });
+
+  it('takes only the reservation code the guest was given as a reference, never an internal id', () => {
+    const ledger = new Ledger({ clock: new ManualClock('2026-07-08T16:00:00Z'), vault, locks: () => [door] });
+    const message = windowMessage();
+    message.booking.reservationCode = 'HMADA1';
+    ledger.acceptWindow(message);
+    assert.equal(ledger.findGuest('b1', 'Lovelace'), undefined, 'the booking id is not a reference');
+    assert.deepEqual(ledger.guestsNamed('b1'), []);
+    assert.deepEqual(ledger.guestsNamed('hm ada 1'), ['b1']);
+    const noCode = new Ledger({ clock: new ManualClock('2026-07-08T16:00:00Z'), vault, locks: () => [door] });
+    noCode.acceptWindow(windowMessage());
+    assert.equal(noCode.findGuest('b1', 'Lovelace'), undefined, 'a booking without a reservation code cannot be found');
+  });
+
+  it('takes no one-letter last name as proof, only the phone digits then', () => {
+    const ledger = new Ledger({ clock: new ManualClock('2026-07-08T16:00:00Z'), vault, locks: () => [door] });
+    const message = windowMessage();
+    message.booking.reservationCode = 'HMX1';
+    message.booking.guestName = 'Malcolm X';
+    ledger.acceptWindow(message);
+    assert.equal(ledger.findGuest('HMX1', 'x'), undefined);
+    assert.equal(ledger.findGuest('HMX1', '4821'), 'b1');
+  });
+
+  it('hides the code from the page at once when a release flag is cleared after issue', async () => {
+    const clock = new ManualClock('2026-07-08T16:00:00Z');
+    const ledger = new Ledger({ clock, vault, locks: () => [door], keepPinsForGuestPage: true, releaseFlags: ['paid'] });
+    ledger.acceptWindow(windowMessage({ paid: true }));
+    const [set] = (await ledger.reconcile()).commands;
+    await ledger.acceptResult(ok(set));
+    await ledger.reconcile();
+    assert.equal(ledger.guestView('b1')!.codes[0].pin, vault.open(set.pin!), 'shown while paid');
+    ledger.acceptWindow({ ...windowMessage({ paid: false }), change: 'changed' });
+    const held = ledger.guestView('b1')!;
+    assert.deepEqual(held.codes, [{ lockName: 'Front door', pin: null }], 'hidden before any reconcile');
+    assert.equal(held.onHold, true);
+    ledger.acceptWindow({ ...windowMessage({ paid: true }), change: 'changed' });
+    assert.equal(ledger.guestView('b1')!.codes[0].pin, vault.open(set.pin!), 'shown again once paid');
+  });
 });

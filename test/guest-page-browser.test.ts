@@ -118,6 +118,36 @@ describe('guest-page in Chromium', function () {
     assert.deepEqual(problems.filter((text) => !/status of 429/.test(text)), []);
   });
 
+  it('keeps the code to the browser session that saw it: another browser verifies itself and the host is told', async () => {
+    const flow = (run = await startPage({ at: '2026-07-09T00:00:00Z' }));
+    flow.book(ADA);
+    const pin = await flow.issuedPin(ADA.id);
+    const page = await openPage(flow.url);
+    await prove(page, 'HMABC123', 'Lovelace');
+    assert.equal(await page.locator('.pin').textContent(), pin);
+    const [cookie] = await browser.context.cookies(flow.url);
+    assert.equal(cookie.expires, -1, 'a session cookie: gone when the browser closes');
+
+    const other = await launchChromium();
+    try {
+      const elsewhere = await other.context.newPage();
+      await elsewhere.goto(flow.url);
+      assert.equal(await elsewhere.locator('.pin').count(), 0, 'another browser sees no code before it verifies');
+      await prove(elsewhere, 'HMABC123', '4321');
+      assert.equal(await elsewhere.locator('.pin').textContent(), pin);
+    } finally {
+      await other.close();
+    }
+    await page.reload();
+    assert.equal(await page.locator('.pin').textContent(), pin, 'the first browser still sees it');
+    await eventually('the host hears of the second device', () => flow.alerts.length > 0);
+    assert.deepEqual(
+      flow.alerts.map((alert) => /second device/.test(alert.text)),
+      [true],
+    );
+    assert.deepEqual(problems, []);
+  });
+
   it('signs the guest out from the page', async () => {
     const flow = (run = await startPage({ at: '2026-07-09T00:00:00Z' }));
     flow.book(ADA);

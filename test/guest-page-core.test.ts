@@ -33,6 +33,7 @@ function stay(overrides: Partial<StayView> = {}): StayView {
 function bookings(view: () => StayView | undefined, keepsPins = true): GuestBookings {
   return {
     find: (reference, proof) => (referenceKeyOf(reference) === 'hm1' && proof.trim().toLowerCase() === 'lovelace' ? 'b1' : undefined),
+    named: (reference) => (referenceKeyOf(reference) === 'hm1' ? ['b1'] : []),
     view: (bookingId) => (bookingId === 'b1' ? view() : undefined),
     keepsPins,
   };
@@ -63,6 +64,32 @@ describe('guest-page core', () => {
       assert.equal(limiter.recordWrong('a'), false);
       clock.advance(MINUTE);
       assert.equal(limiter.recordWrong('a'), true);
+    });
+
+    it('keeps counting the tries that led to a lock-out, so it lasts until the window has room again', () => {
+      const clock = new ManualClock('2026-07-01T00:00:00Z');
+      const limiter = new TryLimiter({ tries: 3, windowMinutes: 60, lockoutMinutes: 15 }, clock);
+      for (let i = 0; i < 3; i++) limiter.recordWrong('a');
+      assert.equal(limiter.lockedUntil('a')?.toISOString(), '2026-07-01T01:00:00.000Z', 'not after 15 minutes: 3 tries are still within the hour');
+      clock.advance(60 * MINUTE);
+      assert.equal(limiter.lockedUntil('a'), undefined);
+      assert.equal(limiter.recordWrong('a'), false, 'the hour is over: its tries no longer count');
+    });
+
+    it('makes each lock-out that follows another within a day twice as long, and forgets them after a quiet day', () => {
+      const clock = new ManualClock('2026-07-01T00:00:00Z');
+      const limiter = new TryLimiter({ tries: 2, windowMinutes: 10, lockoutMinutes: 20 }, clock);
+      const lockOut = () => {
+        limiter.recordWrong('a');
+        assert.equal(limiter.recordWrong('a'), true);
+        const until = limiter.lockedUntil('a')!;
+        const minutes = (until.getTime() - clock.now().getTime()) / MINUTE;
+        clock.advanceTo(until);
+        return minutes;
+      };
+      assert.deepEqual([lockOut(), lockOut(), lockOut()], [20, 40, 80]);
+      clock.advance(24 * 60 * MINUTE);
+      assert.equal(lockOut(), 20, 'after a quiet day the first lock-out again');
     });
 
     it('refuses a limit that would never allow a try', () => {
@@ -165,6 +192,76 @@ describe('guest-page core', () => {
       assert.equal(attempt('HM1', 'Lovelace').status, 429);
       assert.deepEqual(desk.status(), { verified: 0, lockedOut: 1 });
       assert.equal(desk.nextChangeAt()?.toISOString(), '2026-07-01T00:15:00.000Z');
+    });
+
+    /** A browser on the page: its id and the form token of the last page it was shown. */
+    const browser = (desk: CheckInDesk, client: string) => {
+      const visit = desk.show({ client });
+      let browserId = visit.setBrowserId!;
+      const token = () => /name="token" value="([^"]+)"/.exec(desk.show({ browserId, client }).html!)?.[1];
+      return {
+        client,
+        verify(reference: string, proof: string) {
+          const reply = desk.submit({ browserId, client }, { token: token(), action: 'verify', reference, proof });
+          if (reply.setBrowserId) browserId = reply.setBrowserId;
+          return reply;
+        },
+        open: () => desk.show({ browserId, client }),
+      };
+    };
+
+    it('counts wrong tries against the booking whichever of its references they use', () => {
+      const clock = new ManualClock('2026-07-01T00:00:00Z');
+      const aliases = new Set(['hm1', 'old-1']);
+      const shared: GuestBookings = { ...bookings(() => stay()), named: (reference) => (aliases.has(referenceKeyOf(reference)) ? ['b1'] : []) };
+      const desk = new CheckInDesk(() => shared, options(clock));
+      const answers = ['HM1', 'OLD-1', 'hm 1', 'old-1'].flatMap((reference, r) => [0, 1, 2].map((i) => browser(desk, `198.51.100.${r * 3 + i}`).verify(reference, 'Byron').status));
+      assert.deepEqual(answers.slice(0, 9), Array(9).fill(200));
+      assert.equal(answers[9], 429, 'the 10th wrong try at the booking, through any reference, locks it');
+      assert.equal(browser(desk, '198.51.100.99').verify('OLD-1', 'Lovelace').status, 429);
+    });
+
+    it('asks for the phone digits instead of a one-letter name, without counting a try', () => {
+      const clock = new ManualClock('2026-07-01T00:00:00Z');
+      let looked = 0;
+      const counted: GuestBookings = { ...bookings(() => stay()), find: () => (looked++, undefined) };
+      const desk = new CheckInDesk(() => counted, { ...options(clock), perClient: { tries: 1, windowMinutes: 15, lockoutMinutes: 15 } });
+      const guest = browser(desk, '198.51.100.1');
+      const answer = guest.verify('HM1', " X' ");
+      assert.equal(answer.status, 200);
+      assert.match(answer.html!, /A last name of one letter is not enough.*last 4 digits of your phone/);
+      assert.equal(looked, 0, 'no booking was looked up');
+      assert.equal(guest.verify('HM1', 'Xu').status, 429, 'the first real try is still the first one counted');
+    });
+
+    it('shows a code again only in the session that first saw it, and tells the host of a second device', () => {
+      const clock = new ManualClock('2026-07-01T00:00:00Z');
+      let view = stay();
+      const desk = new CheckInDesk(() => bookings(() => view), options(clock));
+      const phone = browser(desk, '198.51.100.1');
+      const verified = phone.verify('HM1', 'Lovelace');
+      assert.equal(verified.status, 303);
+      assert.equal(verified.setBrowserId !== undefined, true);
+      assert.deepEqual(phone.open().alerts, [], 'the first device to see the code is the guest');
+      assert.deepEqual(phone.open().alerts, [], 'and may see it again');
+      const laptop = browser(desk, '198.51.100.2');
+      assert.match(laptop.open().html!, /Reservation code/, 'another device must verify itself');
+      laptop.verify('HM1', 'Lovelace');
+      const [alert, ...more] = laptop.open().alerts;
+      assert.deepEqual(more, []);
+      assert.equal(alert.bookingId, 'b1');
+      assert.match(alert.text, /door code of booking b1 was just shown on a second device/);
+      assert.ok(!alert.text.includes('482913') && !alert.text.includes('Lovelace'));
+      assert.deepEqual(laptop.open().alerts, [], 'told once per device');
+      view = stay({ version: 2, codes: [{ lockName: 'Front door', pin: '777111' }] });
+      laptop.verify('HM1', 'Lovelace');
+      assert.deepEqual(laptop.open().alerts, [], 'a new code: the first device to see it is the guest again');
+    });
+
+    it('shows no code while the booking is on hold', () => {
+      const html = renderStayPage({ property: '', token: 't', keepsPins: true, stay: stay({ onHold: true, codes: [{ lockName: 'Front door', pin: null }] }) });
+      assert.match(html, /Your code is on hold\. Please contact your host\./);
+      assert.ok(!/class="pin"/.test(html));
     });
 
     it('tells the guest the page is unavailable when the pin-issuer cannot be reached', () => {

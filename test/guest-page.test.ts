@@ -5,8 +5,11 @@
  */
 import { strict as assert } from 'node:assert';
 import type { AlertMessage } from '../lib/messages';
+import type { GuestPortalNode } from '../nodes/shared/guest-portal';
 import { eventually, helper } from './support/red';
-import { ADA, PAGE_PATH, pageFlow, PageRun, startPage, Visitor } from './support/guest-page';
+import { ADA, PAGE_PATH, pageFlow, PageRun, startPage, Visitor, windowOf } from './support/guest-page';
+
+const MINUTE = 60_000;
 
 /** node-red-node-test-helper redeploys with setFlows; test/support/red.ts does not list it. */
 const redeploy = (flow: unknown[]) => (helper as unknown as { setFlows(flow: unknown[], type: string): Promise<void> }).setFlows(flow, 'full');
@@ -72,7 +75,7 @@ describe('guest-page over HTTP', function () {
       assert.equal(verified.status, 303, `verifies with "${proof}"`);
       assert.equal(verified.headers.location, PAGE_PATH);
       assert.notEqual(guest.cookie, before, 'a new session id, never the one the browser came with');
-      assert.match(verified.setCookie ?? '', /; HttpOnly; SameSite=Strict; Max-Age=3600$/);
+      assert.match(verified.setCookie ?? '', /; HttpOnly; SameSite=Strict$/, 'no Max-Age: the session goes with the browser session');
       const stay = await guest.open();
       assert.equal(stay.status, 200);
       assert.match(stay.body, /<dd class="unit">Room 101<\/dd>/);
@@ -164,7 +167,92 @@ describe('guest-page over HTTP', function () {
     await eventually('both references on the status', () => run!.lastStatus().text === 'locked out 2');
 
     run.clock.advance(15 * 60_000);
+    assert.equal((await fresh.verify('HMABC123', 'Lovelace')).status, 429, 'the 10 tries are still within the hour after the first 15 minutes');
+    run.clock.advance(45 * 60_000);
     assert.equal((await fresh.verify('HMABC123', 'Lovelace')).status, 303);
+  });
+
+  it('lets through at most 10 wrong tries in any hour at one booking, over 3 hours of guessing through every reference', async () => {
+    const page = (run = await startPage({ at: '2026-07-09T00:00:00Z' }));
+    page.book(ADA);
+    await page.issuedPin(ADA.id);
+    // Every guess the ledger checks is noted when its reference would have opened Ada's booking.
+    const portal = (helper.getNode('issuer') as unknown as GuestPortalNode).guestPortal!;
+    const find = portal.find;
+    const guesses: number[] = [];
+    portal.find = (reference, proof) => {
+      if (find(reference, 'Lovelace') === ADA.id) guesses.push(page.clock.now().getTime());
+      return find(reference, proof);
+    };
+    const references = ['HMABC123', 'hmabc123', 'hm abc 123', 'HMÁBC123', ADA.id];
+    let clients = 0;
+    // A new address for every try, as from a botnet: only the per-booking limit stands in the way.
+    const nextAddress = () => `127.${1 + Math.floor(clients / 62_500)}.${1 + (Math.floor(clients / 250) % 250)}.${1 + (clients++ % 250)}`;
+    for (let minute = 0; minute < 180; minute++) {
+      for (const reference of references) {
+        for (let tries = 0; tries < 12; tries++) {
+          const answer = await new Visitor(page.url, nextAddress()).verify(reference, 'Byron');
+          assert.notEqual(answer.status, 303);
+          if (answer.status === 429) break;
+        }
+      }
+      page.clock.advance(MINUTE);
+    }
+    const busiestHour = Math.max(...guesses.map((start) => guesses.filter((at) => at >= start && at < start + 60 * MINUTE).length));
+    assert.ok(busiestHour <= 10, `${busiestHour} guesses within one hour`);
+    assert.ok(guesses.length >= 20, `the guessing went on all along (${guesses.length} guesses in 3 hours)`);
+  });
+
+  it('tells the host when a code is shown on a second device, once, and never again for the first', async () => {
+    run = await startPage({ at: '2026-07-09T00:00:00Z' });
+    run.book(ADA);
+    const pin = await run.issuedPin(ADA.id);
+    const phone = new Visitor(run.url);
+    await phone.verify('HMABC123', 'Lovelace');
+    assert.ok((await phone.open()).body.includes(pin));
+    assert.ok((await phone.open()).body.includes(pin));
+    const laptop = new Visitor(run.url, '127.0.0.2');
+    assert.ok(!(await laptop.open()).body.includes(pin), 'another device must verify itself');
+    await laptop.verify('HMABC123', '4321');
+    assert.ok((await laptop.open()).body.includes(pin));
+    await laptop.open();
+    await phone.open();
+    await eventually('the host hears of the second device', () => run!.alerts.length > 0);
+    const told = run.alerts.filter((alert) => /second device/.test(alert.text));
+    assert.equal(told.length, 1, JSON.stringify(run.alerts));
+    assert.equal(run.alerts.length, 1);
+    assert.equal(told[0].bookingId, ADA.id);
+    assert.ok(!told[0].text.includes(pin) && !told[0].text.includes('Lovelace'));
+  });
+
+  it('hides the code at once when a release flag is cleared after issue, and shows it again when set', async () => {
+    run = await startPage({ at: '2026-07-09T00:00:00Z', issuer: { releaseFlags: 'paid' } });
+    run.book({ ...ADA, flags: { paid: true } });
+    const pin = await run.issuedPin(ADA.id);
+    const guest = new Visitor(run.url);
+    await guest.verify('HMABC123', 'Lovelace');
+    assert.ok((await guest.open()).body.includes(pin));
+    run.toIssuer({ ...windowOf({ ...ADA, flags: { paid: false } }), change: 'changed' });
+    await eventually('the payment reversal is in the ledger', () => run!.view(ADA.id)?.onHold === true);
+    const held = await guest.open();
+    assert.ok(!held.body.includes(pin), 'no code on the page of a signed-in guest');
+    assert.match(held.body, /Your code is on hold\. Please contact your host\./);
+    run.toIssuer({ ...windowOf({ ...ADA, flags: { paid: true } }), change: 'changed' });
+    await eventually('paid again', () => run!.view(ADA.id)?.onHold === undefined);
+    assert.ok((await guest.open()).body.includes(pin));
+  });
+
+  it('refuses to serve a pin-issuer that makes door codes from the phone digits the page takes as proof', async () => {
+    run = await startPage({ at: '2026-07-09T00:00:00Z', issuer: { pinFromPhone: true } });
+    run.book(ADA);
+    const pin = await run.issuedPin(ADA.id);
+    await eventually('a red status once the flows run', () => run!.lastStatus().text === 'phone PINs refused');
+    assert.equal(run.lastStatus().fill, 'red');
+    const answer = await new Visitor(run.url).verify('HMABC123', '4321');
+    assert.equal(answer.status, 503);
+    assert.ok(!answer.body.includes(pin));
+    const logged = (helper as unknown as { log(): { getCalls(): { args: unknown[] }[] } }).log().getCalls().map((call) => JSON.stringify(call.args));
+    assert.ok(logged.some((line) => /turn Phone PINs off/.test(line)), 'the host is told why');
   });
 
   it('counts guests behind a reverse proxy by the address it forwards, only when told to', async () => {
@@ -172,8 +260,8 @@ describe('guest-page over HTTP', function () {
     run.book(ADA);
     await run.issuedPin(ADA.id);
     const first = new Visitor(run.url, '127.0.0.1', { 'x-forwarded-for': '203.0.113.7' });
-    await first.verify('NOPE1', 'x');
-    assert.equal((await first.verify('NOPE2', 'x')).status, 429);
+    await first.verify('NOPE1', 'Smith');
+    assert.equal((await first.verify('NOPE2', 'Smith')).status, 429);
     const second = new Visitor(run.url, '127.0.0.1', { 'x-forwarded-for': '203.0.113.8' });
     assert.equal((await second.verify('HMABC123', 'Lovelace')).status, 303, 'another guest behind the same proxy is not locked out');
     const https = new Visitor(run.url, '127.0.0.1', { 'x-forwarded-for': '203.0.113.9', 'x-forwarded-proto': 'https' });

@@ -1,6 +1,10 @@
 /**
  * Counts wrong tries on the guest check-in page and locks out whoever makes too many: one limiter per
- * client address, one per booking reference. Time comes from a Clock so a test can move it by hand.
+ * client address, one per booking. Time comes from a Clock so a test can move it by hand.
+ *
+ * The limit is a promise ("10 wrong tries an hour"), so it holds over any rolling window: a lock-out
+ * lasts at least until the window has room again, the tries that led to it are still counted after it,
+ * and each lock-out that follows another within a day lasts twice as long as the one before.
  */
 import type { Clock } from '../time/clock';
 
@@ -8,6 +12,7 @@ export interface TryLimit {
   /** Wrong tries allowed within `windowMinutes`; the last of them starts the lock-out. */
   tries: number;
   windowMinutes: number;
+  /** The first lock-out; each one that follows within a day lasts twice as long, up to a day. */
   lockoutMinutes: number;
 }
 
@@ -15,9 +20,16 @@ interface TryRecord {
   /** When each wrong try within the window happened (ms). */
   wrongAt: number[];
   lockedUntil?: number;
+  /** Lock-outs in a row: each one ending less than a day before the next began. */
+  lockouts: number;
 }
 
 const MINUTE = 60_000;
+const DAY = 24 * 60 * MINUTE;
+/** The longest a single lock-out grows to; a host can always give the guest their code another way. */
+const LONGEST_LOCKOUT = DAY;
+/** A key quiet this long after its last lock-out starts again from the first, shortest one. */
+const LOCKOUTS_FORGOTTEN_AFTER = DAY;
 /**
  * Someone sending endless made-up references must not fill the memory. Beyond this many keys the
  * oldest quiet ones go first; a key under lock-out is kept.
@@ -37,22 +49,19 @@ export class TryLimiter {
 
   /** When the lock-out of `key` ends, or undefined when it may try. */
   lockedUntil(key: string): Date | undefined {
-    const record = this.records.get(key);
-    if (!record?.lockedUntil) return undefined;
-    if (record.lockedUntil > this.now()) return new Date(record.lockedUntil);
-    this.records.delete(key); // the lock-out served, the count starts again
-    return undefined;
+    const lockedUntil = this.records.get(key)?.lockedUntil;
+    return lockedUntil !== undefined && lockedUntil > this.now() ? new Date(lockedUntil) : undefined;
   }
 
   /** Counts a wrong try; true when it starts a lock-out. */
   recordWrong(key: string): boolean {
     const now = this.now();
-    const record = this.records.get(key) ?? { wrongAt: [] };
+    const record = this.records.get(key) ?? { wrongAt: [], lockouts: 0 };
     this.records.delete(key); // re-inserted below, so the map stays ordered by last activity
-    record.wrongAt = record.wrongAt.filter((at) => at > now - this.limit.windowMinutes * MINUTE);
+    record.wrongAt = this.withinWindow(record.wrongAt, now);
     record.wrongAt.push(now);
     const startsLockout = record.wrongAt.length >= this.limit.tries;
-    if (startsLockout) record.lockedUntil = now + this.limit.lockoutMinutes * MINUTE;
+    if (startsLockout) this.lockOut(record, now);
     this.records.set(key, record);
     this.forgetOldest();
     return startsLockout;
@@ -79,6 +88,19 @@ export class TryLimiter {
       if (record.lockedUntil && record.lockedUntil > now && (earliest === undefined || record.lockedUntil < earliest)) earliest = record.lockedUntil;
     }
     return earliest === undefined ? undefined : new Date(earliest);
+  }
+
+  private lockOut(record: TryRecord, now: number): void {
+    const repeats = record.lockedUntil !== undefined && now - record.lockedUntil < LOCKOUTS_FORGOTTEN_AFTER;
+    record.lockouts = repeats ? record.lockouts + 1 : 1;
+    const length = Math.min(this.limit.lockoutMinutes * MINUTE * 2 ** (record.lockouts - 1), LONGEST_LOCKOUT);
+    // Until the oldest try counted leaves the window: only then is there room for another.
+    const windowHasRoom = record.wrongAt[record.wrongAt.length - this.limit.tries] + this.limit.windowMinutes * MINUTE;
+    record.lockedUntil = Math.max(now + length, windowHasRoom);
+  }
+
+  private withinWindow(times: number[], now: number): number[] {
+    return times.filter((at) => at > now - this.limit.windowMinutes * MINUTE);
   }
 
   private forgetOldest(): void {

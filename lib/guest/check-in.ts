@@ -1,7 +1,8 @@
 /**
  * The check-in desk behind the guest page: who may see which stay, and what they are told. Wrong tries
- * are counted per client and per booking reference; an unknown reference and a wrong name get the same
- * answer, counted the same way, so the page never tells which references exist.
+ * are counted per client and per booking (whichever way its reference was typed); an unknown reference
+ * and a wrong name get the same answer, counted the same way, so the page never tells which references
+ * exist. A code shown on a second device is told to the host.
  */
 import type { AlertMessage } from '../messages';
 import type { Clock } from '../time/clock';
@@ -12,6 +13,8 @@ import { GuestSessions, isBrowserId, newBrowserId } from './sessions';
 /** What a pin-issuer lends the page (nodes/shared/guest-portal.ts). */
 export interface GuestBookings {
   find(reference: string, proof: string): string | undefined;
+  /** Every current booking the reference names, whatever the proof: each one's wrong tries are counted. */
+  named(reference: string): string[];
   view(bookingId: string): StayView | undefined;
   keepsPins: boolean;
 }
@@ -41,8 +44,6 @@ export interface Reply {
   redirect?: boolean;
   /** Give the browser this id (a new visitor, a new session, a sign-out). */
   setBrowserId?: string;
-  /** How long the browser keeps its id: a session's lifetime; none means until the browser closes. */
-  cookieMaxAgeSeconds?: number;
   retryAfterSeconds?: number;
   alerts: AlertMessage[];
   /** Why the page cannot serve at all (no pin-issuer): for the node's status, never shown to guests. */
@@ -56,6 +57,7 @@ const TEXT = {
   ended: 'This stay is no longer current. Please confirm your booking again.',
   expired: 'This page had expired. Please try again.',
   missing: 'Enter your reservation code and your last name (or the last 4 digits of your phone).',
+  shortName: 'A last name of one letter is not enough to confirm a booking. Enter the last 4 digits of your phone instead.',
   wrong: 'We could not find a current booking with these details. Check the reservation code in your booking confirmation and try again.',
   unavailable: 'The check-in page cannot show bookings right now. Please contact your host.',
   lockedOut: (minutes: number) =>
@@ -66,6 +68,8 @@ export class CheckInDesk {
   private readonly sessions: GuestSessions;
   private readonly clients: TryLimiter;
   private readonly references: TryLimiter;
+  /** Which session first showed each booking's code: another session showing it is a second device. */
+  private readonly reveals = new Map<string, Reveal>();
   /** The last reason the pin-issuer could not be reached. */
   private problem = '';
 
@@ -92,7 +96,7 @@ export class CheckInDesk {
       return this.form(browserId, { tone: 'info', text: stay ? TEXT.changed : TEXT.ended });
     }
     const html = renderStayPage({ property: this.options.property, token: this.sessions.formToken(browserId!), stay, keepsPins: bookings.keepsPins });
-    return { status: 200, html, alerts: [] };
+    return { status: 200, html, alerts: this.revealed(stay, browserId!) };
   }
 
   /** A posted form: prove a booking, or sign out. */
@@ -120,27 +124,47 @@ export class CheckInDesk {
 
   private verify(browserId: string, client: string, reference: string, proof: string): Reply {
     if (!reference || !proof) return this.form(browserId, { tone: 'error', text: TEXT.missing }, reference);
-    const referenceKey = referenceKeyOf(reference);
+    // Known from what was typed alone, so it tells nothing about any booking and costs no try.
+    if (isOneLetter(proof)) return this.form(browserId, { tone: 'error', text: TEXT.shortName }, reference);
     // Checked before the booking is looked up: during a lock-out even the right answer is refused.
-    const lockedUntil = later(this.clients.lockedUntil(client), this.references.lockedUntil(referenceKey));
-    if (lockedUntil) return this.lockedOut(browserId, lockedUntil, []);
+    const clientLockedUntil = this.clients.lockedUntil(client);
+    if (clientLockedUntil) return this.lockedOut(browserId, clientLockedUntil, []);
     const bookings = this.bookingsOrUndefined();
     if (!bookings) return this.unavailable(browserId);
+    const keys = countedKeys(bookings.named(reference), reference);
+    const lockedUntil = latest(keys.map((key) => this.references.lockedUntil(key)));
+    if (lockedUntil) return this.lockedOut(browserId, lockedUntil, []);
     const bookingId = bookings.find(reference, proof);
     const stay = bookingId !== undefined ? bookings.view(bookingId) : undefined;
-    if (bookingId === undefined || !stay) return this.wrongTry(browserId, client, reference, referenceKey);
-    this.references.forget(referenceKey);
+    if (bookingId === undefined || !stay) return this.wrongTry(browserId, client, reference, keys);
+    this.references.forget(bookingKey(bookingId));
     const sessionId = this.sessions.start(bookingId, stay.version);
-    return { status: 303, redirect: true, setBrowserId: sessionId, cookieMaxAgeSeconds: this.sessions.lifetimeSeconds, alerts: [] };
+    // No Max-Age: the cookie, and with it the code, goes when the browser session ends.
+    return { status: 303, redirect: true, setBrowserId: sessionId, alerts: [] };
   }
 
-  private wrongTry(browserId: string, client: string, reference: string, referenceKey: string): Reply {
+  private wrongTry(browserId: string, client: string, reference: string, keys: string[]): Reply {
     const alerts: AlertMessage[] = [];
     if (this.clients.recordWrong(client)) alerts.push(this.clientAlert(client));
-    if (this.references.recordWrong(referenceKey)) alerts.push(this.referenceAlert(reference));
-    const lockedUntil = later(this.clients.lockedUntil(client), this.references.lockedUntil(referenceKey));
+    for (const key of keys) if (this.references.recordWrong(key)) alerts.push(this.referenceAlert(reference, this.references.lockedUntil(key)));
+    const lockedUntil = latest([this.clients.lockedUntil(client), ...keys.map((key) => this.references.lockedUntil(key))]);
     if (lockedUntil) return this.lockedOut(browserId, lockedUntil, alerts);
     return this.form(browserId, { tone: 'error', text: TEXT.wrong }, reference);
+  }
+
+  /** Notes who sees a code; the first session is the guest's, any later one a second device. */
+  private revealed(stay: StayView, sessionId: string): AlertMessage[] {
+    if (!stay.issued || stay.onHold || !stay.codes.some((code) => code.pin !== null)) return [];
+    const reveal = this.reveals.get(stay.bookingId);
+    if (!reveal || reveal.version !== stay.version) {
+      this.reveals.delete(stay.bookingId); // re-inserted, so the oldest go first when there are too many
+      this.reveals.set(stay.bookingId, { version: stay.version, firstSession: sessionId, told: new Set() });
+      if (this.reveals.size > MAX_REVEALS) this.reveals.delete(this.reveals.keys().next().value!);
+      return [];
+    }
+    if (reveal.firstSession === sessionId || reveal.told.has(sessionId)) return [];
+    reveal.told.add(sessionId);
+    return [this.secondDeviceAlert(stay.bookingId)];
   }
 
   private lockedOut(browserId: string, until: Date, alerts: AlertMessage[]): Reply {
@@ -174,14 +198,49 @@ export class CheckInDesk {
     return { kind: 'alert', severity: 'warning', topic: 'guest-page', text };
   }
 
-  private referenceAlert(reference: string): AlertMessage {
+  private referenceAlert(reference: string, until: Date | undefined): AlertMessage {
     const { tries, windowMinutes, lockoutMinutes } = this.options.perBooking;
     const shown = reference.replace(/[^\p{L}\p{N}\-_.#/]/gu, '').slice(0, 40);
+    const minutes = until ? Math.ceil((until.getTime() - this.options.clock.now().getTime()) / 60_000) : lockoutMinutes;
     const text =
       `Guest check-in page: ${tries} wrong tries within ${windowMinutes} minutes for booking reference "${shown}"; ` +
-      `it is locked out for ${lockoutMinutes} minutes. If a guest asks, give them their code another way.`;
+      `it is locked out for ${minutes} minutes. If a guest asks, give them their code another way.`;
     return { kind: 'alert', severity: 'warning', topic: 'guest-page', text };
   }
+
+  private secondDeviceAlert(bookingId: string): AlertMessage {
+    const text =
+      `Guest check-in page: the door code of booking ${bookingId} was just shown on a second device, after the guest had seen it on another one. ` +
+      `If the guest did not do this, reset the code (send {kind: "reissue", bookingId} to the pin-issuer).`;
+    return { kind: 'alert', severity: 'warning', topic: 'guest-page', text, bookingId };
+  }
+}
+
+interface Reveal {
+  version: number;
+  firstSession: string;
+  /** Other sessions the host was already told of. */
+  told: Set<string>;
+}
+
+/** As many bookings as sessions can hold; the oldest reveals go first. */
+const MAX_REVEALS = 10_000;
+
+/**
+ * A wrong try counts against every booking the reference names, so typing it another way (case,
+ * spaces, accents) gains nothing; a reference that names none is counted by itself, the same way.
+ */
+function countedKeys(bookingIds: string[], reference: string): string[] {
+  return bookingIds.length ? bookingIds.map(bookingKey) : [`reference:${referenceKeyOf(reference)}`];
+}
+
+function bookingKey(bookingId: string): string {
+  return `booking:${bookingId}`;
+}
+
+/** One letter (after accents and punctuation go) is a guess anyone gets right in a few tries. */
+function isOneLetter(proof: string): boolean {
+  return referenceKeyOf(proof).replace(/[^\p{L}\p{N}]/gu, '').length < 2;
 }
 
 function field(value: string | undefined): string {
@@ -193,7 +252,7 @@ export function referenceKeyOf(reference: string): string {
   return reference.normalize('NFD').replace(/[\u0300-\u036f]/g, '').replace(/\s+/g, '').toLowerCase();
 }
 
-function later(a: Date | undefined, b: Date | undefined): Date | undefined {
-  if (!a || !b) return a ?? b;
-  return a.getTime() >= b.getTime() ? a : b;
+function latest(times: (Date | undefined)[]): Date | undefined {
+  const known = times.filter((at): at is Date => at !== undefined);
+  return known.length ? new Date(Math.max(...known.map((at) => at.getTime()))) : undefined;
 }

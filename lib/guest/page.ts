@@ -111,6 +111,7 @@ function codesSection({ stay, keepsPins }: StayPage): string {
     const when = stay.issueAt ? ` on ${localTime(stay.issueAt, stay.timeZone)}` : ' before check-in';
     return `<p class="not-yet">Your code is not ready yet. It will appear here${escapeHtml(when)}.</p>`;
   }
+  if (stay.onHold) return '<p class="on-hold">Your code is on hold. Please contact your host.</p>';
   const lines = stay.codes.map((code) => {
     const what = code.pin !== null ? `<span class="pin">${escapeHtml(code.pin)}</span>` : `<span class="no-pin">${escapeHtml(missingPinText(keepsPins))}</span>`;
     return `<li><span class="lock">${escapeHtml(code.lockName)}</span>${what}</li>`;

@@ -72,10 +72,6 @@ export class GuestSessions {
     return earliest === undefined ? undefined : new Date(earliest);
   }
 
-  get lifetimeSeconds(): number {
-    return Math.round(this.lifetimeMinutes * 60);
-  }
-
   /** The token a form carries: tied to the browser's id, so another site cannot make one for it. */
   formToken(browserId: string): string {
     return createHmac('sha256', this.secret).update(`form:${browserId}`).digest('base64url');

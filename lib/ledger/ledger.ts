@@ -74,6 +74,8 @@ export interface GuestView {
   /** When the code is issued (the page says when it will appear). */
   issueAt?: string;
   issued: boolean;
+  /** A release flag is no longer set (a payment reversed): the codes are withheld until it is again. */
+  onHold?: boolean;
   codes: { lockName: string; pin: string | null }[];
 }
 
@@ -378,22 +380,29 @@ export class Ledger {
   }
 
   /**
-   * The booking a guest proves they hold: its reservation code (or id) and their last name or the
-   * last 4 digits of their phone. Undefined when nothing matches; the page limits how often one may try.
+   * The booking a guest proves they hold: the reservation code they were given (never an internal id)
+   * and their last name or the last 4 digits of their phone. A one-letter name proves nothing: anyone
+   * gets it right in a few tries. Undefined when nothing matches; the page limits how often one may try.
    */
   findGuest(reference: string, proof: string): string | undefined {
-    const ref = normalise(reference);
     const given = normalise(proof);
-    if (!ref || !given) return undefined;
-    for (const [id, entry] of Object.entries(this.data.bookings)) {
-      if (entry.cancelled || !isGuest(entry)) continue;
-      const { booking } = entry;
-      const refs = [booking.reservationCode, booking.id, id].filter(Boolean).map((value) => normalise(value!));
-      if (!refs.includes(ref)) continue;
+    if (!given) return undefined;
+    for (const id of this.guestsNamed(reference)) {
+      const { booking } = this.data.bookings[id];
       const lastName = normalise(booking.guestName?.trim().split(/\s+/).pop() ?? '');
-      if ((lastName && lastName === given) || (booking.phoneLast4 && booking.phoneLast4 === given)) return id;
+      const phone = booking.phoneLast4 && /^\d{4}$/.test(booking.phoneLast4) ? booking.phoneLast4 : undefined;
+      if ((lastName.length > 1 && lastName === given) || (phone && phone === given)) return id;
     }
     return undefined;
+  }
+
+  /** The current guest bookings whose reservation code is `reference` (case, accents and spaces aside). */
+  guestsNamed(reference: string): string[] {
+    const ref = normalise(reference);
+    if (!ref) return [];
+    return Object.entries(this.data.bookings)
+      .filter(([, entry]) => !entry.cancelled && isGuest(entry) && entry.booking.reservationCode !== undefined && normalise(entry.booking.reservationCode) === ref)
+      .map(([id]) => id);
   }
 
   /** What the check-in page shows a verified guest; PINs opened only here, for them. */
@@ -402,9 +411,11 @@ export class Ledger {
     if (!entry || entry.cancelled || Date.parse(entry.window.endsAt) <= this.now().getTime()) return undefined;
     const locks = new Map(this.options.locks().map((lock) => [lock.id, lock]));
     const issued = entry.told === 'issued';
+    // Read at every view, so a flag cleared after the guest was told hides the code at once.
+    const onHold = this.missingFlags(entry).length > 0;
     const codes = entry.window.locks.map((lockId) => {
       const code = this.codesOf(bookingId).find((c) => c.lockId === lockId && c.state !== 'revoked');
-      const pin = issued && code?.sealedPin && !code.rewrite ? this.options.vault.open(code.sealedPin) : null;
+      const pin = issued && !onHold && code?.sealedPin && !code.rewrite ? this.options.vault.open(code.sealedPin) : null;
       return { lockName: locks.get(lockId)?.name ?? lockId, pin };
     });
     const view: GuestView = {
@@ -419,6 +430,7 @@ export class Ledger {
       codes,
     };
     if (entry.booking.guestName) view.guestName = entry.booking.guestName;
+    if (onHold) view.onHold = true;
     return view;
   }
 
@@ -913,7 +925,7 @@ export class Ledger {
    */
   private released(id: string, entry: BookingEntry, plan: Plan): boolean {
     if (!isGuest(entry)) return true;
-    const missing = (this.options.releaseFlags ?? []).filter((flag) => entry.booking.flags?.[flag] !== true);
+    const missing = this.missingFlags(entry);
     if (!missing.length) return true;
     const hoursLeft = (Date.parse(entry.window.checkInAt) - this.now().getTime()) / 3600_000;
     if (hoursLeft <= 24) {
@@ -921,6 +933,10 @@ export class Ledger {
       plan.alerts.push(...this.once(`unreleased:${id}:${entry.version}`, alert('warning', 'release', text, { bookingId: id })));
     }
     return false;
+  }
+
+  private missingFlags(entry: BookingEntry): string[] {
+    return (this.options.releaseFlags ?? []).filter((flag) => entry.booking.flags?.[flag] !== true);
   }
 
   private codeMessage(id: string, entry: BookingEntry, change: CodeChange, codes: GuestCode[]): CodeMessage {

@@ -3,7 +3,7 @@ import type { Node, NodeDef } from 'node-red';
 import { CheckInDesk, Reply } from '../../lib/guest/check-in';
 import { clientKey, COOKIE_NAME, cookieHeader, cookieValue, FormError, forwardedClient, pagePath, readForm, SECURITY_HEADERS } from '../../lib/guest/http';
 import { clockFor, errorText, numberSetting, RED, showStatus } from '../shared/runtime';
-import { guestPortalFor } from '../shared/guest-portal';
+import { guestPortalFor, PHONE_PINS_REFUSED } from '../shared/guest-portal';
 
 interface GuestPageDef extends NodeDef {
   issuer: string;
@@ -57,7 +57,7 @@ export = function register(RED: RED) {
       cancelTimer?.();
       cancelTimer = undefined;
       if (closed) return;
-      if (problem) return showStatus(node, 'red', 'pin-issuer missing', 'ring');
+      if (problem) return showStatus(node, 'red', problem === PHONE_PINS_REFUSED ? 'phone PINs refused' : 'pin-issuer missing', 'ring');
       const { verified, lockedOut } = desk.status();
       if (lockedOut > 0) showStatus(node, 'yellow', `locked out ${lockedOut}`);
       else showStatus(node, 'green', `${verified} guest${verified === 1 ? '' : 's'} verified`);
@@ -76,7 +76,7 @@ export = function register(RED: RED) {
 
     /** Told once per cause, not on every guest's request. */
     const reportProblem = (problem: string | undefined) => {
-      if (problem && problem !== lastProblem) node.error(`guest-page cannot reach its pin-issuer: ${problem}`);
+      if (problem && problem !== lastProblem) node.error(`guest-page cannot serve its pin-issuer's bookings: ${problem}`);
       lastProblem = problem;
       refreshStatus(problem);
     };
@@ -94,7 +94,7 @@ export = function register(RED: RED) {
     const answer = (req: Request, res: Response, reply: Reply) => {
       res.set(SECURITY_HEADERS);
       const cookiePath = `${req.baseUrl ?? ''}${path}`;
-      if (reply.setBrowserId) res.append('Set-Cookie', cookieHeader(reply.setBrowserId, { path: cookiePath, secure: isHttps(req), maxAgeSeconds: reply.cookieMaxAgeSeconds }));
+      if (reply.setBrowserId) res.append('Set-Cookie', cookieHeader(reply.setBrowserId, { path: cookiePath, secure: isHttps(req) }));
       if (reply.retryAfterSeconds) res.set('Retry-After', String(reply.retryAfterSeconds));
       for (const alert of reply.alerts) node.send({ topic: alert.topic, payload: alert });
       if (reply.problem) reportProblem(reply.problem);

@@ -93,8 +93,10 @@ export = function register(RED: RED) {
 
     (node as GuestPortalNode).guestPortal = {
       find: (reference, proof) => ledger.findGuest(reference, proof),
+      named: (reference) => ledger.guestsNamed(reference),
       view: (bookingId) => ledger.guestView(bookingId),
       keepsPins: config.keepPinsForGuestPage === true,
+      pinsFromPhone: config.pinFromPhone === true,
     };
 
     let windowsWaiting = 0;

@@ -30,6 +30,7 @@ export interface TestBooking {
   unit: string;
   arrival: string;
   departure: string;
+  flags?: Record<string, boolean>;
 }
 
 export const ADA: TestBooking = {
