@@ -41,6 +41,8 @@ interface BookingSourceDef extends NodeDef {
   massWait?: string | number;
   /** Largest feed (MB): a bigger download, file or payload is refused. */
   maxFeedMb?: string | number;
+  /** Days after checkout the saved bookings keep a guest's name, email and phone digits. */
+  forgetGuestsDays?: string | number;
   /** Only for hand-written flows; the editor keeps the addresses in the credentials. */
   url?: string;
 }
@@ -74,6 +76,7 @@ interface Settings {
   missesBeforeCancel: number;
   massCancel: MassCancelGuard;
   maxFeedBytes: number;
+  forgetGuestsDays: number;
 }
 
 /** A feed while the node runs: its health, what to ask the server next time, its poll timer. */
@@ -130,6 +133,7 @@ export = function (RED: RED) {
 
     if (settings.mode !== 'message') for (const feed of feeds) schedule(feed, FIRST_FETCH_DELAY_MS);
     else showStatus(node, 'grey', `${source.count} bookings`, 'ring');
+    let cancelForgetting = forgetDaily();
 
     // Once the flows run, what was announced before a restart is announced again: a kill between this
     // node's save and the pin-issuer's must not lose a booking or a cancellation. Repeats change nothing.
@@ -178,6 +182,7 @@ export = function (RED: RED) {
       RED.events.removeListener('flows:started', restate);
       clearTimeout(restateFallback);
       for (const feed of feeds) feed.cancelTimer?.();
+      cancelForgetting();
       inFlight.abort();
       void queue.then(() => done());
     });
@@ -199,6 +204,19 @@ export = function (RED: RED) {
       const feed: FeedRun = { setting, health: new FeedHealth(`${settings.unit ? `${settings.unit} ` : ''}${wanted} feed (message)`) };
       feeds.push(feed);
       return feed;
+    }
+
+    /** Guests past the retention leave the saved state daily, even when every fetch fails or no message comes. */
+    function forgetDaily(): () => void {
+      return clock.setTimer(24 * 3600_000, () => {
+        if (closed) return;
+        try {
+          source.forgetPastGuests();
+        } catch (err) {
+          node.warn(`booking-source could not forget past guests: ${errorText(err)}`);
+        }
+        cancelForgetting = forgetDaily();
+      });
     }
 
     function schedule(feed: FeedRun, ms: number): void {
@@ -382,6 +400,7 @@ function readSettings(config: BookingSourceDef, credentials: BookingSourceCreden
     missesBeforeCancel: misses,
     massCancel: massCancelSetting(config),
     maxFeedBytes: megabytes(maxFeedMb),
+    forgetGuestsDays: Math.max(numberSetting(config.forgetGuestsDays, 90), 0),
   };
 }
 
