@@ -369,14 +369,22 @@ export class BookingSource {
       messages: { ...messages, bookings: messages.bookings.map(keep) },
       announced: [...this.announced.values()].map((stay) => ({ ...stay, booking: keep(stay.booking) })),
       doubles: [...this.doubles],
-      recentCancellations: this.recentCancellations.map((entry) => ({ ...entry, booking: keep(entry.booking) })),
+      recentCancellations: this.recentCancellations.map((entry) => ({ ...entry, booking: forget && this.isPast(entry.at) ? withoutGuest(entry.booking) : keep(entry.booking) })),
     };
   }
 
   private forgetter(): (booking: Booking) => Booking {
-    const days = this.options.forgetGuestsDays ?? DEFAULT_FORGET_GUESTS_DAYS;
-    const before = addDays(this.clock.now().toISOString().slice(0, 10), -days);
+    const before = addDays(this.clock.now().toISOString().slice(0, 10), -this.forgetGuestsDays());
     return (booking) => (booking.departure < before ? withoutGuest(booking) : booking);
+  }
+
+  /** A cancellation made longer ago than the retention: its guest goes, however far off the stay was. */
+  private isPast(at: string): boolean {
+    return Date.parse(at) < this.clock.now().getTime() - this.forgetGuestsDays() * 24 * 3600_000;
+  }
+
+  private forgetGuestsDays(): number {
+    return this.options.forgetGuestsDays ?? DEFAULT_FORGET_GUESTS_DAYS;
   }
 
   private restore(saved: unknown): void {
