@@ -133,7 +133,8 @@ export = function (RED: RED) {
 
     if (settings.mode !== 'message') for (const feed of feeds) schedule(feed, FIRST_FETCH_DELAY_MS);
     else showStatus(node, 'grey', `${source.count} bookings`, 'ring');
-    let cancelForgetting = forgetDaily();
+    // Feeds are polled at least hourly and each poll forgets past guests; bookings sent as messages need a timer.
+    let cancelForgetting = settings.mode === 'message' ? forgetDaily() : () => undefined;
 
     // Once the flows run, what was announced before a restart is announced again: a kill between this
     // node's save and the pin-issuer's must not lose a booking or a cancellation. Repeats change nothing.
@@ -206,17 +207,21 @@ export = function (RED: RED) {
       return feed;
     }
 
-    /** Guests past the retention leave the saved state daily, even when every fetch fails or no message comes. */
+    /** Guests past the retention leave the saved state daily, even when no message comes. */
     function forgetDaily(): () => void {
       return clock.setTimer(24 * 3600_000, () => {
         if (closed) return;
-        try {
-          source.forgetPastGuests();
-        } catch (err) {
-          node.warn(`booking-source could not forget past guests: ${errorText(err)}`);
-        }
+        forgetPastGuests();
         cancelForgetting = forgetDaily();
       });
+    }
+
+    function forgetPastGuests(): void {
+      try {
+        source.forgetPastGuests();
+      } catch (err) {
+        node.warn(`booking-source could not forget past guests: ${errorText(err)}`);
+      }
     }
 
     function schedule(feed: FeedRun, ms: number): void {
@@ -259,6 +264,8 @@ export = function (RED: RED) {
      * time (FeedHealth.nextPollIn); the others keep their pace.
      */
     function report(outcomes: Outcome[], send: Send): void {
+      // After every poll, a failed one too: a feed that never answers again must not keep its guests.
+      forgetPastGuests();
       for (const outcome of outcomes) {
         if (outcome.fetched) schedule(outcome.feed, outcome.feed.health.nextPollIn(settings.intervalMs));
       }
