@@ -79,6 +79,30 @@ describe('BookingSource', () => {
     assert.equal(cancelled.booking.unit, 'Room 9');
   });
 
+  it('forgets its guests once stays and cancellations are older than the retention, even when no feed answers', () => {
+    const file = path.join(directory, 'state.json');
+    const event = (uid: string, from: string, to: string, name: string) =>
+      ['BEGIN:VEVENT', `UID:${uid}`, `DTSTART;VALUE=DATE:${from}`, `DTEND;VALUE=DATE:${to}`, `SUMMARY:${name}`, `DESCRIPTION:Guest: ${name}`, 'END:VEVENT'];
+    const calendar = (...events: string[][]) => ['BEGIN:VCALENDAR', 'VERSION:2.0', ...events.flat(), 'END:VCALENDAR'].join('\r\n');
+    const zebulon = event('zq@pms', '20260710', '20260712', 'Zebulon Quartermaine');
+    const source = BookingSource.open({ unit: 'Room 101', source: 'pms', clock, stateFile: file, forgetGuestsDays: 90 });
+    source.readFeed(calendar(zebulon, event('ida@pms', '20261220', '20261227', 'Ida Zweig')));
+    source.readFeed(calendar(zebulon)); // Ida cancels her December stay in July
+    assert.match(fs.readFileSync(file, 'utf8'), /Zebulon Quartermaine/);
+
+    clock.advanceTo('2026-10-09T09:00:00Z'); // 89 days after Zebulon's checkout, 100 after Ida's cancellation
+    BookingSource.open({ unit: 'Room 101', source: 'pms', clock, stateFile: file, forgetGuestsDays: 90 }).forgetPastGuests();
+    assert.match(fs.readFileSync(file, 'utf8'), /Zebulon Quartermaine/, 'within the retention the stay keeps its guest');
+    assert.doesNotMatch(fs.readFileSync(file, 'utf8'), /Ida|Zweig/);
+
+    clock.advanceTo('2026-10-12T09:00:00Z');
+    const reopened = BookingSource.open({ unit: 'Room 101', source: 'pms', clock, stateFile: file, forgetGuestsDays: 90 });
+    reopened.forgetPastGuests();
+    const saved = fs.readFileSync(file, 'utf8');
+    assert.doesNotMatch(saved, /Zebulon|Quartermaine/);
+    assert.match(saved, /zq@pms/, 'the stay itself stays, with its dates, for the feed that still lists it');
+  });
+
   it('forgets message bookings whose stay is over', () => {
     const file = path.join(directory, 'state.json');
     const source = open(file);

@@ -437,6 +437,33 @@ describe('booking-source node', function () {
 
     afterEach(() => server.stop());
 
+    it('forgets the guest of a stay over for longer than the retention, while every fetch fails', async () => {
+      server.serve(200, feed(['zq@pms.example', '20260710', '20260712', 'Zebulon Quartermaine']));
+      await helper.load(bookingSourceNode, flow({ mode: 'url', interval: 15, forgetGuestsDays: 30 }), { source: { url } });
+      const state = path.join(userDir, 'staykey', 'feeds', 'source.json');
+      const saved = () => (fs.existsSync(state) ? fs.readFileSync(state, 'utf8') : '');
+      clock.advance(1000);
+      await eventually(() => saved().includes('Quartermaine'));
+      server.serve(503, 'Service Unavailable');
+
+      const steps = async (until: string) => {
+        while (clock.now() < new Date(until)) {
+          clock.advance(3 * 3600_000);
+          await new Promise((resolve) => setTimeout(resolve, 5));
+        }
+      };
+      await steps('2026-08-10T00:00:00Z'); // 29 days after checkout
+      assert.match(saved(), /Quartermaine/, 'within the retention the guest is kept');
+      await steps('2026-08-12T12:00:00Z');
+      // A failed poll forgets the guest (one each hour while the feed fails).
+      for (let hour = 0; hour < 24 && saved().includes('Quartermaine'); hour++) {
+        clock.advance(3600_000);
+        await new Promise((resolve) => setTimeout(resolve, 20));
+      }
+      assert.doesNotMatch(saved(), /Quartermaine/);
+      assert.match(saved(), /zq@pms\.example/, 'the stay is kept, without its guest');
+    });
+
     it('waits twice as long after each failed fetch, up to an hour, and back to the interval after a good one', async () => {
       const minute = 60_000;
       server.serve(503, 'Service Unavailable');

@@ -41,6 +41,11 @@ export interface BookingSourceOptions {
   feedSettings?: Map<string, FeedReadingSettings>;
   /** Stays whose checkout is more than this many days ago are skipped when a feed is read (default 30). */
   keepPastDays?: number;
+  /**
+   * Days after checkout a stay keeps its guest's name, email, phone digits and event text in the saved
+   * state (default 90, as the access log): past that only dates and ids are written.
+   */
+  forgetGuestsDays?: number;
   clock?: Clock;
   /** Where the state lives (`<userDir>/staykey/feeds/<node id>.json`); none keeps it in memory only. */
   stateFile?: string;
@@ -80,6 +85,7 @@ interface SavedStateV1 {
 }
 
 const DEFAULT_KEEP_PAST_DAYS = 30;
+const DEFAULT_FORGET_GUESTS_DAYS = 90;
 const RESTATE_CANCELLATIONS_DAYS = 14;
 
 export class BookingSource {
@@ -111,8 +117,17 @@ export class BookingSource {
       const why = err instanceof Error ? err.message : String(err);
       throw new Error(`${options.stateFile} cannot be read (${why}); move it away to start over`);
     }
-    source.written = JSON.stringify(source.state());
+    // As read, not as it would be saved now: a guest past the retention in the file is written out at the next save.
+    source.written = JSON.stringify(source.state(false));
     return source;
+  }
+
+  /**
+   * Rewrites the saved state when a stay has passed the retention since its last save, so a guest is
+   * forgotten on time even when no feed answers and no message comes. Throws when it cannot save.
+   */
+  forgetPastGuests(): void {
+    this.save();
   }
 
   /** How many bookings the source holds now. */
@@ -343,15 +358,33 @@ export class BookingSource {
     return result;
   }
 
-  private state(): SavedState {
+  /** The state as saved: stays over for longer than the retention keep no trace of their guest. */
+  private state(forget = true): SavedState {
+    const keep = forget ? this.forgetter() : (booking: Booking) => booking;
+    const tracker = (state: FeedTrackerState): FeedTrackerState => ({ ...state, bookings: state.bookings.map((entry) => ({ ...entry, booking: keep(entry.booking) })) });
+    const messages = this.messages.toJSON();
     return {
       version: 2,
-      feeds: [...this.feeds].map(([name, tracker]) => ({ name, tracker: tracker.toJSON() })),
-      messages: this.messages.toJSON(),
-      announced: [...this.announced.values()],
+      feeds: [...this.feeds].map(([name, feed]) => ({ name, tracker: tracker(feed.toJSON()) })),
+      messages: { ...messages, bookings: messages.bookings.map(keep) },
+      announced: [...this.announced.values()].map((stay) => ({ ...stay, booking: keep(stay.booking) })),
       doubles: [...this.doubles],
-      recentCancellations: this.recentCancellations,
+      recentCancellations: this.recentCancellations.map((entry) => ({ ...entry, booking: forget && this.isPast(entry.at) ? withoutGuest(entry.booking) : keep(entry.booking) })),
     };
+  }
+
+  private forgetter(): (booking: Booking) => Booking {
+    const before = addDays(this.clock.now().toISOString().slice(0, 10), -this.forgetGuestsDays());
+    return (booking) => (booking.departure < before ? withoutGuest(booking) : booking);
+  }
+
+  /** A cancellation made longer ago than the retention: its guest goes, however far off the stay was. */
+  private isPast(at: string): boolean {
+    return Date.parse(at) < this.clock.now().getTime() - this.forgetGuestsDays() * 24 * 3600_000;
+  }
+
+  private forgetGuestsDays(): number {
+    return this.options.forgetGuestsDays ?? DEFAULT_FORGET_GUESTS_DAYS;
   }
 
   private restore(saved: unknown): void {
@@ -373,6 +406,16 @@ export class BookingSource {
     this.written = text;
   }
 }
+
+/** A stay long over: its dates and ids stay (so a feed that lists it again changes nothing), not its guest. */
+function withoutGuest(booking: Booking): Booking {
+  const kept = { ...booking };
+  for (const field of GUEST_FIELDS) delete kept[field];
+  return kept;
+}
+
+/** What names or reaches a guest; the event's summary often holds their name ("Ada Lovelace (HM123)"). */
+const GUEST_FIELDS = ['guestName', 'email', 'phoneLast4', 'reservationCode', 'summary'] as const;
 
 function trackerOptions(options: BookingSourceOptions, clock: Clock): FeedTrackerOptions {
   return { missesBeforeCancel: options.missesBeforeCancel, guard: options.massCancel, clock };

@@ -41,6 +41,8 @@ interface BookingSourceDef extends NodeDef {
   massWait?: string | number;
   /** Largest feed (MB): a bigger download, file or payload is refused. */
   maxFeedMb?: string | number;
+  /** Days after checkout the saved bookings keep a guest's name, email and phone digits. */
+  forgetGuestsDays?: string | number;
   /** Only for hand-written flows; the editor keeps the addresses in the credentials. */
   url?: string;
 }
@@ -74,6 +76,7 @@ interface Settings {
   missesBeforeCancel: number;
   massCancel: MassCancelGuard;
   maxFeedBytes: number;
+  forgetGuestsDays: number;
 }
 
 /** A feed while the node runs: its health, what to ask the server next time, its poll timer. */
@@ -130,6 +133,8 @@ export = function (RED: RED) {
 
     if (settings.mode !== 'message') for (const feed of feeds) schedule(feed, FIRST_FETCH_DELAY_MS);
     else showStatus(node, 'grey', `${source.count} bookings`, 'ring');
+    // Feeds are polled at least hourly and each poll forgets past guests; bookings sent as messages need a timer.
+    let cancelForgetting = settings.mode === 'message' ? forgetDaily() : () => undefined;
 
     // Once the flows run, what was announced before a restart is announced again: a kill between this
     // node's save and the pin-issuer's must not lose a booking or a cancellation. Repeats change nothing.
@@ -178,6 +183,7 @@ export = function (RED: RED) {
       RED.events.removeListener('flows:started', restate);
       clearTimeout(restateFallback);
       for (const feed of feeds) feed.cancelTimer?.();
+      cancelForgetting();
       inFlight.abort();
       void queue.then(() => done());
     });
@@ -199,6 +205,23 @@ export = function (RED: RED) {
       const feed: FeedRun = { setting, health: new FeedHealth(`${settings.unit ? `${settings.unit} ` : ''}${wanted} feed (message)`) };
       feeds.push(feed);
       return feed;
+    }
+
+    /** Guests past the retention leave the saved state daily, even when no message comes. */
+    function forgetDaily(): () => void {
+      return clock.setTimer(24 * 3600_000, () => {
+        if (closed) return;
+        forgetPastGuests();
+        cancelForgetting = forgetDaily();
+      });
+    }
+
+    function forgetPastGuests(): void {
+      try {
+        source.forgetPastGuests();
+      } catch (err) {
+        node.warn(`booking-source could not forget past guests: ${errorText(err)}`);
+      }
     }
 
     function schedule(feed: FeedRun, ms: number): void {
@@ -241,6 +264,8 @@ export = function (RED: RED) {
      * time (FeedHealth.nextPollIn); the others keep their pace.
      */
     function report(outcomes: Outcome[], send: Send): void {
+      // After every poll, a failed one too: a feed that never answers again must not keep its guests.
+      forgetPastGuests();
       for (const outcome of outcomes) {
         if (outcome.fetched) schedule(outcome.feed, outcome.feed.health.nextPollIn(settings.intervalMs));
       }
@@ -382,6 +407,7 @@ function readSettings(config: BookingSourceDef, credentials: BookingSourceCreden
     missesBeforeCancel: misses,
     massCancel: massCancelSetting(config),
     maxFeedBytes: megabytes(maxFeedMb),
+    forgetGuestsDays: Math.max(numberSetting(config.forgetGuestsDays, 90), 0),
   };
 }
 

@@ -45,6 +45,8 @@ interface NotifierDef extends NodeDef {
   retries?: string | number;
   /** Seconds before the first retry; later ones double. */
   retryDelay?: string | number;
+  /** Days the send records (outbox.jsonl) are kept: they hold guests' names and addresses. */
+  outboxDays?: string | number;
 }
 
 type Send = (msg: Array<NodeMessage | null>) => void;
@@ -73,7 +75,8 @@ export = function (RED: RED) {
     const channel: Channel = config.channel === 'email' || config.channel === 'ha-notify' ? config.channel : 'output';
     const options = optionsFrom(config);
     const plan = retryPlanFrom(config);
-    const outbox = new Outbox(path.join(staykeyDirectory(RED), 'outbox.jsonl'));
+    const outbox = new Outbox(path.join(staykeyDirectory(RED), 'outbox.jsonl'), numberSetting(config.outboxDays, 90));
+    const cancelPruning = pruneDaily(outbox);
     const runs = new Set<RetryRun<EmailReceipt> | RetryRun<void>>();
     let sent = 0;
     const ha = channel === 'ha-notify' ? haChannel() : undefined;
@@ -210,6 +213,17 @@ export = function (RED: RED) {
       return smtp.mailer;
     }
 
+    /** Old records go even when nothing is sent for months: a quiet season must not keep guests' addresses. */
+    function pruneDaily(box: Outbox): () => void {
+      let cancel = () => {};
+      const prune = () => {
+        record(() => box.prune(clock.now()));
+        cancel = clock.setTimer(24 * 3600_000, prune);
+      };
+      prune();
+      return () => cancel();
+    }
+
     function record(write: () => void): void {
       try {
         write();
@@ -220,6 +234,7 @@ export = function (RED: RED) {
 
     node.on('close', (_removed: boolean, done: () => void) => {
       ha?.stopStatus();
+      cancelPruning();
       for (const run of runs) run.cancel();
       runs.clear();
       done();

@@ -12,6 +12,7 @@ import { lockSetFor } from '../shared/lock-set';
 import type { GuestPortalNode } from '../shared/guest-portal';
 import { shown } from '../../lib/shown';
 import { checkId } from '../../lib/ids';
+import { LockWriters } from '../../lib/ledger/lock-writers';
 
 interface PinIssuerDef extends NodeDef {
   locks: string;
@@ -49,6 +50,9 @@ const MAX_SLEEP_MS = 5 * 60_000;
 /** How often upcoming arrivals are checked: a problem that appears late is told within this time. */
 const READINESS_EVERY_MS = 15 * 60_000;
 
+/** One per Node-RED process: every pin-issuer of every flow claims its locks here. */
+const writers = new LockWriters();
+
 function parseHours(text: string): number[] {
   const hours = text.split(',').map((part) => Number(part.trim())).filter((value) => Number.isFinite(value) && value > 0);
   return hours.length ? hours : [24, 2];
@@ -59,6 +63,14 @@ export = function register(RED: RED) {
     RED.nodes.createNode(this, config);
     const node = this;
     const clock = clockFor(RED);
+    const refusal = claimLocks(RED, node, config);
+    if (refusal) {
+      showStatus(node, 'red', 'another pin-issuer has the locks', 'ring');
+      node.error(refusal);
+      node.on('input', (_msg, _send, done) => done(new Error(refusal)));
+      return;
+    }
+    node.on('close', () => writers.release(node.id));
     let ledger: Ledger;
     const accessLog = new AccessLog(path.join(staykeyDirectory(RED), 'access-log', `${node.id}.jsonl`), clock, numberSetting(config.accessLogDays, 90));
     try {
@@ -289,6 +301,27 @@ export = function register(RED: RED) {
 
   RED.nodes.registerType('staykey-pin-issuer', PinIssuerNode);
 };
+
+/**
+ * Claims the locks this pin-issuer drives; returns why it may not, naming the pin-issuer that does.
+ * A dry run sends nothing to a lock, so it may preview a plan beside the one that drives them.
+ */
+function claimLocks(RED: RED, node: Node, config: PinIssuerDef): string | undefined {
+  if (config.dryRun === true || !config.locks) return undefined;
+  let lockIds: string[];
+  try {
+    lockIds = lockSetFor(RED, config.locks).locks().map((lock) => lock.id);
+  } catch {
+    return undefined; // no lock set: this node can send nothing, and says so when it tries
+  }
+  const taken = writers.claim(config.locks, lockIds, { id: node.id, name: node.name || node.id });
+  if (!taken) return undefined;
+  const other = taken.owner.name === taken.owner.id ? taken.owner.id : `"${taken.owner.name}" (${taken.owner.id})`;
+  return (
+    `pin-issuer: lock ${taken.lockId} already gets its codes from pin-issuer ${other}; two pin-issuers on one lock would give ` +
+    'out the same slots. This one does nothing: remove one of them, or give each its own locks in its own locks config.'
+  );
+}
 
 /** After a long outage a command is both still in flight and overdue: it goes out once. */
 function once(commands: LockCommand[]): LockCommand[] {
