@@ -1,7 +1,5 @@
 import { strict as assert } from 'node:assert';
 import * as fs from 'node:fs';
-import * as http from 'node:http';
-import type { AddressInfo } from 'node:net';
 import * as os from 'node:os';
 import * as path from 'node:path';
 import type { NodeMessage } from 'node-red';
@@ -9,6 +7,7 @@ import { BookingSource, SourceUpdate } from '../lib/bookings/booking-source';
 import type { AlertMessage, BookingMessage } from '../lib/messages';
 import { ManualClock } from '../lib/time/clock';
 import bookingSourceNode = require('../nodes/booking-source/booking-source');
+import { FeedServer } from './support/feed-server';
 import { helper, SpyCall } from './support/red';
 
 /** [uid, first night, checkout day, summary] */
@@ -179,26 +178,6 @@ describe('booking-source: no feed takes a code away', () => {
   });
 });
 
-/** A channel's feed server answering with whatever the test set last. */
-class FeedServer {
-  body = '';
-  requests = 0;
-  private readonly server = http.createServer((_req, res) => {
-    this.requests += 1;
-    res.writeHead(200, { 'content-type': 'text/calendar' }).end(this.body);
-  });
-
-  async start(): Promise<string> {
-    await new Promise<void>((resolve) => this.server.listen(0, '127.0.0.1', resolve));
-    return `http://127.0.0.1:${(this.server.address() as AddressInfo).port}/ical/1.ics?s=secret`;
-  }
-
-  async stop(): Promise<void> {
-    this.server.closeAllConnections();
-    await new Promise<void>((resolve) => this.server.close(() => resolve()));
-  }
-}
-
 describe('booking-source node: feeds that look good but are not', function () {
   let userDir: string;
   let clock: ManualClock;
@@ -275,14 +254,14 @@ describe('booking-source node: feeds that look good but are not', function () {
 
   it('keeps every code through an empty calendar served with HTTP 200, and says so on the node', async () => {
     await load();
-    server.body = feed(ana, ben);
+    server.serve(200, feed(ana, ben));
     await poll(/^2 bookings$/);
-    server.body = EMPTY;
+    server.serve(200, EMPTY);
     assert.equal(await poll(/empty/), 'feed empty, 2 kept');
     await settle();
     assert.deepEqual(changes(), ['created ana@airbnb.com', 'created ben@airbnb.com']);
     assert.equal(alerts.filter((alert) => /came back empty/.test(alert.text)).length, 1);
-    server.body = feed(ana, ben);
+    server.serve(200, feed(ana, ben));
     await poll(/^2 bookings$/);
     await settle();
     assert.equal(out.length, 2, 'no stay comes back as a new booking');
@@ -290,9 +269,9 @@ describe('booking-source node: feeds that look good but are not', function () {
 
   it('holds a mass disappearance until the host confirms with a message, then cancels', async () => {
     await load();
-    server.body = feed(...stays);
+    server.serve(200, feed(...stays));
     await poll(/^4 bookings$/);
-    server.body = feed(ana);
+    server.serve(200, feed(ana));
     assert.equal(await poll(/held/), '4 bookings, 3 held');
     await settle();
     assert.equal(out.length, 4);
@@ -307,9 +286,9 @@ describe('booking-source node: feeds that look good but are not', function () {
 
   it('takes the guard\'s threshold and wait from its options', async () => {
     await load({ massCount: 2, massShare: 25, massWait: 10 });
-    server.body = feed(...stays);
+    server.serve(200, feed(...stays));
     await poll(/^4 bookings$/);
-    server.body = feed(ana, ben);
+    server.serve(200, feed(ana, ben));
     await poll(/2 held/);
     clock.advance(10 * 60_000);
     await poll(/^2 bookings$/);
@@ -318,7 +297,7 @@ describe('booking-source node: feeds that look good but are not', function () {
 
   it('reads a Booking.com feed\'s "CLOSED - Not available" as reservations whose code goes to the host, or as blocks when told', async () => {
     await load({}, `booking.com ${url}`);
-    server.body = feed(['b1@booking.com', '20260710', '20260714', 'CLOSED - Not available']);
+    server.serve(200, feed(['b1@booking.com', '20260710', '20260714', 'CLOSED - Not available']));
     await poll(/^1 bookings$/);
     const booking = (out[0].payload as BookingMessage).booking;
     assert.deepEqual([booking.id, booking.codeTo], ['b1@booking.com', 'host']);
@@ -330,7 +309,7 @@ describe('booking-source node: feeds that look good but are not', function () {
   });
 
   it('reads floating times in the listing zone set on the node, and a feed line\'s own zone over it', async () => {
-    server.body = calendar(['UID:t1', 'DTSTART:20260710T160000', 'DTEND:20260714T110000', 'SUMMARY:Reserved']);
+    server.serve(200, calendar(['UID:t1', 'DTSTART:20260710T160000', 'DTEND:20260714T110000', 'SUMMARY:Reserved']));
     await load({ zone: 'America/New_York' });
     await poll(/^1 bookings$/);
     assert.equal((out[0].payload as BookingMessage).booking.arrivalAt, '2026-07-10T20:00:00.000Z');

@@ -1,7 +1,6 @@
 import { strict as assert } from 'node:assert';
 import * as fs from 'node:fs';
 import * as http from 'node:http';
-import type { AddressInfo } from 'node:net';
 import * as os from 'node:os';
 import * as path from 'node:path';
 import { monitorEventLoopDelay } from 'node:perf_hooks';
@@ -9,6 +8,7 @@ import type { NodeMessage } from 'node-red';
 import type { AlertMessage, BookingMessage } from '../lib/messages';
 import { ManualClock } from '../lib/time/clock';
 import bookingSourceNode = require('../nodes/booking-source/booking-source');
+import { FeedServer } from './support/feed-server';
 import { helper, SpyCall } from './support/red';
 
 type Stay = [uid: string, start: string, end: string, summary?: string];
@@ -113,41 +113,6 @@ function flow(settings: Record<string, unknown>): object[] {
     { id: 'on-error', type: 'catch', z: 'tab', scope: null, uncaught: false, wires: [['caught']] },
     { id: 'caught', type: 'helper', z: 'tab' },
   ];
-}
-
-/** A channel's feed server: answers each request with whatever the test set last. */
-class FeedServer {
-  response: { status: number; body: string | Buffer; headers?: Record<string, string> } = { status: 200, body: '' };
-  /** Leave requests unanswered (a feed that hangs). */
-  hang = false;
-  readonly requests: http.IncomingMessage[] = [];
-  private readonly server = http.createServer((req, res) => {
-    this.requests.push(req);
-    this.onRequest?.(req);
-    if (this.hang) return;
-    if (this.response.status === 304 && req.headers['if-none-match'] !== this.response.headers?.etag) {
-      res.writeHead(500).end('test server: expected the ETag back');
-      return;
-    }
-    res.writeHead(this.response.status, { 'content-type': 'text/calendar', ...this.response.headers });
-    res.end(this.response.body);
-  });
-  onRequest: ((req: http.IncomingMessage) => void) | undefined;
-
-  async start(): Promise<string> {
-    await new Promise<void>((resolve) => this.server.listen(0, '127.0.0.1', resolve));
-    const { port } = this.server.address() as AddressInfo;
-    return `http://127.0.0.1:${port}/calendar/ical/12345.ics?s=secret-token-abc`;
-  }
-
-  serve(status: number, body: string | Buffer, headers?: Record<string, string>): void {
-    this.response = { status, body, headers };
-  }
-
-  async stop(): Promise<void> {
-    this.server.closeAllConnections();
-    await new Promise<void>((resolve) => this.server.close(() => resolve()));
-  }
 }
 
 describe('booking-source node', function () {

@@ -5,7 +5,7 @@
 import type { AlertMessage, BatteryReportMessage, CodeMessage } from '../messages';
 import { checkId } from '../ids';
 import type { Audience } from './outbox';
-import { MessageDetails, OpenPin, RenderedMessage, Templates, renderGuestMessage, renderHostMessage } from './render';
+import { MessageDetails, OpenPin, RenderedMessage, Templates, renderGuestMessage, renderHostMessage, renderHtml } from './render';
 
 export interface NotifierOptions extends MessageDetails {
   /** Guests without an address in the message or the booking get this one (a shared inbox, a test). */
@@ -62,17 +62,13 @@ function passOn(rendered: RenderedMessage, message: CodeMessage, options: Notifi
     subject: `To pass on: ${rendered.subject}`,
     text: `${note}\n\n${rendered.text}`,
     preview: `${note}\n\n${rendered.preview}`,
-    html: `<p>${escapeHtml(note)}</p>\n${rendered.html}`,
+    html: `${renderHtml('{{note}}', { note })}\n${rendered.html}`,
     kind: 'code',
     audience: 'guest',
     to: address(options.hostTo),
     bookingId: message.bookingId,
     viaHost: true,
   };
-}
-
-function escapeHtml(text: string): string {
-  return text.replace(/[&<>"']/g, (char) => `&#${char.charCodeAt(0)};`);
 }
 
 function kindOf(payload: unknown): Outgoing['kind'] {
