@@ -91,7 +91,9 @@ const rules: fc.Arbitrary<LockRules> = fc
   });
 
 const lock = (index: number) =>
-  fc.record({ rules, schedules: fc.boolean() }).map(({ rules: lockRules, schedules }): LockConfig => ({ id: `lock-${index}`, name: `Lock ${index}`, rules: lockRules, schedules }));
+  fc
+    .record({ rules, schedules: fc.boolean(), readsBack: fc.boolean() })
+    .map(({ rules: lockRules, schedules, readsBack }): LockConfig => ({ id: `lock-${index}`, name: `Lock ${index}`, rules: lockRules, schedules, ...(readsBack ? { codeCheck: 'read-back' as const } : {}) }));
 
 const locks = fc.integer({ min: 1, max: 3 }).chain((count) => fc.tuple(...Array.from({ length: count }, (_, i) => lock(i))));
 
@@ -171,8 +173,11 @@ interface HeldCode {
   pin: string;
   startsAt: string;
   endsAt: string;
-  /** A code the host keyed in; `known` once the ledger has read it back as not its own. */
-  foreign?: { known: boolean };
+  /**
+   * A code the host keyed in; `known` once the ledger has read it back as not its own; `beforeLinked` when
+   * it was there before the ledger first read its lock (which, on a lock that reads back, it must).
+   */
+  foreign?: { known: boolean; beforeLinked: boolean };
 }
 
 class World {
@@ -185,10 +190,12 @@ class World {
   readonly lastPin = new Map<string, string>();
   /** Bookings as the host's channel has them now. */
   readonly bookings = new Map<string, { booking: Booking; locks: string[]; cancelled: boolean }>();
+  /** Locks whose every slot the ledger has been told. */
+  readonly readWhole = new Set<string>();
   private outcomeIndex = 0;
   private readonly random: (max: number) => number;
   /** What the run covered: invariant checks that applied (not skipped for a failed or lost command), commands, messages. */
-  checks = { timing: 0, pins: 0, hashed: 0, set: 0, update: 0, clear: 0, read: 0, told: 0, alerts: 0, foreignKnown: 0 };
+  checks = { timing: 0, pins: 0, hashed: 0, set: 0, update: 0, clear: 0, read: 0, told: 0, alerts: 0, foreignKnown: 0, foreignBeforeLinked: 0 };
 
   constructor(
     readonly scenario: Scenario,
@@ -232,8 +239,10 @@ class World {
     if (command.action === 'read') {
       if (outcome !== 'ok') return undefined;
       const held = this.held.get(command.lockId)!;
+      if (command.slot === 0) this.readWhole.add(command.lockId);
       const managed = new Set(Object.values(this.ledger.snapshot().codes).filter((c) => c.lockId === command.lockId && c.state !== 'revoked').map((c) => c.slot));
       for (const [slot, code] of held) {
+        if (command.slot !== 0 && slot !== command.slot) continue;
         if (!code.foreign || code.foreign.known || managed.has(slot)) continue;
         code.foreign.known = true;
         this.checks.foreignKnown++;
@@ -256,6 +265,8 @@ class World {
     assert.ok(!(reservedSlots ?? []).includes(command.slot), `${command.action} in reserved slot ${command.slot} of ${command.lockId}`);
     const existing = slots.get(command.slot);
     assert.ok(!existing?.foreign?.known, `${command.action} of slot ${command.slot} on ${command.lockId}, which holds a code of the host's that the ledger has read`);
+    const readsBack = lockConfig.codeCheck === 'read-back';
+    assert.ok(!(readsBack && existing?.foreign?.beforeLinked), `${command.action} of slot ${command.slot} on ${command.lockId}, over a code of the host's from before the lock was linked`);
     if (command.action === 'clear') {
       slots.delete(command.slot);
       return undefined;
@@ -465,7 +476,9 @@ async function performStep(world: World, step: Step): Promise<void> {
       for (let slot = firstSlot; slot <= lastSlot; slot++) if (!held.has(slot) && !used.has(slot) && !(reservedSlots ?? []).includes(slot)) free.push(slot);
       const pin = step.pin.slice(0, codeLengths[0]);
       if (free.length === 0 || [...held.values()].some((code) => code.pin === pin)) return;
-      held.set(free[step.slot % free.length], { pin, startsAt: '', endsAt: '', foreign: { known: false } });
+      const beforeLinked = !world.readWhole.has(lockConfig.id);
+      if (beforeLinked && lockConfig.codeCheck === 'read-back') world.checks.foreignBeforeLinked++;
+      held.set(free[step.slot % free.length], { pin, startsAt: '', endsAt: '', foreign: { known: false, beforeLinked } });
       break;
     }
   }

@@ -124,8 +124,8 @@ describe('pin-issuer: one ledger, one writer', () => {
     const sent = messages('first-commands').map((msg) => (msg.payload as LockCommandMessage).command);
     assert.deepEqual(
       sent.map((command) => [command.action, command.slot]),
-      [['set', 3]],
-      'the first drives the lock as before',
+      [['read', 0]],
+      'the first drives the lock: it reads the lock it has never seen before writing to it',
     );
   });
 

@@ -52,7 +52,8 @@ async function settle(): Promise<void> {
 
 const lockRows = [{ id: 'front-door', name: 'Front door', codeLength: 6, firstSlot: 3, lastSlot: 20, schedules: true, batteryType: '4x AA' }];
 
-function flow(options: { withProvider?: boolean } = {}): object[] {
+/** The daily verify is off here (timers over weeks would read the lock); foreign-codes tests it, and the test below. */
+function flow(options: { withProvider?: boolean; verifyEveryHours?: number } = {}): object[] {
   const toLocks = options.withProvider ? ['provider', 'commands'] : ['commands'];
   const nodes: object[] = [
     { id: 'tab', type: 'tab', label: 'StayKey' },
@@ -64,6 +65,7 @@ function flow(options: { withProvider?: boolean } = {}): object[] {
       locks: 'locks',
       commandTimeoutMinutes: 120,
       retryFailedAfterMinutes: 60,
+      verifyEveryHours: options.verifyEveryHours ?? 0,
       wires: [toLocks, ['codes'], ['alerts']],
     },
     { id: 'commands', type: RECORDER, z: 'tab' },
@@ -145,10 +147,20 @@ describe('pin-issuer node', () => {
   const ledgerFile = () => path.join(directory, 'ledgers', 'issuer.json');
   const ledger = () => JSON.parse(fs.readFileSync(ledgerFile(), 'utf8')) as LedgerData;
 
-  /** Loads the flow at `now` (inside the lead time unless a test says otherwise). */
-  async function start(now: string, options: { withProvider?: boolean } = {}): Promise<void> {
+  /**
+   * Loads the flow at `now` (inside the lead time unless a test says otherwise). The pin-issuer first
+   * reads the lock it has never seen (foreign-codes.test.ts tests that); here the lock answers empty, and
+   * the recorders start afresh, so each test sees only what follows.
+   */
+  async function start(now: string, options: { withProvider?: boolean; unread?: boolean } = {}): Promise<void> {
     clock.advanceTo(now);
     await helper.load(nodeModules, flow(options));
+    if (options.withProvider || options.unread) return;
+    const read = await until(() => commands().find((command) => command.action === 'read'));
+    send({ ...resultFor(read), codes: [] });
+    await handled(1);
+    await settle();
+    clearRecorded();
   }
 
   /** A window, its set command and the lock's confirmation: the guest has been told. */
@@ -357,7 +369,7 @@ describe('pin-issuer node', () => {
   it('turns red when its ledger file cannot be read, and fails every message with the reason', async () => {
     fs.mkdirSync(path.dirname(ledgerFile()), { recursive: true });
     fs.writeFileSync(ledgerFile(), '{"version": 1, "bookings": {');
-    await start('2026-07-09T00:00:00Z');
+    await start('2026-07-09T00:00:00Z', { unread: true });
     assert.deepEqual(lastStatus(), { fill: 'red', shape: 'ring', text: 'ledger unreadable' });
     send(windowMessage());
     await handled(1);
@@ -418,6 +430,43 @@ describe('pin-issuer node', () => {
     const reissued = payloads<CodeMessage>('codes')[1];
     assert.equal(reissued?.change, 'reissued');
     assert.equal(vault.open(reissued.codes[0].pin!), newPin);
+  });
+
+  it('reads a lock again when it is deleted and added again, and never writes over the code the owner keyed in meanwhile', async () => {
+    await start('2026-07-09T00:00:00Z', { withProvider: true });
+    const isRead = (msg: NodeMessage) => (msg.payload as LockResultMessage).action === 'read';
+    await until(() => messages('results').find(isRead));
+    // A deploy without the pin-issuer (deleted in the editor), then one with it again (the same node, undone).
+    const deploy = (nodes: object[]) => (helper as unknown as { setFlows(flow: object[], type: string): Promise<void> }).setFlows(nodes, 'full');
+    await deploy(flow({ withProvider: true }).filter((node) => (node as { id: string }).id !== 'issuer'));
+    assert.equal(ledger().reads?.['front-door'], undefined, 'the removed pin-issuer forgot what it had read');
+    const locks = (helper.getNode('locks') as unknown as LockSetNode).lockSet.provider as SimulatedLocks;
+    locks.addCodeBehindOurBack('front-door', { slot: 3, name: 'Owner', pin: '720416', startsAt: '2026-01-01T00:00:00Z', endsAt: '2027-01-01T00:00:00Z' });
+    clearRecorded();
+    await deploy(flow({ withProvider: true }));
+    await until(() => messages('results').find(isRead));
+    send(windowMessage());
+    const told = (await nth('codes', 1)).payload as CodeMessage;
+    const held = ((helper.getNode('locks') as unknown as LockSetNode).lockSet.provider as SimulatedLocks).inspect('front-door').codes;
+    assert.deepEqual(held.find((code) => code.slot === 3)?.pin, '720416', "the owner's code is where the owner put it");
+    assert.equal(told.codes[0].slot, 4);
+    assert.notEqual(vault.open(told.codes[0].pin!), '720416');
+    assert.ok(payloads<AlertMessage>('alerts').some((alert) => alert.topic === 'foreign-codes' && /slots 3\b/.test(alert.text)));
+  });
+
+  it('reads every lock once a day on its own timer, and not more often', async () => {
+    clock.advanceTo('2026-07-09T00:00:00Z');
+    await helper.load(nodeModules, flow({ verifyEveryHours: 24 }));
+    const reads = () => commands().filter((command) => command.action === 'read');
+    const first = await until(() => reads()[0]);
+    send({ ...resultFor(first), codes: [] });
+    await handled(1);
+    clock.advance(23 * 3600_000);
+    await settle();
+    assert.equal(reads().length, 1, 'not before a day is up');
+    clock.advance(3600_000);
+    await until(() => reads()[1]);
+    assert.equal(reads()[1].slot, 0, 'the whole lock');
   });
 
   it('with a real lock-provider in the loop, leaves the lock holding exactly the code its ledger records', async () => {

@@ -239,12 +239,14 @@ describe('TTLock in the Node-RED runtime', function () {
     helper.getNode('results').on('input', (msg: NodeMessage) => results.push(msg.payload as LockResultMessage));
     helper.getNode('alerts').on('input', (msg: NodeMessage) => seen.alerts.push(msg.payload as AlertMessage));
     send(windowMessage());
-    await eventually('the host is alerted', () => seen.alerts.some((alert) => alert.topic === 'lock-failure'));
-    assert.equal(results[0].reason, 'auth');
+    // The first thing StayKey asks of a lock it has never seen is what it holds: that read meets the refusal.
+    await eventually('the host is alerted', () => seen.alerts.some((alert) => alert.topic === 'lock-read'));
+    assert.deepEqual([results[0].action, results[0].reason], ['read', 'auth']);
     assert.equal(results[0].attempts, 1, 'a wrong password is not tried 30 times');
-    const alert = seen.alerts.find((a) => a.topic === 'lock-failure')!;
-    assert.match(alert.text, /booking HM123@airbnb\.com on lock front-door/);
+    const alert = seen.alerts.find((a) => a.topic === 'lock-read')!;
+    assert.match(alert.text, /lock front-door/);
     assert.match(alert.text, /user name or password/);
+    assert.ok(!results.some((result) => result.action === 'set'), 'the code waits for the account, rather than being written unread');
     assert.ok(!JSON.stringify([results, seen.alerts]).includes('not-it'));
     assert.ok(!JSON.stringify([results, seen.alerts]).includes(md5('not-it')));
   });

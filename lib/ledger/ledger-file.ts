@@ -26,7 +26,7 @@ function checkLedger(data: unknown, file: string): LedgerData {
   if (typeof data.version === 'number' && data.version > 1) throw new Error(`${file} was written by a newer StayKey (ledger version ${data.version})`);
   if (data.version !== 1) throw refuse('it has no ledger version');
   for (const key of ['bookings', 'codes'] as const) if (!isRecord(data[key])) throw refuse(`it has no ${key}`);
-  for (const key of ['foreign', 'lastUse'] as const) if (data[key] !== undefined && !isRecord(data[key])) throw refuse(`its ${key} is not a record`);
+  for (const key of ['foreign', 'lastUse', 'reads'] as const) if (data[key] !== undefined && !isRecord(data[key])) throw refuse(`its ${key} is not a record`);
   if (!Number.isInteger(data.commandSeq) || (data.commandSeq as number) < 0) throw refuse('it has no command count');
   return data as unknown as LedgerData;
 }

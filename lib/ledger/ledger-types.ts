@@ -53,6 +53,36 @@ export interface CodeEntry {
 export interface ForeignCode {
   slot: number;
   pin: string | null;
+  /** Named as StayKey names its codes, yet no booking of this ledger owns it (an earlier ledger's code). */
+  namedByStayKey?: string;
+}
+
+/** A read of a lock that went out and has no answer yet: slot 0 reads every slot. */
+export interface ReadUnderWay {
+  id: string;
+  slot: number;
+  sentAt: string;
+}
+
+/**
+ * What StayKey knows of a lock's slots from reading them. A slot never read may hold a code StayKey did
+ * not create, so it is read before StayKey writes to it.
+ */
+export interface LockReads {
+  /** When every slot was last read: when the lock was first linked, then by the daily verify. */
+  readAt?: string;
+  /** The slot range (first, last) that whole read covered: slots the host adds later are read before use. */
+  readRange?: [number, number];
+  /** Slots read one at a time before a write, while the whole lock has not been read. */
+  slotsSeen?: number[];
+  reading?: ReadUnderWay[];
+  /** The last read failed: tried again after the retry pause. */
+  failedAt?: string;
+  /**
+   * The lock answered but could not be read (`read` is not something it does through this provider):
+   * its slots are written without a look first, and the host is told so.
+   */
+  unreadable?: string;
 }
 
 /** What the guest has been told, so each change is told once. */
@@ -83,12 +113,14 @@ export interface LedgerData {
   commandSeq: number;
   /** Per lock, codes found there that StayKey did not create (from read-backs). */
   foreign?: Record<string, ForeignCode[]>;
+  /** Per lock, what its slots held when StayKey last read them. */
+  reads?: Record<string, LockReads>;
   /** Per lock, the last time a code opened it, and whose. */
   lastUse?: Record<string, { at: string; bookingId: string }>;
 }
 
 export function emptyLedger(): LedgerData {
-  return { version: 1, bookings: dictionary(), codes: dictionary(), commandSeq: 0, foreign: dictionary() };
+  return { version: 1, bookings: dictionary(), codes: dictionary(), commandSeq: 0, foreign: dictionary(), reads: dictionary() };
 }
 
 /**
@@ -96,7 +128,7 @@ export function emptyLedger(): LedgerData {
  * dictionary: a JSON file's objects have Object.prototype, where `constructor` would find a function.
  */
 export function ledgerWithDictionaries(data: LedgerData): LedgerData {
-  const copy: LedgerData = { ...data, bookings: dictionaryOf(data.bookings), codes: dictionaryOf(data.codes), foreign: dictionaryOf(data.foreign) };
+  const copy: LedgerData = { ...data, bookings: dictionaryOf(data.bookings), codes: dictionaryOf(data.codes), foreign: dictionaryOf(data.foreign), reads: dictionaryOf(data.reads) };
   if (data.lastUse) copy.lastUse = dictionaryOf(data.lastUse);
   return copy;
 }

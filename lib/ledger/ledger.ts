@@ -19,6 +19,7 @@ import type { Clock } from '../time/clock';
 import { Period, periodAround } from '../windows/recurrence';
 import { arrivalProblems, readinessText } from './readiness';
 import { BookingEntry, codeIdOf, CodeEntry, CommandInFlight, emptyLedger, ForeignCode, LedgerData, ledgerWithDictionaries } from './ledger-types';
+import { AnsweredRead, LockReader, readsCodes } from './lock-reads';
 import { dictionary } from '../ids';
 
 export interface LedgerStore {
@@ -59,6 +60,11 @@ export interface LedgerOptions {
   releaseFlags?: string[];
   /** Every code event, for the access log (never a PIN). */
   onAccessEvent?: (event: AccessEvent) => void;
+  /**
+   * Locks that read codes back are read whole this often, for codes changed outside StayKey (default 24;
+   * 0 = only when the host asks; never more often than once a day).
+   */
+  verifyEveryHours?: number;
 }
 
 /** What a verified guest may see on the check-in page. `pin` is null before issue (or when only its hash is left). */
@@ -134,12 +140,21 @@ export class Ledger {
   private readonly byLock = new Map<string, CodeEntry[]>();
   private readonly wrongPins = new Map<string, number>();
   private pendingReads: LockCommand[] = [];
+  private readonly reader: LockReader;
   private dirty = false;
 
   constructor(private readonly options: LedgerOptions) {
     const saved = options.store?.load();
     this.data = saved ? ledgerWithDictionaries(saved) : emptyLedger();
     for (const code of Object.values(this.data.codes)) this.index(code);
+    this.reader = new LockReader({
+      data: this.data,
+      now: () => this.now(),
+      commandId: (lockId) => `read:${lockId}#${++this.data.commandSeq}`,
+      commandTimeoutMs: this.commandTimeout(),
+      retryAfterMs: this.retryAfter(),
+      verifyEveryHours: options.verifyEveryHours ?? 24,
+    });
   }
 
   /** Records a booking's window; a cancelled booking keeps its entry until its codes are gone. */
@@ -197,6 +212,7 @@ export class Ledger {
     entry.inFlight = undefined;
     if (result.ok) {
       this.recordSuccess(entry, sent, result.confirmed, result.unverifiable === true);
+      if (result.confirmed && !result.unverifiable) this.reader.confirmedWrite(this.lockConfig(entry.lockId), entry.slot);
       const event = sent.action === 'clear' ? 'cleared' : sent.action === 'update' ? 'updated' : 'set';
       this.logAccess(event, entry.lockId, { slot: entry.slot, bookingId: entry.bookingId });
       return [];
@@ -286,14 +302,25 @@ export class Ledger {
   verify(lockId?: string): void {
     const ids = lockId ? [lockId] : this.options.locks().map((lock) => lock.id);
     for (const id of ids) {
-      this.pendingReads.push({ id: `read:${id}#${++this.data.commandSeq}`, action: 'read', lockId: id, slot: 0, codeId: `read:${id}`, name: '', startsAt: '', endsAt: '' });
+      const read = this.reader.ask(id);
+      if (read) this.pendingReads.push(read);
     }
     this.dirty = true;
   }
 
+  /**
+   * Forgets what every lock held when last read (the pin-issuer was removed from the flow): if it is
+   * added again, it reads every lock afresh before writing, as on the day the locks were first linked.
+   */
+  forgetLockReads(): void {
+    this.reader.forgetAll();
+    this.save();
+  }
+
   async reconcile(): Promise<Plan> {
-    const plan: Plan = { commands: [], codeMessages: [], alerts: [] };
     const locks = new Map(this.options.locks().map((lock) => [lock.id, lock]));
+    // Reads go first: a lock first linked is read whole before anything is written to it.
+    const plan: Plan = { commands: this.reader.planned([...locks.values()]), codeMessages: [], alerts: [] };
     this.keepBackupPools([...locks.values()]);
     // Nearest arrival first: when a lock runs out of slots, the guest arriving soonest gets one.
     const entries = Object.entries(this.data.bookings).sort(([, a], [, b]) => a.window.startsAt.localeCompare(b.window.startsAt));
@@ -342,6 +369,7 @@ export class Ledger {
       if (code.inFlight) consider(Date.parse(code.inFlight.sentAt) + this.commandTimeout());
       if (code.failedAt) consider(Date.parse(code.failedAt) + this.retryAfter());
     }
+    for (const at of this.reader.dueTimes(this.options.locks())) consider(at);
     return Number.isFinite(next) ? new Date(next) : undefined;
   }
 
@@ -366,6 +394,10 @@ export class Ledger {
     const actions: PlannedAction[] = [];
     for (let step = 0; step < 10_000; step++) {
       const { commands } = await copy.reconcile();
+      // Every read finds the locks as the ledger last knew them.
+      for (const read of commands.filter((c) => c.action === 'read')) {
+        await copy.acceptResult({ kind: 'lock-result', commandId: read.id, codeId: read.codeId, lockId: read.lockId, action: 'read', ok: true, confirmed: true, attempts: 1, codes: copy.asLastRead(read.lockId) });
+      }
       for (const command of commands.filter((c) => c.action !== 'read')) {
         const { at, bookingId } = { at: clock.now().toISOString(), bookingId: copy.data.codes[command.codeId]?.bookingId ?? '' };
         actions.push({ at, action: command.action, lockId: command.lockId, slot: command.slot, bookingId, name: command.name, startsAt: command.startsAt, endsAt: command.endsAt });
@@ -661,6 +693,7 @@ export class Ledger {
     if (code.inFlight) return this.resendIfLost(code, plan);
     const action = this.nextAction(code, lock, period);
     if (action && this.waitingAfterFailure(code, action)) return;
+    if (action === 'set' && !this.slotLookedAt(code, lock, plan)) return;
     if (action) return this.send(code, action, entry, lock, period, plan);
     if (reserved && !code.sealedPin && !code.pinHash) await this.newPin(code, entry, lock, plan);
     if (!reserved && !code.onLock) this.revoke(code);
@@ -678,6 +711,18 @@ export class Ledger {
     // A failed set may still have reached the lock (a timeout after the lock took it): clear to be sure.
     if (code.onLock || code.state === 'failed') return 'clear';
     return undefined;
+  }
+
+  /**
+   * A slot never seen read back may hold a code StayKey did not create: it is read (that slot only)
+   * before the first write, and the write waits for the answer.
+   */
+  private slotLookedAt(code: CodeEntry, lock: LockConfig, plan: Plan): boolean {
+    const look = this.reader.beforeWriting(lock, code.slot);
+    if (look === 'known') return true;
+    if (look !== 'wait') plan.commands.push(look);
+    this.dirty = true;
+    return false;
   }
 
   private resendIfLost(code: CodeEntry, plan: Plan): void {
@@ -777,7 +822,7 @@ export class Ledger {
 
   /** Takes a slot and a PIN for a booking on a lock, or alerts the host when the lock has no room. */
   private async reserve(id: string, entry: BookingEntry, lock: LockConfig, plan: Plan): Promise<CodeEntry | undefined> {
-    const slot = this.freeSlot(lock) ?? this.slotFromLaterArrival(entry, lock, plan);
+    const slot = this.stayKeySlotFor(lock.id, codeName(entry)) ?? this.freeSlot(lock) ?? this.slotFromLaterArrival(entry, lock, plan);
     if (slot === undefined) {
       plan.alerts.push(...this.once(`full:${id}:${lock.id}`, fullLockAlert(id, entry, lock)));
       return undefined;
@@ -961,33 +1006,138 @@ export class Ledger {
   }
 
   /**
-   * What a lock says it holds, against what the ledger says. A code removed or changed outside
-   * StayKey is put back (with a new PIN, told to the guest, where only its hash is left); codes
-   * StayKey did not create are left alone and their slots and PINs avoided.
+   * What a lock says it holds (every slot, or the one slot read before a write), against what the
+   * ledger says. A code removed or changed outside StayKey is put back (with a new PIN, told to the
+   * guest, where only its hash is left); codes StayKey did not create are left alone, their slots and
+   * PINs avoided, and a code waiting for a slot that turns out taken moves to another.
    */
   private async acceptReadBack(result: LockResultMessage): Promise<AlertMessage[]> {
-    if (!result.ok || !result.codes) return [];
+    const read = this.reader.answered(result, this.lockConfig(result.lockId));
     this.dirty = true;
+    if (!result.ok || !result.codes) return this.readFailed(result, read);
+    const found = read.slot ? result.codes.filter((code) => code.slot === read.slot) : result.codes;
+    const held = new Map(found.map((code) => [code.slot, code]));
     const alerts: AlertMessage[] = [];
-    const held = new Map(result.codes.map((code) => [code.slot, code]));
-    const managed = this.activeCodesOn(result.lockId);
-    for (const code of managed) {
-      if (code.inFlight) continue;
-      const drift = await this.driftOf(code, held.get(code.slot));
-      if (!drift) continue;
-      code.onLock = drift === 'dates' ? datesOf(held.get(code.slot)!) : undefined;
-      if (drift !== 'dates') code.state = 'pending';
-      code.failedAt = undefined;
-      alerts.push(driftAlert(code, drift, Boolean(code.sealedPin)));
+    const claimed = new Set<number>();
+    for (const code of this.activeCodesOn(result.lockId)) {
+      if (code.waitingForSlot || (read.slot && code.slot !== read.slot)) continue;
+      const there = held.get(code.slot);
+      if (code.inFlight || (code.onLock && (await this.driftChecked(code, there, alerts)))) claimed.add(code.slot);
+      else if (await this.reservedSlotChecked(code, there)) claimed.add(code.slot);
     }
-    const managedSlots = new Set(managed.map((code) => code.slot));
-    const foreign: ForeignCode[] = result.codes.filter((code) => !managedSlots.has(code.slot)).map((code) => ({ slot: code.slot, pin: code.pin }));
-    this.data.foreign![result.lockId] = foreign;
-    if (foreign.length) {
-      const slots = foreign.map((code) => code.slot).join(', ');
-      alerts.push(...this.once(`foreign:${result.lockId}:${slots}`, alert('info', 'foreign-codes', `Lock ${result.lockId} holds codes StayKey did not create (slots ${slots}): left alone, and their slots and PINs are not used.`, { lockId: result.lockId })));
+    this.keepForeign(result.lockId, read.slot, found.filter((code) => !claimed.has(code.slot)).map(foreignCode));
+    this.adoptStayKeySlots(result.lockId);
+    alerts.push(...this.foreignAlerts(result.lockId, this.data.foreign?.[result.lockId] ?? []));
+    return alerts;
+  }
+
+  /** A code StayKey put on the lock: drift is repaired as the host would expect. Returns true (its slot is claimed). */
+  private async driftChecked(code: CodeEntry, there: ReadCode | undefined, alerts: AlertMessage[]): Promise<boolean> {
+    const drift = await this.driftOf(code, there);
+    if (!drift) return true;
+    code.onLock = drift === 'dates' ? datesOf(there!) : undefined;
+    if (drift !== 'dates') code.state = 'pending';
+    code.failedAt = undefined;
+    alerts.push(driftAlert(code, drift, Boolean(code.sealedPin)));
+    return true;
+  }
+
+  /**
+   * A code not yet on the lock whose slot holds something: StayKey's own (a write whose answer was
+   * lost, recognised by its PIN) is taken as on the lock; anything else is not StayKey's to overwrite,
+   * so the code waits for another slot. Returns true when the slot stays the code's.
+   */
+  private async reservedSlotChecked(code: CodeEntry, there: ReadCode | undefined): Promise<boolean> {
+    if (!there) return true;
+    if (there.pin !== null && code.sealedPin && this.options.vault.open(there.pin) === this.options.vault.open(code.sealedPin)) {
+      code.onLock = there.startsAt && there.endsAt ? datesOf(there) : { startsAt: '', endsAt: '' };
+      code.state = 'confirmed';
+      code.failedAt = undefined;
+      return true;
+    }
+    code.waitingForSlot = true;
+    code.state = 'pending';
+    code.failedAt = undefined;
+    code.failedAction = undefined;
+    return false;
+  }
+
+  /**
+   * A code named as StayKey names them ("SK " and the guest) that no code of this ledger holds: an
+   * earlier ledger's (a pin-issuer deleted and added again). A booking here with that name on this lock
+   * takes its slot, now or when its code is reserved, and writes a new PIN over it: the old PIN may be
+   * known to an earlier guest of the same name. Returns the slot, and forgets it as foreign.
+   */
+  private stayKeySlotFor(lockId: string, name: string): number | undefined {
+    const foreign = this.data.foreign?.[lockId] ?? [];
+    const match = foreign.find((code) => code.namedByStayKey === name);
+    if (!match) return undefined;
+    this.data.foreign![lockId] = foreign.filter((code) => code !== match);
+    this.dirty = true;
+    return match.slot;
+  }
+
+  /** Codes waiting for their first write move into the slots of their earlier selves. */
+  private adoptStayKeySlots(lockId: string): void {
+    for (const code of this.activeCodesOn(lockId)) {
+      if (code.onLock || code.inFlight) continue;
+      const slot = this.stayKeySlotFor(lockId, code.name);
+      if (slot === undefined) continue;
+      code.slot = slot;
+      code.waitingForSlot = undefined;
+      code.state = 'pending';
+      code.failedAt = undefined;
+    }
+  }
+
+  /** A whole read replaces what is known of a lock's foreign codes; a one-slot read replaces that slot's. */
+  private keepForeign(lockId: string, slot: number, found: ForeignCode[]): void {
+    const kept = slot ? (this.data.foreign?.[lockId] ?? []).filter((code) => code.slot !== slot) : [];
+    (this.data.foreign ??= dictionary())[lockId] = [...kept, ...found].sort((a, b) => a.slot - b.slot);
+  }
+
+  private foreignAlerts(lockId: string, foreign: ForeignCode[]): AlertMessage[] {
+    const alerts: AlertMessage[] = [];
+    const plain = foreign.filter((code) => !code.namedByStayKey).map((code) => code.slot);
+    if (plain.length) {
+      const text = `Lock ${lockId} holds codes StayKey did not create (slots ${plain.join(', ')}): left alone, and their slots and PINs are not used.`;
+      alerts.push(...this.once(`foreign:${lockId}:${plain.join(',')}`, alert('info', 'foreign-codes', text, { lockId })));
+    }
+    for (const code of foreign.filter((c) => c.namedByStayKey)) {
+      const text = `Lock ${lockId} slot ${code.slot} holds a code named "${code.namedByStayKey}" like StayKey's that no code of this pin-issuer holds (an earlier pin-issuer's?). Left alone until a booking of that name takes its slot with a new code; if its stay is over, remove it in the lock's app.`;
+      alerts.push(...this.once(`foreign-staykey:${lockId}:${code.slot}:${code.namedByStayKey}`, alert('warning', 'foreign-codes', text, { lockId })));
     }
     return alerts;
+  }
+
+  /** A read that failed: the writes it guards wait, unless the lock answered that it cannot be read at all. */
+  private readFailed(result: LockResultMessage, read: AnsweredRead): AlertMessage[] {
+    const lock = this.lockConfig(result.lockId);
+    if (lock && !readsCodes(lock)) {
+      const text = `Lock ${lock.name} cannot read its codes back (${result.error ?? result.reason ?? 'the read failed'}): StayKey relies on what the lock accepted.`;
+      return this.once(`cannot-read:${lock.id}`, alert('info', 'lock-read', text, { lockId: lock.id }));
+    }
+    const what = read.slot ? `slot ${read.slot} before writing to it` : 'its codes';
+    const why = result.error ?? result.reason ?? 'no reason given';
+    if (this.reader.failed(read.state, result)) {
+      const text = `Lock ${result.lockId} could not be read (${why}). StayKey writes its codes without reading the slots first; keep your own codes outside the slots StayKey uses.`;
+      return this.once(`unreadable:${result.lockId}`, alert('warning', 'lock-read', text, { lockId: result.lockId }));
+    }
+    const text = `Could not read ${what} on lock ${result.lockId} (${why}). Codes for it wait; StayKey tries again in ${this.options.retryFailedAfterMinutes ?? 60} min.`;
+    return this.once(`read-failed:${result.lockId}:${read.state.failedAt}`, alert('warning', 'lock-read', text, { lockId: result.lockId }));
+  }
+
+  /** What the ledger last knew of a lock, as a read would say it (a forecast's locks never change). */
+  private asLastRead(lockId: string): ReadCode[] {
+    const ours = this.activeCodesOn(lockId)
+      .filter((code) => code.onLock)
+      .map((code) => ({ slot: code.slot, pin: code.sealedPin ?? null, ...(code.onLock!.startsAt ? code.onLock : {}) }) as ReadCode);
+    const theirs = (this.data.foreign?.[lockId] ?? []).map((code) => ({ slot: code.slot, pin: code.pin }) as ReadCode);
+    return [...ours, ...theirs];
+  }
+
+  private lockConfig(lockId: string): LockConfig | undefined {
+    return this.options.locks().find((lock) => lock.id === lockId);
   }
 
   private async driftOf(code: CodeEntry, held: ReadCode | undefined): Promise<'removed' | 'changed' | 'dates' | undefined> {
@@ -1108,6 +1258,13 @@ function datesOf(code: ReadCode): Period {
 async function anyMatches(pin: string, hashes: string[]): Promise<boolean> {
   for (const hash of hashes) if (await pinMatchesHash(pin, hash)) return true;
   return false;
+}
+
+/** A code StayKey did not create; one named the way StayKey names codes keeps that name (capped) for the host. */
+function foreignCode(code: ReadCode): ForeignCode {
+  const foreign: ForeignCode = { slot: code.slot, pin: code.pin };
+  if (code.name?.startsWith('SK ')) foreign.namedByStayKey = code.name.slice(0, 40);
+  return foreign;
 }
 
 function codeName(entry: BookingEntry): string {

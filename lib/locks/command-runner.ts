@@ -143,7 +143,7 @@ export class CommandRunner {
 
   private async attempt(command: LockCommand, pin: string | undefined): Promise<Outcome> {
     try {
-      if (command.action === 'read') return { ok: true, confirmed: true, codes: await this.provider.listCodes(command.lockId) };
+      if (command.action === 'read') return { ok: true, confirmed: true, codes: await this.codesAsRead(command) };
       // Without read-back (manual locks) the list holds only what the host confirmed, not what was asked;
       // those providers never ask the host twice for the same code themselves.
       if (command.resent && this.readBack && (await this.alreadyHeld(command, pin))) {
@@ -174,6 +174,12 @@ export class CommandRunner {
     if (readBackDisagreement(command, pin, codes) !== undefined) return false;
     const held = codes.find((code) => code.slot === command.slot);
     return !(held && held.pin === null && pin !== undefined);
+  }
+
+  /** A read of slot 0 reads every slot; a read of one slot (before StayKey first writes it) reads only that. */
+  private async codesAsRead(command: LockCommand): Promise<CodeOnLock[]> {
+    if (command.slot > 0) return (await this.slotAsRead(command)).filter((code) => code.slot === command.slot);
+    return this.provider.listCodes(command.lockId);
   }
 
   /** The command's slot as the lock holds it: one slot where the provider can read one (a Z-Wave lock), else every code. */
@@ -224,7 +230,7 @@ export class CommandRunner {
   /** One sentence for the host: which lock, what happened, what to do. Never the PIN. */
   private sentence(command: LockCommand, attempts: number, failure: Failure): string {
     const lock = this.nameOf(command.lockId);
-    const what = command.action === 'read' ? 'read its codes' : `${verbs[command.action]} the code in slot ${command.slot}`;
+    const what = command.action === 'read' ? readWhat(command) : `${verbs[command.action]} the code in slot ${command.slot}`;
     const detail = failure.detail.replace(/[.\s]+$/, '');
     const happened = failure.transient
       ? `could not ${what} after ${attempts} attempt${attempts === 1 ? '' : 's'} (${detail})`
@@ -235,6 +241,10 @@ export class CommandRunner {
   private nameOf(lockId: string): string {
     return this.options.lockName?.(lockId) ?? lockId;
   }
+}
+
+function readWhat(command: LockCommand): string {
+  return command.slot > 0 ? `read slot ${command.slot}` : 'read its codes';
 }
 
 const verbs: Record<LockCommand['action'], string> = { set: 'set', update: 'update', clear: 'remove', read: 'read' };

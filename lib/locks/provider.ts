@@ -36,6 +36,11 @@ export interface LockConfig {
   criticalBelow?: number;
   /** The physical way in when the keypad fails; absent when the host has recorded none. */
   backupKey?: BackupKey;
+  /**
+   * How a code written to this lock is known to be there: its provider's `codeCheck`, filled in by the
+   * locks config. On `read-back` locks the ledger reads slots before writing them and verifies daily.
+   */
+  codeCheck?: CodeCheck;
 }
 
 /** Every smart lock needs a physical backup: whether a key opens it, where that key is, when it was tried. */

@@ -174,13 +174,14 @@ function parseCommand(payload: Record<string, unknown>): LockCommandMessage {
   return { kind: 'lock-command', command };
 }
 
-/** A read names a lock, not a slot or a code: those it may leave out. */
+/** A read names a lock, and a slot when only that one is to be read (0 or none: every slot). */
 function readCommand(raw: Record<string, unknown>, text: (key: string) => string): LockCommand {
+  if (raw.slot !== undefined && !(Number.isInteger(raw.slot) && (raw.slot as number) >= 0)) throw new Error('lock-command: slot must be a whole number');
   return {
     id: text('id'),
     action: 'read',
     lockId: text('lockId'),
-    slot: 0,
+    slot: (raw.slot as number | undefined) ?? 0,
     codeId: typeof raw.codeId === 'string' ? raw.codeId : '',
     name: '',
     startsAt: '',

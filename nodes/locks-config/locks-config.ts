@@ -95,6 +95,8 @@ function buildLockSet(RED: RED, config: LocksConfigDef): RunnerLockSet {
   const factory = Object.hasOwn(providerFactories, kind) ? providerFactories[kind] : undefined;
   if (!factory) throw new Error(`"${kind}" is not a lock provider StayKey knows: choose one of ${Object.keys(providerFactories).join(', ')}`);
   const { provider } = factory({ RED, config, locks, clock, file, seal, open });
+  // The ledger reads before it writes only where the provider can read codes back.
+  for (const lock of locks) lock.codeCheck = provider.codeCheck ?? 'read-back';
   const runner = new CommandRunner(provider, {
     clock,
     maxAttempts: numberSetting(config.maxAttempts, 30),

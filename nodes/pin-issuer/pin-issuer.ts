@@ -18,6 +18,7 @@ interface PinIssuerDef extends NodeDef {
   locks: string;
   commandTimeoutMinutes?: string | number;
   retryFailedAfterMinutes?: string | number;
+  verifyEveryHours?: string | number;
   dryRun?: boolean;
   planDays?: string | number;
   pinFromPhone?: boolean;
@@ -81,6 +82,7 @@ export = function register(RED: RED) {
         store: fileLedgerStore(path.join(staykeyDirectory(RED), 'ledgers', `${node.id}.json`)),
         commandTimeoutMinutes: numberSetting(config.commandTimeoutMinutes, 120),
         retryFailedAfterMinutes: numberSetting(config.retryFailedAfterMinutes, 60),
+        verifyEveryHours: numberSetting(config.verifyEveryHours, 24),
         pinFromPhone: config.pinFromPhone === true,
         backupCodesPerLock: numberSetting(config.backupCodes, 0),
         keepPinsForGuestPage: config.keepPinsForGuestPage === true,
@@ -289,13 +291,15 @@ export = function register(RED: RED) {
     const fallback = setTimeout(start, 5000);
     scheduleReadiness();
 
-    node.on('close', (_removed: boolean, done: () => void) => {
+    node.on('close', (removed: boolean, done: () => void) => {
       closed = true;
       RED.events.removeListener('flows:started', start);
       clearTimeout(fallback);
       cancelTimer?.();
       cancelReadiness?.();
-      queue.then(done, done);
+      // Deleted from the flow: whoever drives these locks next reads them afresh before writing.
+      const forget = () => (removed ? ledger.forgetLockReads() : undefined);
+      queue.then(forget, forget).catch(reportTimerError).then(done, done);
     });
   }
 
