@@ -29,6 +29,8 @@ async function main(): Promise<void> {
     cancellationsFromBadFeeds: report.cancellationsFromBadFeeds === 0,
     everyRealCancellationCarriedOut: report.cancellationsSeen === report.plannedCancellations,
     zhaDoorCoveredWithoutFalseAlarms: report.zhaDoor.covered === report.zhaDoor.arrivals && report.zhaDoor.notConfirmedAlerts === 0,
+    foreignCodesKept: report.foreignCodes.kept === report.foreignCodes.of,
+    lockReadAtMostDaily: report.foreignCodes.fewestHoursBetweenReads >= 24,
   };
   const result = { options, seconds, report, targets, node: process.version, date: new Date().toISOString() };
   const out = path.join(__dirname, '..', '..', 'bench-results', 'season.json');
@@ -52,6 +54,10 @@ async function main(): Promise<void> {
     ['cancellations caused by bad feeds', report.cancellationsFromBadFeeds, 'target 0'],
     [`arrivals on ${report.zhaDoor.lockId} (ZHA, no read-back): covered`, `${report.zhaDoor.covered}/${report.zhaDoor.arrivals}`, 'all'],
     ['  its "not confirmed" alarms', report.zhaDoor.notConfirmedAlerts, 'target 0'],
+    [`owner's codes kept on ${report.foreignCodes.locks.join(', ')}`, `${report.foreignCodes.kept}/${report.foreignCodes.of}`, 'all'],
+    ['  arrivals on door-4: covered', `${report.foreignCodes.covered}/${report.foreignCodes.arrivals}`, ''],
+    ['  locks read whole (when linked, then daily)', report.foreignCodes.locksRead, ''],
+    ['  fewest hours between two reads of one lock', report.foreignCodes.fewestHoursBetweenReads, 'target >= 24'],
   ];
   console.log(`StayKey season: ${options.units} units, ${report.bookings} bookings, ${options.days} days (seed ${options.seed}), ${seconds} s`);
   for (const [label, value, note] of rows) console.log(`${label.padEnd(52)} ${String(value).padStart(6)}  ${note}`);

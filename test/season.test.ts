@@ -56,6 +56,17 @@ describe('a simulated season', function () {
     assert.ok(zha.codesSetNotVerifiable >= zha.arrivals, 'each of its codes was accepted as final, "set, not verifiable"');
   });
 
+  it("never overwrites the owner's and the cleaner's own codes, and still covers their units' arrivals", () => {
+    const foreign = report.foreignCodes;
+    assert.deepEqual(foreign.locks, ['door-4', 'gate']);
+    assert.equal(foreign.kept, foreign.of, 'both codes still in their slots and opening the door at the end');
+    assert.ok(foreign.arrivals >= 3, `only ${foreign.arrivals} arrivals on door-4`);
+    assert.equal(foreign.covered, foreign.arrivals, 'every guest of unit 4 had a working code');
+    const readable = seasonPlan(options).locks.filter((lock) => lock.id !== 'door-2').length;
+    assert.equal(foreign.locksRead, readable, 'every lock that reads codes back was read whole');
+    assert.ok(foreign.fewestHoursBetweenReads >= 24, `two reads of one lock ${foreign.fewestHoursBetweenReads} h apart`);
+  });
+
   it('has an empty calendar, an unreadable event and a mass disappearance, each on a unit with upcoming guests', () => {
     const plan = seasonPlan(options);
     const faults = plan.events.flatMap((event) => (event.kind === 'feed' && event.fault ? [event.fault] : []));

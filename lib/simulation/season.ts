@@ -12,7 +12,7 @@ import { Booking } from '../bookings/booking';
 import type { BookingUpdate } from '../bookings/message-bookings';
 import { Ledger, LedgerStore } from '../ledger/ledger';
 import type { LedgerData } from '../ledger/ledger-types';
-import { CommandRunner } from '../locks/command-runner';
+import { CommandRunner, sealReadCodes } from '../locks/command-runner';
 import type { LockConfig, LockStatus } from '../locks/provider';
 import { SimulatedLocks } from '../locks/simulated';
 import type { AlertMessage, CodeMessage, LockCommand, LockResultMessage } from '../messages';
@@ -73,11 +73,18 @@ export interface SeasonReport {
   cancellationsFromBadFeeds: number;
   /** The door that cannot read codes back (ZHA): its arrivals, those with a working code, and false "not confirmed" alarms. */
   zhaDoor: { lockId: string; arrivals: number; covered: number; notConfirmedAlerts: number; codesSetNotVerifiable: number };
+  /** The door and the gate that hold the owner's and the cleaner's own codes: still there, untouched, at the season's end? */
+  foreignCodes: { locks: string[]; kept: number; of: number; arrivals: number; covered: number; locksRead: number; fewestHoursBetweenReads: number };
 }
 
 const READINESS_EVERY_MS = 15 * 60_000;
 /** Unit 2's door is a Zigbee lock through ZHA: it cannot read codes back. */
 const ZHA_DOOR = 'door-2';
+/** Codes StayKey did not create, in slots it could use: unit 4's owner's code and the cleaner's on the gate. */
+const FOREIGN_CODES = [
+  { lockId: 'door-4', slot: 2, name: 'Owner', pin: '720416' },
+  { lockId: 'gate', slot: 1, name: 'Cleaner', pin: '803152' },
+];
 const CHECK_HOURS = [24, 2];
 const MINUTE = 60_000;
 const FETCH_EVERY_MS = 60 * MINUTE;
@@ -102,6 +109,10 @@ class SeasonWorld {
   private ledger!: Ledger;
   private runner!: CommandRunner;
   private readonly zhaLocks: SimulatedLocks | undefined;
+  /** The plan's locks as a locks config gives them to the ledger: each with its provider's way of checking codes. */
+  private readonly lockConfigs: LockConfig[];
+  /** When each lock was read whole (successfully): on its first link, then at most daily. */
+  private readonly wholeReads = new Map<string, number[]>();
   private zhaRunner: CommandRunner | undefined;
   private codesSetNotVerifiable = 0;
   private generation = 0;
@@ -133,6 +144,7 @@ class SeasonWorld {
     const zha = plan.locks.find((lock) => lock.id === ZHA_DOOR);
     this.locks = new SimulatedLocks({ locks: plan.locks.filter((lock) => lock !== zha), clock: this.clock, latencyMs: 1500, drainPerOperation: 0.05 });
     this.zhaLocks = zha ? new SimulatedLocks({ locks: [zha], clock: this.clock, latencyMs: 1500, drainPerOperation: 0.05, codeCheck: 'accepted' }) : undefined;
+    this.lockConfigs = plan.locks.map((lock) => ({ ...lock, codeCheck: lock === zha ? 'accepted' : 'read-back' }));
     this.store = {
       load: () => (this.store.data ? (JSON.parse(this.store.data) as LedgerData) : undefined),
       save: (data) => {
@@ -145,6 +157,7 @@ class SeasonWorld {
     this.nextReadiness = this.clock.now().getTime();
     this.nextFetch = this.clock.now().getTime();
     this.end = Date.parse(`${addDays(options.start, options.days + 2)}T00:00:00Z`);
+    this.keyInForeignCodes();
   }
 
   /** A Node-RED start: a ledger read from its store, a new runner; unanswered commands go out again. */
@@ -155,7 +168,7 @@ class SeasonWorld {
     this.ledger = new Ledger({
       clock: this.clock,
       vault: this.vault,
-      locks: () => this.plan.locks,
+      locks: () => this.lockConfigs,
       store: this.store,
       backupCodesPerLock: 1,
       retryFailedAfterMinutes: 30,
@@ -311,8 +324,11 @@ class SeasonWorld {
         // A runner from before a restart answers into nothing, as a killed Node-RED would.
         if (generation !== this.generation) return;
         if (result.unverifiable && result.action !== 'clear') this.codesSetNotVerifiable += 1;
+        if (command.action === 'read' && command.slot === 0 && result.ok) this.wholeReads.set(command.lockId, [...(this.wholeReads.get(command.lockId) ?? []), this.clock.now().getTime()]);
+        // As the locks config does: what a read found travels sealed.
+        const answer: LockResultMessage = result.codes ? { ...result, codes: sealReadCodes(result.codes, (pin) => this.vault.seal(pin)) } : result;
         this.enqueue(async () => {
-          this.take([], await this.ledger.acceptResult(result as LockResultMessage));
+          this.take([], await this.ledger.acceptResult(answer));
           await this.reconcile();
         });
       });
@@ -382,6 +398,38 @@ class SeasonWorld {
     }
   }
 
+  /** The owner and the cleaner keyed their own codes in before StayKey was linked to these locks. */
+  private keyInForeignCodes(): void {
+    const startsAt = this.clock.now().toISOString();
+    const endsAt = new Date(this.end + 365 * 24 * 3600_000).toISOString();
+    for (const code of FOREIGN_CODES) {
+      if (!this.plan.locks.some((lock) => lock.id === code.lockId)) continue;
+      this.lockFor(code.lockId).addCodeBehindOurBack(code.lockId, { slot: code.slot, name: code.name, pin: code.pin, startsAt, endsAt });
+    }
+  }
+
+  private foreignCodesReport(): SeasonReport['foreignCodes'] {
+    const present = FOREIGN_CODES.filter((code) => this.plan.locks.some((lock) => lock.id === code.lockId));
+    const kept = present.filter((code) => {
+      const held = this.lockFor(code.lockId).inspect(code.lockId).codes.find((c) => c.slot === code.slot);
+      return held?.pin === code.pin && this.lockFor(code.lockId).opens(code.lockId, code.pin);
+    });
+    const locks = present.map((code) => code.lockId);
+    const units = new Set(this.plan.units.filter((unit) => unit.locks.some((lockId) => locks.includes(lockId) && lockId !== 'gate')).map((unit) => unit.name));
+    const unitOf = new Map(this.plan.bookings.map((booking) => [booking.id, booking.unit]));
+    const arrivals = this.arrivals.filter((arrival) => units.has(unitOf.get(arrival.bookingId) ?? ''));
+    const gaps = [...this.wholeReads.values()].flatMap((times) => times.slice(1).map((at, i) => (at - times[i]) / 3600_000));
+    return {
+      locks,
+      kept: kept.length,
+      of: present.length,
+      arrivals: arrivals.length,
+      covered: arrivals.filter((a) => a.covered).length,
+      locksRead: this.wholeReads.size,
+      fewestHoursBetweenReads: gaps.length ? Math.round(Math.min(...gaps) * 10) / 10 : Infinity,
+    };
+  }
+
   private lostOperations(): number {
     const data = this.ledger.snapshot();
     let lost = Object.values(data.codes).filter((code) => code.inFlight).length;
@@ -438,6 +486,7 @@ class SeasonWorld {
       cancellationsSeen: this.cancelledIds.size,
       cancellationsFromBadFeeds: this.badCancellations.size,
       zhaDoor: this.zhaDoorReport(),
+      foreignCodes: this.foreignCodesReport(),
     };
   }
 
