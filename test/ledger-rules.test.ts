@@ -155,6 +155,27 @@ describe('ledger: reset, wipe and moves', () => {
   });
 });
 
+describe('ledger: refusals only the host can fix', () => {
+  it('tells a slot beyond the lock\'s capacity once, and retries quietly after the pause', async () => {
+    const clock = new ManualClock('2026-07-09T16:00:00Z');
+    const ledger = makeLedger(clock, [door()], { retryFailedAfterMinutes: 60 });
+    ledger.acceptWindow(windowMessage(booking('b1', '2026-07-10', '2026-07-12')));
+    const refusal = { ok: false, confirmed: false, reason: 'rejected-code' as const, error: 'Front door refused to set the code in slot 1 (code slot 1 not found)' };
+    const [set] = (await ledger.reconcile()).commands;
+    const first = await ledger.acceptResult(ok(set, refusal));
+    clock.advance(61 * 60_000);
+    const [retry] = (await ledger.reconcile()).commands;
+    assert.equal(retry?.action, 'set', 'tried again after the pause, in case the host fixed it');
+    const second = await ledger.acceptResult(ok(retry, refusal));
+    assert.equal(first.filter((a) => a.topic === 'lock-failure').length, 1);
+    assert.deepEqual(second, [], 'the same refusal is not told again');
+    clock.advance(61 * 60_000);
+    const [third] = (await ledger.reconcile()).commands;
+    const offline = await ledger.acceptResult(ok(third, { ok: false, confirmed: false, reason: 'offline', error: 'Front door is offline' }));
+    assert.equal(offline.length, 1, 'a different failure is told');
+  });
+});
+
 describe('ledger: read-back', () => {
   async function readOf(ledger: Ledger, codes: ReadCode[]) {
     ledger.verify('door');

@@ -124,6 +124,8 @@ export interface PlannedAction {
 }
 
 const MINUTE = 60_000;
+/** Failures no retry fixes: the host must change a setting, so they are told once, not at every retry. */
+const NEEDS_THE_HOST: ReadonlySet<string> = new Set(['rejected-code', 'slots-full', 'unknown-lock', 'auth']);
 /** Wrong PINs in a row on one lock before the host hears of it (someone guessing, or a confused guest). */
 const WRONG_PIN_ALERT_AFTER = 3;
 
@@ -228,6 +230,9 @@ export class Ledger {
       entry.pinHash = undefined;
       entry.failedAt = undefined;
     }
+    // A refusal that only the host can fix (a slot beyond the lock's capacity, an account) is told once;
+    // the hourly retry that follows stays quiet until the answer changes.
+    if (result.reason && NEEDS_THE_HOST.has(result.reason)) return this.once(`refused:${entry.codeId}:${sent.action}:${entry.lastError}`, this.failureAlert(entry, sent.action));
     return [this.failureAlert(entry, sent.action)];
   }
 
