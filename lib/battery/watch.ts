@@ -10,6 +10,7 @@ import type { LockConfig, LockStatus } from '../locks/provider';
 import type { BatteryReading, BatteryReportMessage } from '../messages';
 import type { Clock } from '../time/clock';
 import { addDays, instantToZoned, zonedToInstant } from '../time/zoned';
+import { errorText } from '../shown';
 
 export interface BatteryWatchSettings {
   thresholds: BatteryThresholds;
@@ -160,8 +161,4 @@ export class BatteryWatch {
 export function withProperty(locks: LockConfig[], property: string | undefined): LockConfig[] {
   if (!property) return locks;
   return locks.map((lock) => (lock.property ? lock : { ...lock, property }));
-}
-
-function errorText(err: unknown): string {
-  return err instanceof Error ? err.message : String(err);
 }
