@@ -26,3 +26,12 @@ export function textOrNumber(value: unknown): string | undefined {
 export function isRecord(value: unknown): value is Record<string, unknown> {
   return typeof value === 'object' && value !== null && !Array.isArray(value);
 }
+
+/** Each of `keys` is absent or text (a number is text enough); throws naming the field otherwise. */
+export function assertTextFields(record: Record<string, unknown>, keys: string[], where: string): void {
+  for (const key of keys) {
+    const value = record[key];
+    if (value === undefined || value === null || typeof value === 'string' || typeof value === 'number') continue;
+    throw new Error(`${where}: ${key} must be text`);
+  }
+}
