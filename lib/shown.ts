@@ -18,3 +18,8 @@ export function shown(value: unknown, maxLength = 60): string {
 function clip(text: string, maxLength: number): string {
   return text.length > maxLength ? `${text.slice(0, maxLength - 1)}…` : text;
 }
+
+/** What went wrong, as a host reads it: an Error's message, or whatever else was thrown. */
+export function errorText(err: unknown): string {
+  return err instanceof Error ? err.message : String(err);
+}

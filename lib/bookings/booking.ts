@@ -1,4 +1,5 @@
 import { checkId } from '../ids';
+import { text } from '../messages/text';
 import { isCalendarDate } from '../time/zoned';
 
 /** A guest's stay as a booking channel or PMS describes it, before any lock or time zone is involved. */
@@ -47,18 +48,18 @@ const DAY = /^\d{4}-\d{2}-\d{2}$/;
 export function parseBooking(input: unknown, defaults: { unit?: string; source?: string } = {}): Booking {
   if (!input || typeof input !== 'object') throw new Error('booking must be an object with id, arrival and departure');
   const raw = input as Record<string, unknown>;
-  const id = text(raw.id) ?? text(raw.uid) ?? text(raw.reservationCode);
+  const id = bookingText(raw.id) ?? bookingText(raw.uid) ?? bookingText(raw.reservationCode);
   if (!id) throw new Error('booking has no id (give id, uid or reservationCode)');
   checkId(id, 'booking id');
   const arrival = day(raw.arrival ?? raw.checkIn ?? raw.start, 'arrival', id);
   const departure = day(raw.departure ?? raw.checkOut ?? raw.end, 'departure', id);
   if (departure <= arrival) throw new Error(`booking ${id}: departure ${departure} is not after arrival ${arrival}`);
-  const unit = text(raw.unit) ?? defaults.unit;
+  const unit = bookingText(raw.unit) ?? defaults.unit;
   if (!unit) throw new Error(`booking ${id} has no unit (set one on the node or in the booking)`);
   checkId(unit, `booking ${id}: unit`);
-  const booking: Booking = { id, unit, source: text(raw.source) ?? defaults.source ?? 'message', arrival, departure };
+  const booking: Booking = { id, unit, source: bookingText(raw.source) ?? defaults.source ?? 'message', arrival, departure };
   copyText(raw, booking, ['summary', 'guestName', 'reservationCode', 'phoneLast4', 'email', 'arrivalAt', 'departureAt', 'checkInTime', 'checkOutTime']);
-  const units = Array.isArray(raw.units) ? raw.units.map(text).filter((unit): unit is string => unit !== undefined) : [];
+  const units = Array.isArray(raw.units) ? raw.units.map(bookingText).filter((unit): unit is string => unit !== undefined) : [];
   for (const each of units) checkId(each, `booking ${id}: unit`);
   if (units.length) booking.units = units;
   if (typeof raw.guests === 'number' && Number.isFinite(raw.guests)) booking.guests = raw.guests;
@@ -85,9 +86,12 @@ function flagsOf(raw: Record<string, unknown>, id: string): Record<string, boole
   return Object.fromEntries(names.map((name) => [name, raw[name] as boolean]));
 }
 
-function text(value: unknown): string | undefined {
-  if (typeof value === 'number') return String(value);
-  return typeof value === 'string' && value.trim() !== '' ? value.trim() : undefined;
+/**
+ * Text, or any number written as text (PMSs send numeric ids). Unlike textOrNumber, NaN and Infinity
+ * pass too, as they always have here; only a function node can build them.
+ */
+function bookingText(value: unknown): string | undefined {
+  return typeof value === 'number' ? String(value) : text(value);
 }
 
 function day(value: unknown, field: string, id: string): string {
@@ -100,7 +104,7 @@ function day(value: unknown, field: string, id: string): string {
 
 function copyText(from: Record<string, unknown>, to: Booking, keys: (keyof Booking)[]): void {
   for (const key of keys) {
-    const value = text(from[key]);
+    const value = bookingText(from[key]);
     if (value !== undefined) (to as unknown as Record<string, unknown>)[key] = value;
   }
 }

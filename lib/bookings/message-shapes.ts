@@ -12,6 +12,7 @@ import { Booking, parseBooking } from './booking';
 import { CalendarEvent, StayOptions, StayPoint, staysFromEvents } from './stays';
 import { checkId } from '../ids';
 import { isCalendarDate } from '../time/zoned';
+import { isRecord, textOrNumber } from '../messages/text';
 
 /** One booking a message names: to put, or to cancel. */
 export interface MessageItem {
@@ -65,7 +66,7 @@ function unwrap(entry: Entry): Entry {
   if (hasOwnDates(raw)) return entry;
   const inner = record(raw.reservation) ?? record(raw.booking) ?? record(raw.data);
   if (!inner) return entry;
-  const what = text(raw.event) ?? text(raw.action) ?? text(raw.type) ?? '';
+  const what = textOrNumber(raw.event) ?? textOrNumber(raw.action) ?? textOrNumber(raw.type) ?? '';
   return unwrap({ raw: inner, cancel: entry.cancel || /cancel/i.test(what) });
 }
 
@@ -90,8 +91,8 @@ function calendarEvent(raw: Raw): CalendarEvent {
   if (!start) throw new Error(`calendar event "${summary}": start must be a date like 2026-07-14 or a date-time`);
   const end = raw.end === undefined ? { day: nextDay(start.day) } : calendarPoint(raw.end);
   if (!end) throw new Error(`calendar event "${summary}": end must be a date like 2026-07-14 or a date-time`);
-  const event: CalendarEvent = { summary, description: text(raw.description) ?? '', start, end };
-  const uid = text(raw.uid);
+  const event: CalendarEvent = { summary, description: textOrNumber(raw.description) ?? '', start, end };
+  const uid = textOrNumber(raw.uid);
   if (uid) event.uid = uid;
   return event;
 }
@@ -134,7 +135,7 @@ function bookingItem(entry: Entry, defaults: StayOptions): MessageItem {
     const booking = parseBooking(normal, bookingDefaults);
     return { id: booking.id, cancel, booking };
   }
-  const id = raw ? text(first(raw, ID_KEYS)) : undefined;
+  const id = raw ? textOrNumber(first(raw, ID_KEYS)) : undefined;
   if (!id) throw new Error('a cancellation needs the booking id (give id, uid or reservationCode)');
   checkId(id, 'booking id');
   try {
@@ -147,7 +148,7 @@ function bookingItem(entry: Entry, defaults: StayOptions): MessageItem {
 /** PMSs say a reservation is off in their status or type field. */
 function isCancelled(raw: Raw): boolean {
   if (raw.cancelled === true || raw.canceled === true) return true;
-  const status = text(raw.status) ?? text(raw.type) ?? '';
+  const status = textOrNumber(raw.status) ?? textOrNumber(raw.type) ?? '';
   return /^(cancell?ed|cancellation|declined|denied|expired)$/i.test(status);
 }
 
@@ -160,9 +161,9 @@ function normalize(raw: Raw): Raw {
   setPoint(normal, 'arrival', 'arrivalAt', first(raw, [...ARRIVAL_KEYS, 'start']));
   setPoint(normal, 'departure', 'departureAt', first(raw, [...DEPARTURE_KEYS, 'end']));
   setText(normal, 'guestName', guestName(raw, guest));
-  setText(normal, 'email', text(raw.email) ?? text(guest.email) ?? text(raw.guestEmail) ?? text(raw.guest_email));
-  setText(normal, 'reservationCode', text(first(raw, ['reservationCode', 'confirmationCode', 'confirmation_code', 'code', 'reference-id'])));
-  setText(normal, 'phoneLast4', text(raw.phoneLast4) ?? last4(phoneOf(raw, guest)));
+  setText(normal, 'email', textOrNumber(raw.email) ?? textOrNumber(guest.email) ?? textOrNumber(raw.guestEmail) ?? textOrNumber(raw.guest_email));
+  setText(normal, 'reservationCode', textOrNumber(first(raw, ['reservationCode', 'confirmationCode', 'confirmation_code', 'code', 'reference-id'])));
+  setText(normal, 'phoneLast4', textOrNumber(raw.phoneLast4) ?? last4(phoneOf(raw, guest)));
   const guests = guestCount(raw);
   if (guests !== undefined) normal.guests = guests;
   else delete normal.guests;
@@ -171,21 +172,21 @@ function normalize(raw: Raw): Raw {
 
 function guestName(raw: Raw, guest: Raw): string | undefined {
   return (
-    text(raw.guestName) ??
-    text(raw.guest_name) ??
-    text(raw['guest-name']) ??
-    (typeof raw.guest === 'string' ? text(raw.guest) : undefined) ??
-    text(guest.name) ??
-    text(guest.fullName) ??
-    text(guest.full_name) ??
+    textOrNumber(raw.guestName) ??
+    textOrNumber(raw.guest_name) ??
+    textOrNumber(raw['guest-name']) ??
+    (typeof raw.guest === 'string' ? textOrNumber(raw.guest) : undefined) ??
+    textOrNumber(guest.name) ??
+    textOrNumber(guest.fullName) ??
+    textOrNumber(guest.full_name) ??
     joined(guest.firstName, guest.lastName) ??
     joined(guest.first_name, guest.last_name)
   );
 }
 
 function phoneOf(raw: Raw, guest: Raw): string | undefined {
-  const listed = (value: unknown) => (Array.isArray(value) ? text(value[0]) : undefined);
-  return text(raw.phone) ?? text(guest.phone) ?? text(raw.guestPhone) ?? listed(guest.phone_numbers) ?? listed(guest.phoneNumbers);
+  const listed = (value: unknown) => (Array.isArray(value) ? textOrNumber(value[0]) : undefined);
+  return textOrNumber(raw.phone) ?? textOrNumber(guest.phone) ?? textOrNumber(raw.guestPhone) ?? listed(guest.phone_numbers) ?? listed(guest.phoneNumbers);
 }
 
 /** Only the last four digits of a phone number are kept, as from Airbnb's feed. */
@@ -231,15 +232,10 @@ function first(raw: Raw, keys: string[]): unknown {
 }
 
 function joined(a: unknown, b: unknown): string | undefined {
-  const words = [text(a), text(b)].filter((word): word is string => word !== undefined);
+  const words = [textOrNumber(a), textOrNumber(b)].filter((word): word is string => word !== undefined);
   return words.length > 0 ? words.join(' ') : undefined;
 }
 
-function text(value: unknown): string | undefined {
-  if (typeof value === 'number' && Number.isFinite(value)) return String(value);
-  return typeof value === 'string' && value.trim() !== '' ? value.trim() : undefined;
-}
-
 function record(value: unknown): Raw | undefined {
-  return value && typeof value === 'object' && !Array.isArray(value) ? (value as Raw) : undefined;
+  return isRecord(value) ? value : undefined;
 }

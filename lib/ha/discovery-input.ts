@@ -39,7 +39,7 @@ export function parseDashboardInput(payload: unknown): DashboardInput {
 
 function batteryReading(value: unknown, index: number): BatteryValues {
   const reading = objectOf(value, `battery reading ${index + 1}`);
-  const lockId = text(reading.lockId, `battery reading ${index + 1}: lockId`);
+  const lockId = requiredId(reading.lockId, `battery reading ${index + 1}: lockId`);
   const level = reading.level === null || reading.level === undefined ? null : Number(reading.level);
   if (level !== null && !Number.isFinite(level)) throw new Error(`battery reading for ${lockId}: level must be a number or null`);
   const batteryClass = BATTERY_CLASSES.includes(reading.batteryClass as BatteryClass) ? (reading.batteryClass as BatteryClass) : 'unknown';
@@ -54,7 +54,7 @@ function batteryReading(value: unknown, index: number): BatteryValues {
 
 function lockSummary(value: unknown, index: number): LockSummary {
   const lock = objectOf(value, `lock summary ${index + 1}`);
-  const lockId = text(lock.lockId, `lock summary ${index + 1}: lockId`);
+  const lockId = requiredId(lock.lockId, `lock summary ${index + 1}: lockId`);
   const count = Number(lock.activeGuestCodes ?? 0);
   if (!Number.isInteger(count) || count < 0) throw new Error(`lock summary for ${lockId}: activeGuestCodes must be a whole number`);
   const summary: LockSummary = {
@@ -69,7 +69,7 @@ function lockSummary(value: unknown, index: number): LockSummary {
 }
 
 function codeUse(message: Record<string, unknown>): CodeUse {
-  const lockId = text(message.lockId, 'code-used: lockId');
+  const lockId = requiredId(message.lockId, 'code-used: lockId');
   const at = instantOrNull(message.at, 'code-used: at');
   if (at === null) throw new Error('code-used: at is missing');
   const slot = Number.isInteger(message.slot) ? (message.slot as number) : null;
@@ -86,7 +86,8 @@ function listOf(value: unknown, what: string): unknown[] {
   return value;
 }
 
-function text(value: unknown, what: string): string {
+/** An id that must be there: text, and safe as an id (lib/ids.ts). */
+function requiredId(value: unknown, what: string): string {
   if (typeof value !== 'string' || value.trim() === '') throw new Error(`${what} is missing`);
   return checkId(value, what);
 }

@@ -3,6 +3,8 @@
  * its audience and recipient. Bad input gets an error a host can act on, never a half-made message.
  */
 import type { AlertMessage, BatteryReportMessage, CodeMessage } from '../messages';
+import { parseCodeMessage } from '../messages/parse-code';
+import { assertTextFields, isRecord } from '../messages/text';
 import { checkId } from '../ids';
 import type { Audience } from './outbox';
 import { MessageDetails, OpenPin, RenderedMessage, Templates, renderGuestMessage, renderHostMessage, renderHtml } from './render';
@@ -33,7 +35,7 @@ export function composeMessage(payload: unknown, to: unknown, options: NotifierO
   const kind = kindOf(payload);
   const explicitTo = address(to);
   if (kind === 'code') {
-    const message = checkCodeMessage(payload);
+    const message = parseCodeMessage(payload);
     const rendered = renderGuestMessage(message, openPin, options, options.guest);
     if (message.booking.codeTo === 'host' && !explicitTo) return passOn(rendered, message, options);
     const recipient = explicitTo ?? address(message.booking.email) ?? address(options.guestTo);
@@ -72,51 +74,16 @@ function passOn(rendered: RenderedMessage, message: CodeMessage, options: Notifi
 }
 
 function kindOf(payload: unknown): Outgoing['kind'] {
-  const kind = isObject(payload) ? payload.kind : undefined;
+  const kind = isRecord(payload) ? payload.kind : undefined;
   if (kind === 'code' || kind === 'alert' || kind === 'battery-report') return kind;
   const got = typeof kind === 'string' ? `a "${kind}" message` : 'a payload without a kind';
   throw new Error(`notifier takes code, alert or battery-report messages (msg.payload.kind) but got ${got}`);
 }
 
-function checkCodeMessage(payload: unknown): CodeMessage {
-  const message = payload as CodeMessage;
-  const id = typeof message.bookingId === 'string' ? message.bookingId : undefined;
-  if (!id) throw new Error('code message has no bookingId');
-  checkId(id, 'code message: bookingId');
-  if (!isObject(message.booking) || typeof message.booking.unit !== 'string') throw new Error(`code message for booking ${id} has no booking`);
-  checkId(message.booking.unit, `code message for booking ${id}: booking.unit`);
-  const window = message.window as unknown;
-  if (!isObject(window) || typeof window.timeZone !== 'string' || typeof window.checkInAt !== 'string' || typeof window.checkOutAt !== 'string') {
-    throw new Error(`code message for booking ${id} has no access window (timeZone, checkInAt, checkOutAt)`);
-  }
-  for (const key of ['startsAt', 'endsAt'] as const) {
-    if (typeof window[key] !== 'string') throw new Error(`code message for booking ${id}: window.${key} must be a date and time`);
-  }
-  if (!Array.isArray(message.codes)) throw new Error(`code message for booking ${id} has no codes list`);
-  // These reach the template as text: anything else would be printed as "[object Object]", or not at all.
-  assertText(message.booking, ['guestName', 'email', 'phoneLast4'], `code message for booking ${id}: booking`);
-  for (const code of message.codes as unknown[]) {
-    if (!isObject(code) || typeof code.lockId !== 'string') throw new Error(`code message for booking ${id}: every code needs its lockId`);
-    checkId(code.lockId, `code message for booking ${id}: lockId`);
-    checkId(code.unit, `code message for booking ${id}: unit`);
-    assertText(code, ['lockName', 'unit'], `code message for booking ${id}: the code for ${code.lockId}`);
-  }
-  return message;
-}
-
-/** Each of `keys` is absent or text (a number is text enough); throws naming the field otherwise. */
-function assertText(record: Record<string, unknown>, keys: string[], where: string): void {
-  for (const key of keys) {
-    const value = record[key];
-    if (value === undefined || value === null || typeof value === 'string' || typeof value === 'number') continue;
-    throw new Error(`${where}: ${key} must be text`);
-  }
-}
-
 function checkAlertMessage(payload: unknown): AlertMessage {
   const message = payload as AlertMessage;
   if (typeof message.text !== 'string' || message.text.trim() === '') throw new Error('alert message has no text');
-  assertText(message as unknown as Record<string, unknown>, ['lockId', 'bookingId'], 'alert message');
+  assertTextFields(message as unknown as Record<string, unknown>, ['lockId', 'bookingId'], 'alert message');
   checkId(message.lockId, 'alert message: lockId');
   checkId(message.bookingId, 'alert message: bookingId');
   return {
@@ -129,14 +96,10 @@ function checkAlertMessage(payload: unknown): AlertMessage {
 function checkBatteryReport(payload: unknown): BatteryReportMessage {
   const message = payload as BatteryReportMessage;
   if (!Array.isArray(message.attention)) throw new Error('battery-report message has no attention list');
-  for (const reading of message.attention as unknown[]) if (isObject(reading)) checkId(reading.lockId, 'battery-report: lockId');
+  for (const reading of message.attention as unknown[]) if (isRecord(reading)) checkId(reading.lockId, 'battery-report: lockId');
   return message;
 }
 
 function address(value: unknown): string | undefined {
   return typeof value === 'string' && value.trim() !== '' ? value.trim() : undefined;
-}
-
-function isObject(value: unknown): value is Record<string, unknown> {
-  return typeof value === 'object' && value !== null && !Array.isArray(value);
 }

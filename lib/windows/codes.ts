@@ -8,6 +8,7 @@ import { checkId } from '../ids';
 import { addDays, formatTimeOfDay, instantToZoned, parseDate, zonedToInstant } from '../time/zoned';
 import { parseWeekdays, periodAround, validateWeeklyHours } from './recurrence';
 import type { AccessWindow, CodeKind, WeeklyHours } from './window';
+import { textOrNumber } from '../messages/text';
 
 export type CodeRequestKind = 'staff-code' | 'one-time-code' | 'manual-code';
 
@@ -74,13 +75,13 @@ export function parseCodeRequest(input: unknown, timeZone: string, now: Date, ca
   if (!isCodeRequest(input)) throw new Error('a code message needs kind staff-code, one-time-code or manual-code');
   const raw = input as Record<string, unknown>;
   const kind = raw.kind as CodeRequestKind;
-  const id = text(raw.id);
+  const id = textOrNumber(raw.id);
   if (!id) throw new Error(`${kind} has no id: give each code an id of its own (e.g. "maria")`);
   checkId(id, `${kind} id`);
   const label = `${kind} ${id}`;
   try {
     const request: CodeRequest = { kind, id, cancelled: cancelled || raw.cancelled === true };
-    const name = text(raw.name);
+    const name = textOrNumber(raw.name);
     if (name) request.name = name;
     else if (!request.cancelled) throw new Error('name is missing (who the code is for, e.g. "Maria (cleaner)")');
     if (raw.email !== undefined) request.email = readEmail(raw.email);
@@ -228,13 +229,13 @@ function time(value: unknown, field: string): string {
 }
 
 function readEmail(value: unknown): string {
-  const email = text(value);
+  const email = textOrNumber(value);
   if (!email || !/^[^\s@]+@[^\s@]+$/.test(email)) throw new Error(`email ${JSON.stringify(value)} is not an email address`);
   return email;
 }
 
 function readUnit(value: unknown): string {
-  const unit = text(value);
+  const unit = textOrNumber(value);
   if (!unit) throw new Error('unit must be a unit name like "Room 101"');
   return checkId(unit, 'unit');
 }
@@ -247,9 +248,4 @@ function readLocks(value: unknown): string[] {
   if (locks.length === 0) throw wrong;
   for (const lock of locks) checkId(lock, 'lock id');
   return locks;
-}
-
-function text(value: unknown): string | undefined {
-  if (typeof value === 'number' && Number.isFinite(value)) return String(value);
-  return typeof value === 'string' && value.trim() !== '' ? value.trim() : undefined;
 }

@@ -4,15 +4,17 @@
  * message, and reports.
  */
 import type { Node, NodeDef, NodeMessage } from 'node-red';
-import { Booking, BookingChange, parseBooking } from '../../lib/bookings/booking';
+import type { BookingChange } from '../../lib/bookings/booking';
 import type { WindowMessage } from '../../lib/messages';
-import { checkId } from '../../lib/ids';
+import { readChange } from '../../lib/messages/change';
+import { BookingInput, lockList, parseBookingInput } from '../../lib/messages/parse-booking';
+import { text } from '../../lib/messages/text';
 import { shown } from '../../lib/shown';
 import { instantToZoned, isTimeZone, normalizeTimeZone, serverTimeZone } from '../../lib/time/zoned';
 import { periodAround } from '../../lib/windows/recurrence';
 import { codeWindowFor, CodeRequest, isCodeRequest, parseCodeRequest } from '../../lib/windows/codes';
-import { bookingWindows, locksOfUnit, parseUnitLocks, readUnits, SentWindow, SentWindows, UnitLocks } from '../../lib/windows/units';
-import { defaultWindowOptions, validateWindowOptions, WindowOptions, WindowOverrides } from '../../lib/windows/window';
+import { bookingWindows, locksOfUnit, parseUnitLocks, SentWindow, SentWindows, UnitLocks } from '../../lib/windows/units';
+import { defaultWindowOptions, validateWindowOptions, WindowOptions } from '../../lib/windows/window';
 import { clockFor, errorText, RED, reportInputError, showStatus } from '../shared/runtime';
 
 interface AccessWindowDef extends NodeDef {
@@ -35,14 +37,6 @@ interface Settings {
   unit?: string;
 }
 
-interface BookingInput {
-  booking: Booking;
-  /** Present when the booking takes several units at once. */
-  units?: string[];
-  change: BookingChange;
-  overrides: WindowOverrides;
-}
-
 interface Outgoing {
   change: BookingChange;
   sent: SentWindow;
@@ -50,7 +44,6 @@ interface Outgoing {
   dropped?: boolean;
 }
 
-const CHANGES: readonly BookingChange[] = ['created', 'changed', 'cancelled'];
 const DAY_MS = 24 * 3600_000;
 const MONTHS = ['Jan', 'Feb', 'Mar', 'Apr', 'May', 'Jun', 'Jul', 'Aug', 'Sep', 'Oct', 'Nov', 'Dec'];
 
@@ -80,7 +73,7 @@ export = function (RED: RED) {
         const now = clock.now();
         const outgoing = isCodeRequest(msg.payload)
           ? [codeOutgoing(msg, settings, now)]
-          : bookingOutgoing(readInput(msg, settings.unit), settings, sentWindows, now);
+          : bookingOutgoing(parseBookingInput(msg, settings.unit), settings, sentWindows, now);
         // Every message but the last is a copy, made before the original's payload is replaced.
         const messages = outgoing.map((out, index) => {
           const copy = index === outgoing.length - 1 ? msg : RED.util.cloneMessage(msg);
@@ -138,28 +131,6 @@ function numberOption(value: unknown, fallback: number, label: string): number {
   return parsed;
 }
 
-function lockList(value: unknown): string[] {
-  const items = typeof value === 'string' ? value.split(',') : Array.isArray(value) ? value : [];
-  return items.map((item) => (typeof item === 'string' ? item.trim() : '')).filter((item) => item !== '');
-}
-
-/** A BookingMessage from booking-source, or a plain booking from a webhook, a file or a test. */
-function readInput(msg: NodeMessage, defaultUnit: string | undefined): BookingInput {
-  const payload = msg.payload;
-  if (!payload || typeof payload !== 'object') throw new Error('access-window needs a booking in msg.payload');
-  const record = payload as Record<string, unknown>;
-  if (record.kind !== undefined && record.kind !== 'booking') {
-    throw new Error(`access-window takes bookings, not "${shown(record.kind)}" messages (codes come as staff-code, one-time-code or manual-code)`);
-  }
-  const raw = (record.kind === 'booking' ? record.booking : record) as Record<string, unknown> | undefined;
-  const change = readChange(record.kind === 'booking' ? record.change : msg.change);
-  // parseBooking keeps only the fields it knows, so `units` is read from the booking as it came.
-  const units = raw && typeof raw === 'object' ? readUnits(raw.units, shown(raw.id ?? raw.uid ?? raw.reservationCode)) : undefined;
-  const booking = parseBooking(raw, { unit: text(defaultUnit) ?? units?.[0] });
-  const overrides = readOverrides(msg.overrides, raw as Record<string, unknown>, booking.id);
-  return units ? { booking, units, change, overrides } : { booking, change, overrides };
-}
-
 /**
  * The windows for a booking, and cancellations for whatever was sent for it before and is gone now
  * (a unit dropped from it), those first so their slots come free.
@@ -189,39 +160,6 @@ function codeLocks(request: CodeRequest, settings: Settings): string[] {
   if (request.locks) return request.locks;
   if (request.unit && settings.unitLocks.size > 0) return locksOfUnit(settings.unitLocks, request.unit, `${request.kind} ${request.id}`);
   return settings.options.locks;
-}
-
-function readChange(value: unknown): BookingChange {
-  // A booking without a change is a new or changed one; downstream treats both alike.
-  if (value === undefined || value === null || value === '') return 'changed';
-  if (CHANGES.includes(value as BookingChange)) return value as BookingChange;
-  throw new Error(`change must be created, changed or cancelled (got ${JSON.stringify(value)})`);
-}
-
-/** msg.overrides beats the booking's own checkInTime / checkOutTime (early check-in, late checkout). */
-function readOverrides(value: unknown, booking: Record<string, unknown>, bookingId: string): WindowOverrides {
-  if (value !== undefined && (value === null || typeof value !== 'object' || Array.isArray(value))) {
-    throw new Error(`booking ${bookingId}: msg.overrides must be an object like {checkIn: "14:00"}`);
-  }
-  const given = (value ?? {}) as Record<string, unknown>;
-  const overrides: WindowOverrides = {};
-  const checkIn = timeOverride(given.checkIn, 'checkIn', bookingId) ?? timeOverride(booking.checkInTime, 'checkInTime', bookingId);
-  const checkOut = timeOverride(given.checkOut, 'checkOut', bookingId) ?? timeOverride(booking.checkOutTime, 'checkOutTime', bookingId);
-  if (checkIn) overrides.checkIn = checkIn;
-  if (checkOut) overrides.checkOut = checkOut;
-  if (given.locks !== undefined) {
-    const locks = lockList(given.locks);
-    if (locks.length === 0) throw new Error(`booking ${bookingId}: msg.overrides.locks names no lock`);
-    for (const lock of locks) checkId(lock, `booking ${bookingId}: msg.overrides.locks`);
-    overrides.locks = locks;
-  }
-  return overrides;
-}
-
-function timeOverride(value: unknown, field: string, bookingId: string): string | undefined {
-  if (value === undefined || value === null || value === '') return undefined;
-  if (typeof value !== 'string') throw new Error(`booking ${bookingId}: ${field} must be a time like "14:00"`);
-  return value;
 }
 
 function showWindowStatus(node: Node, outgoing: Outgoing[], now: Date): void {
@@ -256,8 +194,4 @@ function shortLocal(instant: string, zone: string): string {
   const local = instantToZoned(new Date(instant), zone);
   const month = MONTHS[Number(local.date.slice(5, 7)) - 1];
   return `${Number(local.date.slice(8, 10))} ${month} ${local.time}`;
-}
-
-function text(value: unknown): string | undefined {
-  return typeof value === 'string' && value.trim() !== '' ? value.trim() : undefined;
 }

@@ -24,6 +24,7 @@ import type { Clock } from '../../lib/time/clock';
 import { RED, clockFor, errorText, numberSetting, reportInputError, showStatus, staykeyDirectory, vaultFor } from '../shared/runtime';
 import { deliverByHaNotify, HaServiceCaller, notifyService } from '../../lib/notify/ha-notify';
 import { haConnectionFor, showHaState } from '../ha-server/ha-link';
+import { givenText } from '../../lib/messages/text';
 
 type Channel = 'output' | 'email' | 'ha-notify';
 
@@ -268,13 +269,13 @@ function whom(outgoing: Outgoing): string {
 
 function optionsFrom(config: NotifierDef): NotifierOptions {
   return {
-    property: text(config.property),
-    instructions: text(config.instructions),
-    hostContact: text(config.hostContact),
-    guestTo: text(config.guestTo),
-    hostTo: text(config.hostTo),
-    guest: { subject: text(config.guestSubject), body: text(config.guestTemplate) },
-    host: { subject: text(config.hostSubject), body: text(config.hostTemplate) },
+    property: givenText(config.property),
+    instructions: givenText(config.instructions),
+    hostContact: givenText(config.hostContact),
+    guestTo: givenText(config.guestTo),
+    hostTo: givenText(config.hostTo),
+    guest: { subject: givenText(config.guestSubject), body: givenText(config.guestTemplate) },
+    host: { subject: givenText(config.hostSubject), body: givenText(config.hostTemplate) },
   };
 }
 
@@ -292,13 +293,9 @@ function findTemplateProblem(config: NotifierDef): string | undefined {
     [config.hostTemplate, 'host message'],
   ];
   try {
-    for (const [template, label] of templates) if (text(template)) checkTemplate(template as string, label);
+    for (const [template, label] of templates) if (givenText(template)) checkTemplate(template as string, label);
     return undefined;
   } catch (err) {
     return errorText(err);
   }
-}
-
-function text(value: unknown): string | undefined {
-  return typeof value === 'string' && value.trim() !== '' ? value : undefined;
 }

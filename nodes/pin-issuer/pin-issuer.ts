@@ -5,13 +5,12 @@ import { fileLedgerStore } from '../../lib/ledger/ledger-file';
 import { AccessLog } from '../../lib/ledger/access-log';
 import { fallbackFor } from '../../lib/locks/backup-keys';
 import type { LockStatus } from '../../lib/locks/provider';
-import type { AlertMessage, CodeUsedMessage, DeliveryMessage, LockCommand, LockResultMessage, WindowMessage } from '../../lib/messages';
+import type { AlertMessage, LockCommand } from '../../lib/messages';
+import { IssuerInput, parseIssuerInput } from '../../lib/messages/parse-issuer-input';
 import { ManualClock } from '../../lib/time/clock';
 import { clockFor, errorText, numberSetting, RED, showStatus, staykeyDirectory, vaultFor } from '../shared/runtime';
 import { lockSetFor } from '../shared/lock-set';
 import type { GuestPortalNode } from '../shared/guest-portal';
-import { shown } from '../../lib/shown';
-import { checkId } from '../../lib/ids';
 import { LockWriters } from '../../lib/ledger/lock-writers';
 
 interface PinIssuerDef extends NodeDef {
@@ -29,22 +28,6 @@ interface PinIssuerDef extends NodeDef {
   accessLogDays?: string | number;
   forgetGuestsDays?: string | number;
 }
-
-/**
- * Controls a host's flow can send: give a booking new codes, look again now, ask locks what they hold,
- * clear a lock and put back what belongs there, or see the plan.
- */
-type Control =
-  | { kind: 'reissue'; bookingId: string }
-  | { kind: 'reconcile' }
-  | { kind: 'verify'; lockId?: string }
-  | { kind: 'wipe'; lockId: string }
-  | { kind: 'plan' }
-  | { kind: 'activate-backup'; bookingId: string; lockId: string }
-  /** lock-provider's answer to a lock-query arrives on the same wire: nothing to do. */
-  | { kind: 'lock-state' };
-
-type Input = WindowMessage | LockResultMessage | DeliveryMessage | CodeUsedMessage | Control;
 
 /** Never sleep longer than this, so a clock change or a missed timer costs at most a few minutes. */
 const MAX_SLEEP_MS = 5 * 60_000;
@@ -222,7 +205,7 @@ export = function register(RED: RED) {
       showStatus(node, 'green', `${onLocks} code${onLocks === 1 ? '' : 's'} on locks`);
     };
 
-    const handle = async (payload: Input) => {
+    const handle = async (payload: IssuerInput) => {
       switch (payload.kind) {
         case 'window':
           ledger.acceptWindow(payload);
@@ -260,9 +243,9 @@ export = function register(RED: RED) {
     };
 
     node.on('input', (msg, _send, done) => {
-      let payload: Input;
+      let payload: IssuerInput;
       try {
-        payload = parseInput((msg as NodeMessage).payload, clock.now());
+        payload = parseIssuerInput((msg as NodeMessage).payload, clock.now());
       } catch (err) {
         showStatus(node, 'red', 'bad input', 'ring');
         done(err instanceof Error ? err : new Error(String(err)));
@@ -334,104 +317,4 @@ function once(commands: LockCommand[]): LockCommand[] {
     if (!byId.has(command.id)) byId.set(command.id, command);
   }
   return [...byId.values()];
-}
-
-const KINDS = 'window, lock-result, delivery, code-used, reissue, verify, wipe, activate-backup, plan or reconcile';
-const CHANGES = ['created', 'changed', 'cancelled'];
-
-/**
- * Reads a message once, at the door. A half-formed window must never reach the ledger: stored, it
- * would break every later reconcile, and with it every booking's codes.
- */
-/** `now` stamps a keypad use that comes without its time: the node's clock, not the wall's (the demo and tests set it). */
-function parseInput(payload: unknown, now: Date): Input {
-  if (!isObject(payload) || typeof payload.kind !== 'string') {
-    throw new Error(`pin-issuer needs msg.payload with a kind (${KINDS})`);
-  }
-  for (const field of ['bookingId', 'lockId', 'codeId', 'commandId']) checkId(payload[field], `pin-issuer: ${field}`);
-  switch (payload.kind) {
-    case 'window':
-      return parseWindow(payload);
-    case 'lock-result':
-      return parseResult(payload);
-    case 'delivery':
-      if (!text(payload.bookingId) || typeof payload.delivered !== 'boolean') {
-        throw new Error('pin-issuer: a delivery needs bookingId and delivered (true or false)');
-      }
-      return payload as unknown as DeliveryMessage;
-    case 'reissue':
-      if (!text(payload.bookingId)) throw new Error('pin-issuer: a reissue needs the bookingId whose codes to replace');
-      return { kind: 'reissue', bookingId: String(payload.bookingId) };
-    case 'reconcile':
-    case 'plan':
-    case 'lock-state':
-      return { kind: payload.kind };
-    case 'verify':
-      return { kind: 'verify', lockId: text(payload.lockId) };
-    case 'activate-backup':
-      if (!text(payload.bookingId) || !text(payload.lockId)) throw new Error('pin-issuer: activate-backup needs the bookingId and the lockId');
-      return { kind: 'activate-backup', bookingId: String(payload.bookingId), lockId: String(payload.lockId) };
-    case 'wipe':
-      if (!text(payload.lockId)) throw new Error('pin-issuer: a wipe needs the lockId of the lock to clear');
-      return { kind: 'wipe', lockId: String(payload.lockId) };
-    case 'code-used':
-      if (!text(payload.lockId) || typeof payload.success !== 'boolean') throw new Error('pin-issuer: a code-used needs lockId and success');
-      return {
-        kind: 'code-used',
-        lockId: String(payload.lockId),
-        slot: typeof payload.slot === 'number' ? payload.slot : null,
-        success: payload.success,
-        at: text(payload.at) ?? now.toISOString(),
-      };
-    default:
-      throw new Error(`pin-issuer takes ${KINDS}; got kind "${shown(payload.kind)}"`);
-  }
-}
-
-function parseWindow(payload: Record<string, unknown>): WindowMessage {
-  const { booking, window, change } = payload;
-  const id = isObject(booking) ? text(booking.id) : undefined;
-  if (!id) throw new Error('pin-issuer: a window needs its booking with an id (wire access-window to this node)');
-  checkId(id, 'pin-issuer: booking id');
-  if (typeof change !== 'string' || !CHANGES.includes(change)) {
-    throw new Error(`pin-issuer: booking ${id}: change must be created, changed or cancelled (got ${JSON.stringify(change)})`);
-  }
-  if (!isObject(window)) throw new Error(`pin-issuer: booking ${id} came without its window (wire access-window to this node)`);
-  for (const key of ['bookingId', 'unit', 'timeZone']) {
-    if (window[key] !== undefined && typeof window[key] !== 'string') throw new Error(`pin-issuer: booking ${id}: window.${key} must be text`);
-  }
-  for (const key of ['checkInAt', 'checkOutAt']) {
-    if (window[key] !== undefined && (typeof window[key] !== 'string' || Number.isNaN(Date.parse(window[key] as string)))) {
-      throw new Error(`pin-issuer: booking ${id}: window.${key} must be an ISO date and time`);
-    }
-  }
-  for (const key of ['startsAt', 'endsAt', 'issueAt']) {
-    if (typeof window[key] !== 'string' || Number.isNaN(Date.parse(window[key] as string))) {
-      throw new Error(`pin-issuer: booking ${id}: window.${key} must be an ISO date and time`);
-    }
-  }
-  const locks = window.locks;
-  if (!Array.isArray(locks) || !locks.every((lock) => typeof lock === 'string' && lock !== '')) {
-    throw new Error(`pin-issuer: booking ${id}: window.locks must list lock ids`);
-  }
-  for (const lock of locks) checkId(lock, `pin-issuer: booking ${id}: lock id`);
-  checkId(window.bookingId, `pin-issuer: booking ${id}: window.bookingId`);
-  checkId(window.unit, `pin-issuer: booking ${id}: unit`);
-  return payload as unknown as WindowMessage;
-}
-
-function parseResult(payload: Record<string, unknown>): LockResultMessage {
-  // codeId may be empty: lock-provider sends that for a manual task it cannot trace, and the ledger ignores it.
-  if (!text(payload.commandId) || typeof payload.codeId !== 'string' || typeof payload.ok !== 'boolean') {
-    throw new Error('pin-issuer: a lock-result needs commandId, codeId and ok (wire lock-provider output 1 to this node)');
-  }
-  return { ...(payload as unknown as LockResultMessage), confirmed: payload.confirmed === true };
-}
-
-function isObject(value: unknown): value is Record<string, unknown> {
-  return typeof value === 'object' && value !== null && !Array.isArray(value);
-}
-
-function text(value: unknown): string | undefined {
-  return typeof value === 'string' && value.trim() !== '' ? value : undefined;
 }

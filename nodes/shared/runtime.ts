@@ -8,6 +8,9 @@ import type { Node, NodeAPI, NodeMessage } from 'node-red';
 import { Vault } from '../../lib/pins/vault';
 import { Clock, systemClock } from '../../lib/time/clock';
 
+export { numberSetting } from '../../lib/settings';
+export { errorText } from '../../lib/shown';
+
 export type RED = NodeAPI;
 
 const vaults = new Map<string, Vault>();
@@ -49,9 +52,6 @@ export function showStatus(node: Node, fill: Fill, text: string, shape: 'dot' | 
   node.status({ fill, shape, text: text.length > 32 ? `${text.slice(0, 31)}…` : text });
 }
 
-export function errorText(err: unknown): string {
-  return err instanceof Error ? err.message : String(err);
-}
 
 /** Bad input: red status, and an error Catch nodes can see, without stopping the flow. */
 export function reportInputError(node: Node, err: unknown, msg: NodeMessage, done: (err?: Error) => void): void {
@@ -61,8 +61,3 @@ export function reportInputError(node: Node, err: unknown, msg: NodeMessage, don
   void msg;
 }
 
-export function numberSetting(value: unknown, fallback: number): number {
-  if (value === undefined || value === null || value === '') return fallback;
-  const parsed = Number(value);
-  return Number.isFinite(parsed) ? parsed : fallback;
-}

@@ -2,10 +2,10 @@
  * Every payload StayKey nodes send each other. `kind` tells a node what it has been given, so one
  * input can take bookings, windows, lock results and controls. docs/messages.md describes each.
  */
-import { Booking, BookingChange } from './bookings/booking';
-import { AccessWindow } from './windows/window';
-import { LockFailureReason } from './locks/provider';
-import { SealedPin } from './pins/vault';
+import { Booking, BookingChange } from '../bookings/booking';
+import { AccessWindow } from '../windows/window';
+import { LockFailureReason } from '../locks/provider';
+import { SealedPin } from '../pins/vault';
 
 /** booking-source -> access-window */
 export interface BookingMessage {
