@@ -10,6 +10,12 @@ export function numberSetting(value: unknown, fallback: number): number {
   return Number.isFinite(parsed) ? parsed : fallback;
 }
 
+/** Hours as `24, 2`: positive numbers only; none left: `fallback`. */
+export function hoursSetting(value: unknown, fallback: number[]): number[] {
+  const hours = listSetting(value).map(Number).filter((hour) => Number.isFinite(hour) && hour > 0);
+  return hours.length ? hours : fallback;
+}
+
 /** `a, b, c` as a list, blanks left out; anything but text is an empty list. */
 export function listSetting(value: unknown): string[] {
   if (typeof value !== 'string') return [];

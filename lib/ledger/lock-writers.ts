@@ -27,6 +27,20 @@ export class LockWriters {
     return undefined;
   }
 
+  /**
+   * Claims the locks for `writer`, or says why not in words a host can act on, naming the pin-issuer that
+   * drives them already.
+   */
+  refusal(configId: string, lockIds: readonly string[], writer: LockWriter): string | undefined {
+    const taken = this.claim(configId, lockIds, writer);
+    if (!taken) return undefined;
+    const other = taken.owner.name === taken.owner.id ? taken.owner.id : `"${taken.owner.name}" (${taken.owner.id})`;
+    return (
+      `pin-issuer: lock ${taken.lockId} already gets its codes from pin-issuer ${other}; two pin-issuers on one lock would give ` +
+      'out the same slots. This one does nothing: remove one of them, or give each its own locks in its own locks config.'
+    );
+  }
+
   /** Frees every lock `writerId` holds (its node closed: a redeploy, a removal). */
   release(writerId: string): void {
     for (const [key, owner] of this.owners) if (owner.id === writerId) this.owners.delete(key);
