@@ -7,10 +7,10 @@ import { isSealedPin, SealedPin } from '../../lib/pins/vault';
 import { LockSet, lockSetFor } from '../shared/lock-set';
 import { showHaState } from '../ha-server/ha-link';
 import { showBrokerState } from '../mqtt-broker/broker-status';
-import { Zigbee2MqttLocks } from '../../lib/locks/zigbee2mqtt';
+import { Zigbee2MqttLocks } from '../../lib/locks/zigbee2mqtt/zigbee2mqtt';
 import { shown } from '../../lib/shown';
 import type { HaClient } from '../../lib/ha/connection';
-import { registryProblem } from '../../lib/ha/lock-entities';
+import { registryProblem } from '../../lib/locks/home-assistant/lock-entities';
 import { errorText, RED, reportInputError, showStatus } from '../shared/runtime';
 
 interface LockProviderDef extends NodeDef {

@@ -2,9 +2,9 @@
  * The Home Assistant lock providers (Z-Wave JS and ZHA) as the locks config builds them: the server
  * config node's shared connection, and the locks' entities.
  */
-import { entityIdOf } from '../../lib/ha/lock-entities';
-import { HaZhaLocks } from '../../lib/locks/ha-zha';
-import { HaZwaveJsLocks } from '../../lib/locks/ha-zwave-js';
+import { entityIdOf } from '../../lib/locks/home-assistant/lock-entities';
+import { HaZhaLocks } from '../../lib/locks/home-assistant/zha';
+import { HaZwaveJsLocks } from '../../lib/locks/home-assistant/zwave-js';
 import type { LockConfig } from '../../lib/locks/provider';
 import { haConnectionFor } from '../ha-server/ha-link';
 import type { ProviderContext, ProviderFactory } from './providers';
@@ -29,7 +29,7 @@ export const zwaveJs: ProviderFactory = (context) => ({
   provider: new HaZwaveJsLocks({ locks: withoutSchedules(context.locks), client: clientFor(context, 'Z-Wave JS'), clock: context.clock }),
 });
 
-/** ZHA cannot read a code back: an accepted command is final, "set, not verifiable" (see lib/locks/ha-zha.ts). */
+/** ZHA cannot read a code back: an accepted command is final, "set, not verifiable" (see lib/locks/home-assistant/zha.ts). */
 export const zha: ProviderFactory = (context) => ({
   provider: new HaZhaLocks({ locks: withoutSchedules(context.locks), client: clientFor(context, 'ZHA'), clock: context.clock }),
 });

@@ -3,7 +3,7 @@
  * connection, Zigbee2MQTT's base topic, and each lock's friendly name in its device field.
  */
 import { linkFrom } from '../../lib/mqtt/link';
-import { Zigbee2MqttLocks } from '../../lib/locks/zigbee2mqtt';
+import { Zigbee2MqttLocks } from '../../lib/locks/zigbee2mqtt/zigbee2mqtt';
 import { numberSetting } from '../shared/runtime';
 import type { ProviderFactory } from './providers';
 

@@ -6,13 +6,13 @@
  * so StayKey cannot confirm a ZHA write: the locks config runs ZHA locks without read-back, and a
  * result says `confirmed: false`. A code is known to work once it is used at the keypad.
  */
-import type { HaClient, HaEvent } from '../ha/connection';
-import { entityIdOf, HaLockDirectory } from '../ha/lock-entities';
-import { lockErrorFrom } from '../ha/lock-errors';
-import { Clock, systemClock } from '../time/clock';
-import { assertPinAllowed, assertSlotAllowed } from './code-rules';
-import type { HaLocksOptions } from './ha-zwave-js';
-import { CodeOnLock, CodeToSet, CodeUpdate, KeypadEvent, LockConfig, LockError, LockProvider, LockStatus } from './provider';
+import type { HaClient, HaEvent } from '../../ha/connection';
+import { entityIdOf, HaLockDirectory } from './lock-entities';
+import { lockErrorFrom } from './lock-errors';
+import { Clock, systemClock } from '../../time/clock';
+import { assertPinAllowed, assertSlotAllowed } from '../code-rules';
+import type { HaLocksOptions } from './zwave-js';
+import { CodeOnLock, CodeToSet, CodeUpdate, KeypadEvent, LockConfig, LockError, LockProvider, LockStatus } from '../provider';
 
 /** Operation event codes 3 and 5 of the ZCL door lock cluster: a wrong PIN at the keypad. */
 const WRONG_PIN_CODES = new Set(['3', '5']);

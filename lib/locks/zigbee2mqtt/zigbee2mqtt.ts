@@ -13,13 +13,13 @@
  * - A keypad unlock arrives as `action: unlock` with `action_user` (the slot) and `action_source_name: keypad`.
  * - A command that fails in the radio network is logged on `<base>/bridge/logging` (`bridge/log` on 1.x).
  */
-import { readJson, writeJsonAtomic } from '../store/atomic-file';
-import type { ConnectionState, MqttLink, MqttMessage } from '../mqtt/link';
-import { MqttNotConnected } from '../mqtt/link';
-import { Clock } from '../time/clock';
-import { assertPinAllowed, assertSlotAllowed } from './code-rules';
-import { CodeOnLock, CodeToSet, CodeUpdate, KeypadEvent, LockConfig, LockError, LockProvider, LockStatus } from './provider';
-import { dictionary } from '../ids';
+import { readJson, writeJsonAtomic } from '../../store/atomic-file';
+import type { ConnectionState, MqttLink, MqttMessage } from '../../mqtt/link';
+import { MqttNotConnected } from '../../mqtt/link';
+import { Clock } from '../../time/clock';
+import { assertPinAllowed, assertSlotAllowed } from '../code-rules';
+import { CodeOnLock, CodeToSet, CodeUpdate, KeypadEvent, LockConfig, LockError, LockProvider, LockStatus } from '../provider';
+import { dictionary } from '../../ids';
 
 export interface Zigbee2MqttOptions {
   locks: LockConfig[];

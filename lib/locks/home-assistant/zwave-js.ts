@@ -4,12 +4,12 @@
  * from Z-Wave JS's cache, so a read costs the lock no battery), keypad use from `zwave_js_notification`.
  */
 import * as crypto from 'node:crypto';
-import type { HaClient, HaEvent } from '../ha/connection';
-import { entityIdOf, HaLockDirectory } from '../ha/lock-entities';
-import { lockErrorFrom, mayHaveReachedLock } from '../ha/lock-errors';
-import { Clock, systemClock } from '../time/clock';
-import { assertPinAllowed, assertSlotAllowed } from './code-rules';
-import { CodeOnLock, CodeToSet, CodeUpdate, KeypadEvent, LockConfig, LockError, LockProvider, LockStatus } from './provider';
+import type { HaClient, HaEvent } from '../../ha/connection';
+import { entityIdOf, HaLockDirectory } from './lock-entities';
+import { lockErrorFrom, mayHaveReachedLock } from './lock-errors';
+import { Clock, systemClock } from '../../time/clock';
+import { assertPinAllowed, assertSlotAllowed } from '../code-rules';
+import { CodeOnLock, CodeToSet, CodeUpdate, KeypadEvent, LockConfig, LockError, LockProvider, LockStatus } from '../provider';
 
 export interface HaLocksOptions {
   locks: LockConfig[];
