@@ -8,7 +8,8 @@ import type { LockConfig } from '../../lib/locks/provider';
 import type { BatteryReading, BatteryReportMessage } from '../../lib/messages';
 import { addDays, assertTimeZone, instantToZoned, parseTimeOfDay, zonedToInstant } from '../../lib/time/zoned';
 import { clockFor, errorText, numberSetting, RED, showStatus, staykeyDirectory } from '../shared/runtime';
-import { LockSet, lockSetFor } from '../shared/lock-set';
+import type { LockSet } from '../../lib/locks/lock-set';
+import { lockSetFor } from '../shared/lock-set';
 
 interface BatteryWatchDef extends NodeDef {
   locks: string;

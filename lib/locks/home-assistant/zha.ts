@@ -12,7 +12,7 @@ import { lockErrorFrom } from './lock-errors';
 import { Clock, systemClock } from '../../time/clock';
 import { assertPinAllowed, assertSlotAllowed } from '../code-rules';
 import type { HaLocksOptions } from './zwave-js';
-import { CodeOnLock, CodeToSet, CodeUpdate, KeypadEvent, LockConfig, LockError, LockProvider, LockStatus } from '../provider';
+import { CodeOnLock, CodeToSet, CodeUpdate, KeypadEvent, LockConfig, LockConnection, LockError, LockProvider, LockStatus } from '../provider';
 
 /** Operation event codes 3 and 5 of the ZCL door lock cluster: a wrong PIN at the keypad. */
 const WRONG_PIN_CODES = new Set(['3', '5']);
@@ -22,14 +22,16 @@ const KEYPAD = new Set(['keypad', '0']);
 export class HaZhaLocks implements LockProvider {
   readonly kind = 'zha';
   readonly codeCheck = 'accepted';
+  /** The shared Home Assistant connection: lock-provider shows its state. */
+  readonly connection: LockConnection;
   private readonly directory: HaLockDirectory;
-  /** The shared Home Assistant connection: lock-provider can show its state. */
-  readonly client: HaClient;
+  private readonly client: HaClient;
   private readonly clock: Clock;
   private readonly stops = new Set<() => void>();
 
   constructor(options: HaLocksOptions) {
     this.client = options.client;
+    this.connection = { kind: 'home-assistant', client: options.client };
     this.clock = options.clock ?? systemClock;
     this.directory = new HaLockDirectory(options.client, options.locks);
   }

@@ -9,7 +9,7 @@ import { entityIdOf, HaLockDirectory } from './lock-entities';
 import { lockErrorFrom, mayHaveReachedLock } from './lock-errors';
 import { Clock, systemClock } from '../../time/clock';
 import { assertPinAllowed, assertSlotAllowed } from '../code-rules';
-import { CodeOnLock, CodeToSet, CodeUpdate, KeypadEvent, LockConfig, LockError, LockProvider, LockStatus } from '../provider';
+import { CodeOnLock, CodeToSet, CodeUpdate, KeypadEvent, LockConfig, LockConnection, LockError, LockProvider, LockStatus } from '../provider';
 
 export interface HaLocksOptions {
   locks: LockConfig[];
@@ -34,9 +34,10 @@ interface SlotAnswer {
 
 export class HaZwaveJsLocks implements LockProvider {
   readonly kind = 'zwave-js';
+  /** The shared Home Assistant connection: lock-provider shows its state. */
+  readonly connection: LockConnection;
   private readonly directory: HaLockDirectory;
-  /** The shared Home Assistant connection: lock-provider can show its state. */
-  readonly client: HaClient;
+  private readonly client: HaClient;
   private readonly clock: Clock;
   /**
    * Writes whose answer was lost (Home Assistant restarted, the mesh timed out): lock and slot to a
@@ -53,6 +54,7 @@ export class HaZwaveJsLocks implements LockProvider {
 
   constructor(options: HaLocksOptions) {
     this.client = options.client;
+    this.connection = { kind: 'home-assistant', client: options.client };
     this.clock = options.clock ?? systemClock;
     this.directory = new HaLockDirectory(options.client, options.locks);
     // Z-Wave JS answers a set before the lock has refused it: the refusal comes later, as a notification.

@@ -18,7 +18,7 @@ import type { ConnectionState, MqttLink, MqttMessage } from '../../mqtt/link';
 import { MqttNotConnected } from '../../mqtt/link';
 import { Clock } from '../../time/clock';
 import { assertPinAllowed, assertSlotAllowed } from '../code-rules';
-import { CodeOnLock, CodeToSet, CodeUpdate, KeypadEvent, LockConfig, LockError, LockProvider, LockStatus } from '../provider';
+import { CodeOnLock, CodeToSet, CodeUpdate, KeypadEvent, LockConfig, LockConnection, LockError, LockProvider, LockStatus } from '../provider';
 import { dictionary } from '../../ids';
 
 export interface Zigbee2MqttOptions {
@@ -95,6 +95,8 @@ interface SavedSlots {
 
 export class Zigbee2MqttLocks implements LockProvider {
   readonly kind = 'zigbee2mqtt';
+  /** The broker these locks are reached through, for a node to show its connection. */
+  readonly connection: LockConnection;
   readonly baseTopic: string;
   private readonly watches = new Map<string, LockWatch>();
   private readonly waiters = new Set<Waiter>();
@@ -109,6 +111,7 @@ export class Zigbee2MqttLocks implements LockProvider {
   constructor(private readonly options: Zigbee2MqttOptions) {
     this.clock = options.clock;
     this.mqtt = options.mqtt;
+    this.connection = { kind: 'mqtt', broker: options.mqtt };
     this.baseTopic = cleanBaseTopic(options.baseTopic);
     this.answerMs = options.answerTimeoutMs ?? DEFAULT_ANSWER_MS;
     this.lastConnection = options.mqtt.state;
@@ -119,11 +122,6 @@ export class Zigbee2MqttLocks implements LockProvider {
 
   async listLocks(): Promise<LockConfig[]> {
     return [...this.watches.values()].map((watch) => watch.config);
-  }
-
-  /** The broker these locks are reached through, for a node to show its connection. */
-  get broker(): MqttLink {
-    return this.mqtt;
   }
 
   /** From what the lock last reported; asks the lock nothing (a battery read wakes it). */
