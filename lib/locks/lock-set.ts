@@ -39,6 +39,7 @@ export function runnerLockSet(options: LockSetOptions): RunnerLockSet {
   for (const lock of locks) {
     // The ledger reads before it writes only where the provider can read codes back.
     lock.codeCheck = provider.codeCheck ?? 'read-back';
+    if (provider.schedules === false) lock.schedules = false;
   }
   const runner = new CommandRunner(provider, {
     clock,

@@ -190,6 +190,11 @@ export interface LockProvider {
   readonly kind: string;
   /** How a write is known to be on the lock; `read-back` when absent. */
   readonly codeCheck?: CodeCheck;
+  /**
+   * `false` where no lock of this kind keeps dates with a code (Z-Wave, Zigbee), whatever its row says:
+   * the ledger then puts a code on when its window opens and takes it off when it closes.
+   */
+  readonly schedules?: false;
   /** The connection to show on the nodes that use these locks, where there is one. */
   readonly connection?: LockConnection;
   /** Tasks for the host, where the host keys the codes in. */

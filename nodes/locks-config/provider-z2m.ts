@@ -10,8 +10,6 @@ import type { ProviderFactory } from './providers';
 export const zigbee2mqtt: ProviderFactory = ({ RED, config, locks, clock, file }) => {
   const broker = typeof config.mqttBroker === 'string' && config.mqttBroker ? RED.nodes.getNode(config.mqttBroker) : null;
   if (!broker) throw new Error('Zigbee2MQTT locks need an MQTT broker: choose one in the locks config');
-  // Zigbee user codes carry no dates: a code goes on when the guest's window opens, off when it closes.
-  for (const lock of locks) lock.schedules = false;
   return {
     provider: new Zigbee2MqttLocks({
       locks,

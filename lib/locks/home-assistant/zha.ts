@@ -22,6 +22,8 @@ const KEYPAD = new Set(['keypad', '0']);
 export class HaZhaLocks implements LockProvider {
   readonly kind = 'zha';
   readonly codeCheck = 'accepted';
+  /** ZHA user codes carry no dates. */
+  readonly schedules = false;
   /** The shared Home Assistant connection: lock-provider shows its state. */
   readonly connection: LockConnection;
   private readonly directory: HaLockDirectory;
@@ -36,9 +38,8 @@ export class HaZhaLocks implements LockProvider {
     this.directory = new HaLockDirectory(options.client, options.locks);
   }
 
-  /** ZHA user codes carry no dates. */
   async listLocks(): Promise<LockConfig[]> {
-    return this.directory.locks().map((lock) => ({ ...lock, schedules: false }));
+    return this.directory.locks().map((lock) => ({ ...lock, schedules: this.schedules }));
   }
 
   status(lockId: string): Promise<LockStatus> {

@@ -34,6 +34,8 @@ interface SlotAnswer {
 
 export class HaZwaveJsLocks implements LockProvider {
   readonly kind = 'zwave-js';
+  /** Z-Wave user codes carry no dates: a code goes on when its window opens and comes off when it closes. */
+  readonly schedules = false;
   /** The shared Home Assistant connection: lock-provider shows its state. */
   readonly connection: LockConnection;
   private readonly directory: HaLockDirectory;
@@ -63,9 +65,8 @@ export class HaZwaveJsLocks implements LockProvider {
     });
   }
 
-  /** Z-Wave user codes carry no dates: a code goes on when its window opens and comes off when it closes. */
   async listLocks(): Promise<LockConfig[]> {
-    return this.directory.locks().map((lock) => ({ ...lock, schedules: false }));
+    return this.directory.locks().map((lock) => ({ ...lock, schedules: this.schedules }));
   }
 
   status(lockId: string): Promise<LockStatus> {

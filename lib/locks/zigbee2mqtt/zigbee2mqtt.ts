@@ -95,6 +95,8 @@ interface SavedSlots {
 
 export class Zigbee2MqttLocks implements LockProvider {
   readonly kind = 'zigbee2mqtt';
+  /** Zigbee user codes carry no dates: a code goes on when the guest's window opens, off when it closes. */
+  readonly schedules = false;
   /** The broker these locks are reached through, for a node to show its connection. */
   readonly connection: LockConnection;
   readonly baseTopic: string;
