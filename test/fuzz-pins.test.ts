@@ -21,7 +21,7 @@
 import { strict as assert } from 'node:assert';
 import * as crypto from 'node:crypto';
 import type { LockRules } from '../lib/locks/provider';
-import { nukiRules } from '../lib/locks/nuki-rules';
+import { nukiRules } from '../lib/locks/nuki/rules';
 import { generatePin, isWeakPin, RandomInt, ruleBroken } from '../lib/pins/pin-rules';
 import { fuzzTimeout, runs } from './support/fuzz';
 

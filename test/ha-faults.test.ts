@@ -6,7 +6,7 @@
 import { strict as assert } from 'node:assert';
 import { HaConnection } from '../lib/ha/connection';
 import { CommandRunner, RunnerResult } from '../lib/locks/command-runner';
-import { HaZwaveJsLocks } from '../lib/locks/ha-zwave-js';
+import { HaZwaveJsLocks } from '../lib/locks/home-assistant/zwave-js';
 import { KeypadEvent, LockConfig } from '../lib/locks/provider';
 import { ManualClock } from '../lib/time/clock';
 import { driveClock, lockCommand } from './doubles/ha-fixtures';

@@ -2,7 +2,7 @@
 import { strict as assert } from 'node:assert';
 import { HaConnection } from '../lib/ha/connection';
 import { CommandRunner } from '../lib/locks/command-runner';
-import { HaZhaLocks } from '../lib/locks/ha-zha';
+import { HaZhaLocks } from '../lib/locks/home-assistant/zha';
 import { KeypadEvent, LockConfig, LockError } from '../lib/locks/provider';
 import { ManualClock } from '../lib/time/clock';
 import { lockCommand } from './doubles/ha-fixtures';

@@ -3,8 +3,8 @@ import * as crypto from 'node:crypto';
 import * as fs from 'node:fs';
 import * as os from 'node:os';
 import * as path from 'node:path';
-import { ManualLocks, ManualTask, taskAlert } from '../lib/locks/manual';
-import { CodeToSet, LockConfig, LockError, LockProvider } from '../lib/locks/provider';
+import { ManualLocks, taskAlert } from '../lib/locks/manual';
+import { CodeToSet, LockConfig, LockError, LockProvider, ManualTask } from '../lib/locks/provider';
 import { Vault } from '../lib/pins/vault';
 import { ManualClock } from '../lib/time/clock';
 

@@ -12,7 +12,7 @@ import type { NodeMessage } from 'node-red';
 import type { CodeUsedMessage, LockCommand, LockResultMessage } from '../lib/messages';
 import { Vault } from '../lib/pins/vault';
 import { ManualClock } from '../lib/time/clock';
-import { Zigbee2MqttLocks } from '../lib/locks/zigbee2mqtt';
+import { Zigbee2MqttLocks } from '../lib/locks/zigbee2mqtt/zigbee2mqtt';
 import type { LockSetNode } from '../nodes/shared/lock-set';
 import { bridgeDevices, Z2mLockDouble } from './doubles/z2m-lock';
 import { Mosquitto } from './support/mosquitto';

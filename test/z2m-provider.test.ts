@@ -9,7 +9,7 @@ import * as path from 'node:path';
 import { connect, MqttClient } from 'mqtt';
 import { CommandRunner } from '../lib/locks/command-runner';
 import { KeypadEvent, LockConfig, LockError } from '../lib/locks/provider';
-import { devicesFromBridge, listZigbee2MqttDevices, Zigbee2MqttLocks } from '../lib/locks/zigbee2mqtt';
+import { devicesFromBridge, listZigbee2MqttDevices, Zigbee2MqttLocks } from '../lib/locks/zigbee2mqtt/zigbee2mqtt';
 import type { LockCommand } from '../lib/messages';
 import { BrokerConnection } from '../lib/mqtt/broker';
 import { ManualClock } from '../lib/time/clock';

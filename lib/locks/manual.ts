@@ -5,31 +5,8 @@ import type { AlertMessage } from '../messages';
 import type { SealedPin } from '../pins/vault';
 import { assertPinAllowed, assertSlotAllowed } from './code-rules';
 import { CodeOnLock, CodeToSet, CodeUpdate, LockConfig, LockError, LockProvider, LockStatus } from './provider';
+import type { HostTasks, ManualAction, ManualTask, TaskListener, TaskReference } from './provider';
 import { dictionary } from '../ids';
-
-export type ManualAction = 'set' | 'update' | 'clear';
-
-/** The command that led to a task, so the host's confirmation can be reported against it. */
-export interface TaskReference {
-  commandId: string;
-  codeId: string;
-}
-
-/** Something the host has to do at a keypad. The PIN travels sealed; `text` never holds it. */
-export interface ManualTask {
-  id: string;
-  lockId: string;
-  lockName: string;
-  slot: number;
-  action: ManualAction;
-  name?: string;
-  pin?: SealedPin;
-  startsAt?: string;
-  endsAt?: string;
-  createdAt: string;
-  text: string;
-  reference?: TaskReference;
-}
 
 /** A task as it goes out to the host: an alert with the code attached, sealed, for the notifier to open. */
 export interface ManualTaskAlert extends AlertMessage {
@@ -109,8 +86,6 @@ interface SavedState {
   locks: Record<string, { codes: SavedCode[]; tasks: ManualTask[] }>;
 }
 
-export type TaskListener = (task: ManualTask) => void;
-
 /**
  * Locks without an integration: StayKey tells the host what to key in, and a code counts as on the
  * lock only once the host says it is. A newer task for a slot replaces the older one, since the host
@@ -122,6 +97,8 @@ export class ManualLocks implements LockProvider {
   readonly codeCheck = 'host';
   private readonly locks = new Map<string, ManualLock>();
   private readonly listeners = new Set<TaskListener>();
+  /** The host's side of this provider (onTask, pendingTasks, confirm, noteCommand below). */
+  readonly hostTasks: HostTasks = this;
 
   constructor(private readonly options: ManualLocksOptions) {
     for (const config of options.locks) {
@@ -183,6 +160,11 @@ export class ManualLocks implements LockProvider {
   pendingTasks(lockId?: string): ManualTask[] {
     const locks = lockId ? [this.lockFor(lockId)] : [...this.locks.values()];
     return locks.flatMap((lock) => [...lock.pending.values()].map((pending) => ({ ...pending.task })));
+  }
+
+  /** The codes the host confirmed: a manual lock is never asked. */
+  knownCodeCount(lockId: string): number {
+    return this.inspect(lockId).codes.length;
   }
 
   inspect(lockId: string): ManualLockView {

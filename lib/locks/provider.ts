@@ -3,6 +3,9 @@
  * Zigbee2MQTT, TTLock and Nuki. Retry, confirmation and serialisation live around it (CommandRunner),
  * not inside each provider.
  */
+import type { HaClient } from '../ha/connection';
+import type { MqttLink } from '../mqtt/link';
+import type { SealedPin } from '../pins/vault';
 
 /** The rules a lock imposes on its codes. */
 export interface LockRules {
@@ -139,10 +142,65 @@ export interface KeypadEvent {
  */
 export type CodeCheck = 'read-back' | 'accepted' | 'host';
 
+/** The connection a provider reaches its locks through, so a node can show when it drops or refuses the login. */
+export type LockConnection = { kind: 'home-assistant'; client: HaClient } | { kind: 'mqtt'; broker: MqttLink };
+
+export type ManualAction = 'set' | 'update' | 'clear';
+
+/** The command that led to a task, so the host's confirmation can be reported against it. */
+export interface TaskReference {
+  commandId: string;
+  codeId: string;
+}
+
+/** Something the host has to do at a keypad. The PIN travels sealed; `text` never holds it. */
+export interface ManualTask {
+  id: string;
+  lockId: string;
+  lockName: string;
+  slot: number;
+  action: ManualAction;
+  name?: string;
+  pin?: SealedPin;
+  startsAt?: string;
+  endsAt?: string;
+  createdAt: string;
+  text: string;
+  reference?: TaskReference;
+}
+
+export type TaskListener = (task: ManualTask) => void;
+
+/** Where the host keys codes in (the manual provider): the tasks StayKey sets, and the host's confirmations. */
+export interface HostTasks {
+  /** Tells `listener` of each new task; returns a function that stops telling it. */
+  onTask(listener: TaskListener): () => void;
+  pendingTasks(lockId?: string): ManualTask[];
+  /** The host did the task for this slot: from now on the code is on the lock (or gone from it). */
+  confirm(lockId: string, slot: number): ManualTask;
+  /** Ties the waiting task of a slot to the command that asked for it. */
+  noteCommand(lockId: string, slot: number, reference: TaskReference): void;
+}
+
+/**
+ * Everything a node may ask of a provider. The optional members are capabilities: a provider that
+ * has one declares it, and a node looks for the member, never for the provider's class.
+ */
 export interface LockProvider {
   readonly kind: string;
   /** How a write is known to be on the lock; `read-back` when absent. */
   readonly codeCheck?: CodeCheck;
+  /**
+   * `false` where no lock of this kind keeps dates with a code (Z-Wave, Zigbee), whatever its row says:
+   * the ledger then puts a code on when its window opens and takes it off when it closes.
+   */
+  readonly schedules?: false;
+  /** The connection to show on the nodes that use these locks, where there is one. */
+  readonly connection?: LockConnection;
+  /** Tasks for the host, where the host keys the codes in. */
+  readonly hostTasks?: HostTasks;
+  /** How many codes a lock holds, where the provider knows without asking the lock (simulated, manual). */
+  knownCodeCount?(lockId: string): number;
   /** Keypad events, where the lock reports them; returns a function that stops listening. */
   onKeypad?(listener: (event: KeypadEvent) => void): () => void;
   listLocks(): Promise<LockConfig[]>;

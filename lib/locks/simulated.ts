@@ -205,6 +205,11 @@ export class SimulatedLocks implements LockProvider {
     this.waits.clear();
   }
 
+  /** The simulation holds its codes in memory: counting them wakes no lock. */
+  knownCodeCount(lockId: string): number {
+    return this.inspect(lockId).codes.length;
+  }
+
   // --- What a demo or a test can see and do -----------------------------------------------------
 
   inspect(lockId: string): SimulatedLockView {

@@ -1,16 +1,15 @@
 import { checkId } from '../../lib/ids';
 import type { Node, NodeDef, NodeMessage, NodeMessageInFlow } from 'node-red';
 import type { AlertMessage, CodeUsedMessage, LockCommand, LockCommandMessage, LockResultMessage } from '../../lib/messages';
-import { ManualLocks, taskAlert } from '../../lib/locks/manual';
-import { SimulatedLocks } from '../../lib/locks/simulated';
+import { taskAlert } from '../../lib/locks/manual';
 import { isSealedPin, SealedPin } from '../../lib/pins/vault';
-import { LockSet, lockSetFor } from '../shared/lock-set';
+import type { LockSet } from '../../lib/locks/lock-set';
+import { lockSetFor } from '../shared/lock-set';
 import { showHaState } from '../ha-server/ha-link';
 import { showBrokerState } from '../mqtt-broker/broker-status';
-import { Zigbee2MqttLocks } from '../../lib/locks/zigbee2mqtt';
 import { shown } from '../../lib/shown';
 import type { HaClient } from '../../lib/ha/connection';
-import { registryProblem } from '../../lib/ha/lock-entities';
+import { registryProblem } from '../../lib/locks/home-assistant/lock-entities';
 import { errorText, RED, reportInputError, showStatus } from '../shared/runtime';
 
 interface LockProviderDef extends NodeDef {
@@ -63,13 +62,14 @@ export = function (RED: RED) {
     }
     const stopTasks = lockSet ? listenForTasks(node, lockSet) : undefined;
     const stopKeypad = lockSet ? listenForKeypad(node, lockSet) : undefined;
+    const connection = lockSet?.provider.connection;
     // Locks reached through Home Assistant: the node shows when the connection drops or the token is refused.
-    const haClient = lockSet ? homeAssistantClientOf(lockSet) : undefined;
+    const haClient = connection?.kind === 'home-assistant' ? connection.client : undefined;
     const stopHa = lockSet && haClient ? showHaState(node, haClient, 'HA connected', () => showCounts(node, lockSet!)) : undefined;
     const stopRegistryCheck = haClient ? checkRegistry(node, haClient) : undefined;
     if (lockSet) showCounts(node, lockSet);
-    // Zigbee2MQTT locks: the node shows when the broker is down or refuses the login.
-    const broker = lockSet?.provider instanceof Zigbee2MqttLocks ? lockSet.provider.broker : undefined;
+    // Locks reached through an MQTT broker (Zigbee2MQTT): the node shows when it is down or refuses the login.
+    const broker = connection?.kind === 'mqtt' ? connection.broker : undefined;
     const stopBroker = lockSet && broker ? showBrokerState(node, broker, () => showCounts(node, lockSet!)) : undefined;
 
     node.on('input', (msg: NodeMessageInFlow, send: Send, done: Done) => {
@@ -110,10 +110,8 @@ async function handle(node: Node, lockSet: LockSet, msg: NodeMessageInFlow, send
 
 async function runCommand(node: Node, lockSet: LockSet, msg: NodeMessageInFlow, send: Send, message: LockCommandMessage): Promise<void> {
   const { command } = message;
-  const maxAttempts = (lockSet as Partial<{ maxAttempts: number }>).maxAttempts;
   const result = await lockSet.execute(message, (attempt) => {
-    const of = maxAttempts ? `/${maxAttempts}` : '';
-    showStatus(node, 'yellow', `retry ${attempt}${of} ${command.lockId}`, 'ring');
+    showStatus(node, 'yellow', `retry ${attempt}/${lockSet.maxAttempts} ${command.lockId}`, 'ring');
   });
   msg.payload = result;
   // The pin-issuer turns a failure into the host's alert, naming the booking; sending one here too would double it.
@@ -123,11 +121,11 @@ async function runCommand(node: Node, lockSet: LockSet, msg: NodeMessageInFlow, 
 }
 
 function confirmTask(node: Node, lockSet: LockSet, msg: NodeMessageInFlow, send: Send, payload: Record<string, unknown>): void {
-  const provider = lockSet.provider;
-  if (!(provider instanceof ManualLocks)) throw new Error('manual-confirm is for manual locks; this locks config is not manual');
+  const tasks = lockSet.provider.hostTasks;
+  if (!tasks) throw new Error('manual-confirm is for manual locks; this locks config is not manual');
   const lockId = checkId(String(payload.lockId ?? ''), 'manual-confirm: lockId');
   const slot = Number(payload.slot);
-  const task = provider.confirm(lockId, slot);
+  const task = tasks.confirm(lockId, slot);
   const result: LockResultMessage = {
     kind: 'lock-result',
     commandId: task.reference?.commandId ?? task.id,
@@ -190,9 +188,9 @@ function readCommand(raw: Record<string, unknown>, text: (key: string) => string
 }
 
 function listenForTasks(node: Node, lockSet: LockSet): (() => void) | undefined {
-  const provider = lockSet.provider;
-  if (!(provider instanceof ManualLocks)) return undefined;
-  return provider.onTask((task) => {
+  const tasks = lockSet.provider.hostTasks;
+  if (!tasks) return undefined;
+  return tasks.onTask((task) => {
     node.send([null, { topic: 'manual-task', payload: taskAlert(task) }]);
     showCounts(node, lockSet);
   });
@@ -219,7 +217,8 @@ async function lockState(lockSet: LockSet): Promise<LockStateMessage> {
         battery: status?.battery ?? null,
         codes: await codeCount(lockSet, lock.id),
       };
-      if (lockSet.provider instanceof ManualLocks) state.pendingTasks = lockSet.provider.pendingTasks(lock.id).length;
+      const tasks = lockSet.provider.hostTasks;
+      if (tasks) state.pendingTasks = tasks.pendingTasks(lock.id).length;
       return state;
     }),
   );
@@ -237,12 +236,9 @@ async function codeCount(lockSet: LockSet, lockId: string): Promise<number | nul
 }
 
 function knownCodeCount(lockSet: LockSet, lockId: string): number | undefined {
-  const provider = lockSet.provider;
-  if (provider instanceof SimulatedLocks || provider instanceof ManualLocks) return provider.inspect(lockId).codes.length;
-  return undefined;
+  return lockSet.provider.knownCodeCount?.(lockId);
 }
 
-/** The Home Assistant connection of Z-Wave JS and ZHA locks; other providers' clients are not HA's. */
 /**
  * Keypad use, battery sensors and duplicate-code reports need the entity registry to know which device a
  * lock is. Where Home Assistant will not list it (by either of its listings), the host hears so once per
@@ -266,12 +262,6 @@ function checkRegistry(node: Node, client: HaClient): () => void {
       },
     );
   });
-}
-
-function homeAssistantClientOf(lockSet: LockSet): HaClient | undefined {
-  const client = (lockSet.provider as { client?: Partial<HaClient> }).client;
-  const isHa = lockSet.provider.kind === 'zwave-js' || lockSet.provider.kind === 'zha';
-  return isHa && client && typeof client.onState === 'function' ? (client as HaClient) : undefined;
 }
 
 function showCounts(node: Node, lockSet: LockSet): void {

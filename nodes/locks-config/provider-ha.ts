@@ -2,22 +2,16 @@
  * The Home Assistant lock providers (Z-Wave JS and ZHA) as the locks config builds them: the server
  * config node's shared connection, and the locks' entities.
  */
-import { entityIdOf } from '../../lib/ha/lock-entities';
-import { HaZhaLocks } from '../../lib/locks/ha-zha';
-import { HaZwaveJsLocks } from '../../lib/locks/ha-zwave-js';
+import { entityIdOf } from '../../lib/locks/home-assistant/lock-entities';
+import { HaZhaLocks } from '../../lib/locks/home-assistant/zha';
+import { HaZwaveJsLocks } from '../../lib/locks/home-assistant/zwave-js';
 import type { LockConfig } from '../../lib/locks/provider';
 import { haConnectionFor } from '../ha-server/ha-link';
 import type { ProviderContext, ProviderFactory } from './providers';
 
-/**
- * Z-Wave and Zigbee user codes carry no dates, whatever the row says: the ledger must put a code on
- * when its window opens and take it off when it closes. The rows are the ones the lock set hands out.
- */
-function withoutSchedules(locks: LockConfig[]): LockConfig[] {
-  for (const lock of locks) {
-    lock.schedules = false;
-    entityIdOf(lock);
-  }
+/** Every row names its lock entity, checked before the server's connection is started for them. */
+function withEntities(locks: LockConfig[]): LockConfig[] {
+  for (const lock of locks) entityIdOf(lock);
   return locks;
 }
 
@@ -26,10 +20,10 @@ function clientFor({ RED, config }: ProviderContext, kind: string) {
 }
 
 export const zwaveJs: ProviderFactory = (context) => ({
-  provider: new HaZwaveJsLocks({ locks: withoutSchedules(context.locks), client: clientFor(context, 'Z-Wave JS'), clock: context.clock }),
+  provider: new HaZwaveJsLocks({ locks: withEntities(context.locks), client: clientFor(context, 'Z-Wave JS'), clock: context.clock }),
 });
 
-/** ZHA cannot read a code back: an accepted command is final, "set, not verifiable" (see lib/locks/ha-zha.ts). */
+/** ZHA cannot read a code back: an accepted command is final, "set, not verifiable" (see lib/locks/home-assistant/zha.ts). */
 export const zha: ProviderFactory = (context) => ({
-  provider: new HaZhaLocks({ locks: withoutSchedules(context.locks), client: clientFor(context, 'ZHA'), clock: context.clock }),
+  provider: new HaZhaLocks({ locks: withEntities(context.locks), client: clientFor(context, 'ZHA'), clock: context.clock }),
 });

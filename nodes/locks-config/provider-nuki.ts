@@ -4,9 +4,9 @@
  * issues codes the keypad takes.
  */
 import type { Node } from 'node-red';
-import type { NukiAccount } from '../../lib/locks/nuki-account';
-import { NukiLocks } from '../../lib/locks/nuki';
-import { applyNukiRules } from '../../lib/locks/nuki-rules';
+import type { NukiAccount } from '../../lib/locks/nuki/account';
+import { NukiLocks } from '../../lib/locks/nuki/nuki';
+import { applyNukiRules } from '../../lib/locks/nuki/rules';
 import type { ProviderFactory } from './providers';
 
 interface NukiAccountNode extends Node {

@@ -3,8 +3,8 @@
  * there, as Node-RED credentials) and each lock row's `device` is the TTLock lock id.
  */
 import type { Node } from 'node-red';
-import { TTLockLocks } from '../../lib/locks/ttlock';
-import type { TTLockApi } from '../../lib/locks/ttlock-api';
+import { TTLockLocks } from '../../lib/locks/ttlock/ttlock';
+import type { TTLockApi } from '../../lib/locks/ttlock/api';
 import type { ProviderFactory } from './providers';
 
 /** What a TTLock account node offers the locks that use it: one API client, so one token per account. */

@@ -3,15 +3,13 @@
  * connection, Zigbee2MQTT's base topic, and each lock's friendly name in its device field.
  */
 import { linkFrom } from '../../lib/mqtt/link';
-import { Zigbee2MqttLocks } from '../../lib/locks/zigbee2mqtt';
+import { Zigbee2MqttLocks } from '../../lib/locks/zigbee2mqtt/zigbee2mqtt';
 import { numberSetting } from '../shared/runtime';
 import type { ProviderFactory } from './providers';
 
 export const zigbee2mqtt: ProviderFactory = ({ RED, config, locks, clock, file }) => {
   const broker = typeof config.mqttBroker === 'string' && config.mqttBroker ? RED.nodes.getNode(config.mqttBroker) : null;
   if (!broker) throw new Error('Zigbee2MQTT locks need an MQTT broker: choose one in the locks config');
-  // Zigbee user codes carry no dates: a code goes on when the guest's window opens, off when it closes.
-  for (const lock of locks) lock.schedules = false;
   return {
     provider: new Zigbee2MqttLocks({
       locks,

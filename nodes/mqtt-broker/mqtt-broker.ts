@@ -3,7 +3,7 @@ import type { Node, NodeDef } from 'node-red';
 import type { Request, Response } from 'express';
 import { availabilityTopicFor, BrokerConnection, checkBrokerUrl } from '../../lib/mqtt/broker';
 import { linkFrom, MqttLink, MqttLinkSource, topicSafe } from '../../lib/mqtt/link';
-import { listZigbee2MqttDevices } from '../../lib/locks/zigbee2mqtt';
+import { listZigbee2MqttDevices } from '../../lib/locks/zigbee2mqtt/zigbee2mqtt';
 import { systemClock } from '../../lib/time/clock';
 import { errorText, RED } from '../shared/runtime';
 

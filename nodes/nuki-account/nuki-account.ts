@@ -4,7 +4,7 @@
  * connection, rate limit and write gate, never the token itself.
  */
 import type { Node, NodeDef } from 'node-red';
-import { NukiAccount, openNukiAccount } from '../../lib/locks/nuki-account';
+import { NukiAccount, openNukiAccount } from '../../lib/locks/nuki/account';
 import { clockFor, errorText, numberSetting, RED } from '../shared/runtime';
 
 interface NukiAccountDef extends NodeDef {

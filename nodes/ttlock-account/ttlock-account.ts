@@ -5,8 +5,8 @@
  */
 import type { Node, NodeDef } from 'node-red';
 import { LockConfig } from '../../lib/locks/provider';
-import { listAccountLocks, suggestedLock, TTLockLockInfo } from '../../lib/locks/ttlock';
-import { normalizeBaseUrl, TTLockApi } from '../../lib/locks/ttlock-api';
+import { listAccountLocks, suggestedLock, TTLockLockInfo } from '../../lib/locks/ttlock/ttlock';
+import { normalizeBaseUrl, TTLockApi } from '../../lib/locks/ttlock/api';
 import { assertTimeZone } from '../../lib/time/zoned';
 import type { TTLockConnection } from '../locks-config/provider-ttlock';
 import { clockFor, errorText, numberSetting, RED } from '../shared/runtime';

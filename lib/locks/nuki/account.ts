@@ -1,6 +1,6 @@
-import { Clock } from '../time/clock';
-import { NUKI_WEB, NukiConnection } from './nuki-api';
-import { KeyedGate, TokenBucket } from './rate-limit';
+import { Clock } from '../../time/clock';
+import { NUKI_WEB, NukiConnection } from './api';
+import { KeyedGate, TokenBucket } from '../rate-limit';
 
 /**
  * One Nuki Web account: its address, its token, its rate limit and its one-write-per-lock gate.

@@ -1,10 +1,10 @@
-import type { Clock } from '../time/clock';
-import { assertPinAllowed, assertSlotAllowed } from './code-rules';
-import { CodeOnLock, CodeToSet, CodeUpdate, LockConfig, LockError, LockProvider, LockStatus } from './provider';
-import { TTLockApi, TTLockReply } from './ttlock-api';
-import { TTLockError } from './ttlock-errors';
-import { ListedPasscode, TTLockSlots, toMinute } from './ttlock-slots';
-import { clockWarnings } from './ttlock-clock';
+import type { Clock } from '../../time/clock';
+import { assertPinAllowed, assertSlotAllowed } from '../code-rules';
+import { CodeOnLock, CodeToSet, CodeUpdate, LockConfig, LockError, LockProvider, LockStatus } from '../provider';
+import { TTLockApi, TTLockReply } from './api';
+import { TTLockError } from './errors';
+import { ListedPasscode, TTLockSlots, toMinute } from './slots';
+import { clockWarnings } from './clock';
 
 export interface TTLockLocksOptions {
   /** The locks as configured; each one's `device` is its TTLock lock id. */

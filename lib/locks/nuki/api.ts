@@ -3,8 +3,8 @@
  * Bearer token, JSON bodies, 204 replies. Every request waits for its turn in the account's rate
  * limit and gives up after a timeout on the clock. The token is only ever put in the header.
  */
-import { Clock } from '../time/clock';
-import { RateLimitClosed, TokenBucket } from './rate-limit';
+import { Clock } from '../../time/clock';
+import { RateLimitClosed, TokenBucket } from '../rate-limit';
 
 export const NUKI_WEB = 'https://api.nuki.io';
 

@@ -1,5 +1,5 @@
-import { readJson, writeJsonAtomic } from '../store/atomic-file';
-import { dictionary, dictionaryOf } from '../ids';
+import { readJson, writeJsonAtomic } from '../../store/atomic-file';
+import { dictionary, dictionaryOf } from '../../ids';
 
 /**
  * TTLock has no slots: a lock holds passcodes, each with TTLock's own `keyboardPwdId`. StayKey's

@@ -1,4 +1,4 @@
-import { LockConfig, LockRules } from './provider';
+import { LockConfig, LockRules } from '../provider';
 
 /** Nuki keypads take 6 digits, 1 to 9 only, never starting "12" (the firmware's guard against 123456). */
 export const NUKI_CODE_LENGTH = 6;

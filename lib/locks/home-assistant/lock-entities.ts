@@ -4,8 +4,8 @@
  * services they call and the events their keypads send.
  */
 import type { HassEntity } from 'home-assistant-js-websocket';
-import { LockConfig, LockError, LockStatus } from '../locks/provider';
-import { EntityRegistryEntry, HaClient, HaError, REGISTRY_UNREADABLE } from './connection';
+import { LockConfig, LockError, LockStatus } from '../provider';
+import { EntityRegistryEntry, HaClient, HaError, REGISTRY_UNREADABLE } from '../../ha/connection';
 
 const UNREACHABLE = new Set(['unavailable', 'unknown']);
 

@@ -1,4 +1,4 @@
-import { zoneOffsetMinutes } from '../time/zoned';
+import { zoneOffsetMinutes } from '../../time/zoned';
 
 /**
  * A TTLock lock opens a code by its own clock, in the time zone TTLock has for it. A clock that has

@@ -3,8 +3,8 @@
  * (HA restarting, the mesh timing out) is transient and retried; what the host must fix (a bad slot,
  * a refused token) is not.
  */
-import { LockError } from '../locks/provider';
-import { HaError, toHaError } from './connection';
+import { LockError } from '../provider';
+import { HaError, toHaError } from '../../ha/connection';
 
 /** Whether a failed call may still have reached the lock (the answer, not the command, was lost). */
 export function mayHaveReachedLock(err: unknown): boolean {

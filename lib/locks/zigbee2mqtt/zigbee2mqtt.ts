@@ -13,13 +13,13 @@
  * - A keypad unlock arrives as `action: unlock` with `action_user` (the slot) and `action_source_name: keypad`.
  * - A command that fails in the radio network is logged on `<base>/bridge/logging` (`bridge/log` on 1.x).
  */
-import { readJson, writeJsonAtomic } from '../store/atomic-file';
-import type { ConnectionState, MqttLink, MqttMessage } from '../mqtt/link';
-import { MqttNotConnected } from '../mqtt/link';
-import { Clock } from '../time/clock';
-import { assertPinAllowed, assertSlotAllowed } from './code-rules';
-import { CodeOnLock, CodeToSet, CodeUpdate, KeypadEvent, LockConfig, LockError, LockProvider, LockStatus } from './provider';
-import { dictionary } from '../ids';
+import { readJson, writeJsonAtomic } from '../../store/atomic-file';
+import type { ConnectionState, MqttLink, MqttMessage } from '../../mqtt/link';
+import { MqttNotConnected } from '../../mqtt/link';
+import { Clock } from '../../time/clock';
+import { assertPinAllowed, assertSlotAllowed } from '../code-rules';
+import { CodeOnLock, CodeToSet, CodeUpdate, KeypadEvent, LockConfig, LockConnection, LockError, LockProvider, LockStatus } from '../provider';
+import { dictionary } from '../../ids';
 
 export interface Zigbee2MqttOptions {
   locks: LockConfig[];
@@ -95,6 +95,10 @@ interface SavedSlots {
 
 export class Zigbee2MqttLocks implements LockProvider {
   readonly kind = 'zigbee2mqtt';
+  /** Zigbee user codes carry no dates: a code goes on when the guest's window opens, off when it closes. */
+  readonly schedules = false;
+  /** The broker these locks are reached through, for a node to show its connection. */
+  readonly connection: LockConnection;
   readonly baseTopic: string;
   private readonly watches = new Map<string, LockWatch>();
   private readonly waiters = new Set<Waiter>();
@@ -109,6 +113,7 @@ export class Zigbee2MqttLocks implements LockProvider {
   constructor(private readonly options: Zigbee2MqttOptions) {
     this.clock = options.clock;
     this.mqtt = options.mqtt;
+    this.connection = { kind: 'mqtt', broker: options.mqtt };
     this.baseTopic = cleanBaseTopic(options.baseTopic);
     this.answerMs = options.answerTimeoutMs ?? DEFAULT_ANSWER_MS;
     this.lastConnection = options.mqtt.state;
@@ -119,11 +124,6 @@ export class Zigbee2MqttLocks implements LockProvider {
 
   async listLocks(): Promise<LockConfig[]> {
     return [...this.watches.values()].map((watch) => watch.config);
-  }
-
-  /** The broker these locks are reached through, for a node to show its connection. */
-  get broker(): MqttLink {
-    return this.mqtt;
   }
 
   /** From what the lock last reported; asks the lock nothing (a battery read wakes it). */

@@ -1,4 +1,4 @@
-import { LockError, LockFailureReason } from './provider';
+import { LockError, LockFailureReason } from '../provider';
 
 /**
  * What TTLock's error codes mean for a host, and whether trying again can help. TTLock answers errors

@@ -6,13 +6,13 @@
  * so StayKey cannot confirm a ZHA write: the locks config runs ZHA locks without read-back, and a
  * result says `confirmed: false`. A code is known to work once it is used at the keypad.
  */
-import type { HaClient, HaEvent } from '../ha/connection';
-import { entityIdOf, HaLockDirectory } from '../ha/lock-entities';
-import { lockErrorFrom } from '../ha/lock-errors';
-import { Clock, systemClock } from '../time/clock';
-import { assertPinAllowed, assertSlotAllowed } from './code-rules';
-import type { HaLocksOptions } from './ha-zwave-js';
-import { CodeOnLock, CodeToSet, CodeUpdate, KeypadEvent, LockConfig, LockError, LockProvider, LockStatus } from './provider';
+import type { HaClient, HaEvent } from '../../ha/connection';
+import { entityIdOf, HaLockDirectory } from './lock-entities';
+import { lockErrorFrom } from './lock-errors';
+import { Clock, systemClock } from '../../time/clock';
+import { assertPinAllowed, assertSlotAllowed } from '../code-rules';
+import type { HaLocksOptions } from './zwave-js';
+import { CodeOnLock, CodeToSet, CodeUpdate, KeypadEvent, LockConfig, LockConnection, LockError, LockProvider, LockStatus } from '../provider';
 
 /** Operation event codes 3 and 5 of the ZCL door lock cluster: a wrong PIN at the keypad. */
 const WRONG_PIN_CODES = new Set(['3', '5']);
@@ -22,21 +22,24 @@ const KEYPAD = new Set(['keypad', '0']);
 export class HaZhaLocks implements LockProvider {
   readonly kind = 'zha';
   readonly codeCheck = 'accepted';
+  /** ZHA user codes carry no dates. */
+  readonly schedules = false;
+  /** The shared Home Assistant connection: lock-provider shows its state. */
+  readonly connection: LockConnection;
   private readonly directory: HaLockDirectory;
-  /** The shared Home Assistant connection: lock-provider can show its state. */
-  readonly client: HaClient;
+  private readonly client: HaClient;
   private readonly clock: Clock;
   private readonly stops = new Set<() => void>();
 
   constructor(options: HaLocksOptions) {
     this.client = options.client;
+    this.connection = { kind: 'home-assistant', client: options.client };
     this.clock = options.clock ?? systemClock;
     this.directory = new HaLockDirectory(options.client, options.locks);
   }
 
-  /** ZHA user codes carry no dates. */
   async listLocks(): Promise<LockConfig[]> {
-    return this.directory.locks().map((lock) => ({ ...lock, schedules: false }));
+    return this.directory.locks().map((lock) => ({ ...lock, schedules: this.schedules }));
   }
 
   status(lockId: string): Promise<LockStatus> {

@@ -1,6 +1,6 @@
-import type { SealedPin } from '../pins/vault';
-import { readJson, writeJsonAtomic } from '../store/atomic-file';
-import { dictionary, dictionaryOf } from '../ids';
+import type { SealedPin } from '../../pins/vault';
+import { readJson, writeJsonAtomic } from '../../store/atomic-file';
+import { dictionary, dictionaryOf } from '../../ids';
 
 /**
  * Nuki has no slots: a keypad code is an "auth" with an id Nuki picks, learnt only by listing after

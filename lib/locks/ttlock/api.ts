@@ -1,7 +1,7 @@
 import * as crypto from 'node:crypto';
-import type { Clock } from '../time/clock';
-import { NotSentYet } from './provider';
-import { TTLockError, ttlockError } from './ttlock-errors';
+import type { Clock } from '../../time/clock';
+import { NotSentYet } from '../provider';
+import { TTLockError, ttlockError } from './errors';
 
 /** The TTLock app account StayKey acts as, on one open-platform app, in one region. */
 export interface TTLockAccount {

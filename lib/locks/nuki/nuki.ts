@@ -3,14 +3,14 @@
  * 13) whose id Nuki gives out only by listing, after an asynchronous create: so every write is
  * followed by listings until it shows, and the command runner's read-back is the final judge.
  */
-import type { SealedPin } from '../pins/vault';
-import { Clock } from '../time/clock';
-import { assertPinAllowed, assertSlotAllowed } from './code-rules';
-import { KeypadCodeBody, KEYPAD_CODE, NukiApiError, NukiAuth, NukiClient, NukiConnection, NukiSmartlock, SERVER_OFFLINE } from './nuki-api';
-import { NUKI_MAX_CODES, nukiName, nukiRules } from './nuki-rules';
-import { NukiSlotBook } from './nuki-slots';
-import { KeyedGate } from './rate-limit';
-import { CodeOnLock, CodeToSet, CodeUpdate, LockConfig, LockError, LockProvider, LockStatus } from './provider';
+import type { SealedPin } from '../../pins/vault';
+import { Clock } from '../../time/clock';
+import { assertPinAllowed, assertSlotAllowed } from '../code-rules';
+import { KeypadCodeBody, KEYPAD_CODE, NukiApiError, NukiAuth, NukiClient, NukiConnection, NukiSmartlock, SERVER_OFFLINE } from './api';
+import { NUKI_MAX_CODES, nukiName, nukiRules } from './rules';
+import { NukiSlotBook } from './slots';
+import { KeyedGate } from '../rate-limit';
+import { CodeOnLock, CodeToSet, CodeUpdate, LockConfig, LockError, LockProvider, LockStatus } from '../provider';
 
 export interface NukiLocksOptions {
   locks: LockConfig[];

@@ -4,12 +4,12 @@
  * from Z-Wave JS's cache, so a read costs the lock no battery), keypad use from `zwave_js_notification`.
  */
 import * as crypto from 'node:crypto';
-import type { HaClient, HaEvent } from '../ha/connection';
-import { entityIdOf, HaLockDirectory } from '../ha/lock-entities';
-import { lockErrorFrom, mayHaveReachedLock } from '../ha/lock-errors';
-import { Clock, systemClock } from '../time/clock';
-import { assertPinAllowed, assertSlotAllowed } from './code-rules';
-import { CodeOnLock, CodeToSet, CodeUpdate, KeypadEvent, LockConfig, LockError, LockProvider, LockStatus } from './provider';
+import type { HaClient, HaEvent } from '../../ha/connection';
+import { entityIdOf, HaLockDirectory } from './lock-entities';
+import { lockErrorFrom, mayHaveReachedLock } from './lock-errors';
+import { Clock, systemClock } from '../../time/clock';
+import { assertPinAllowed, assertSlotAllowed } from '../code-rules';
+import { CodeOnLock, CodeToSet, CodeUpdate, KeypadEvent, LockConfig, LockConnection, LockError, LockProvider, LockStatus } from '../provider';
 
 export interface HaLocksOptions {
   locks: LockConfig[];
@@ -34,9 +34,12 @@ interface SlotAnswer {
 
 export class HaZwaveJsLocks implements LockProvider {
   readonly kind = 'zwave-js';
+  /** Z-Wave user codes carry no dates: a code goes on when its window opens and comes off when it closes. */
+  readonly schedules = false;
+  /** The shared Home Assistant connection: lock-provider shows its state. */
+  readonly connection: LockConnection;
   private readonly directory: HaLockDirectory;
-  /** The shared Home Assistant connection: lock-provider can show its state. */
-  readonly client: HaClient;
+  private readonly client: HaClient;
   private readonly clock: Clock;
   /**
    * Writes whose answer was lost (Home Assistant restarted, the mesh timed out): lock and slot to a
@@ -53,6 +56,7 @@ export class HaZwaveJsLocks implements LockProvider {
 
   constructor(options: HaLocksOptions) {
     this.client = options.client;
+    this.connection = { kind: 'home-assistant', client: options.client };
     this.clock = options.clock ?? systemClock;
     this.directory = new HaLockDirectory(options.client, options.locks);
     // Z-Wave JS answers a set before the lock has refused it: the refusal comes later, as a notification.
@@ -61,9 +65,8 @@ export class HaZwaveJsLocks implements LockProvider {
     });
   }
 
-  /** Z-Wave user codes carry no dates: a code goes on when its window opens and comes off when it closes. */
   async listLocks(): Promise<LockConfig[]> {
-    return this.directory.locks().map((lock) => ({ ...lock, schedules: false }));
+    return this.directory.locks().map((lock) => ({ ...lock, schedules: this.schedules }));
   }
 
   status(lockId: string): Promise<LockStatus> {
