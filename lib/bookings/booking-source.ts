@@ -10,17 +10,19 @@
  * The state is saved after every change, so a booking that vanished from a feed while Node-RED was
  * down is still cancelled after the restart, and nothing already announced is announced again.
  */
-import { Booking, bookingDiffers, parseBooking } from './booking';
-import { FeedChanges, FeedListing, FeedTracker, FeedTrackerOptions, FeedTrackerState, DEFAULT_GUARD, latestToday, MassCancelGuard } from './feed-tracker';
+import { Booking, bookingDiffers } from './booking';
+import { FeedChanges, FeedListing, FeedTracker, FeedTrackerOptions, FeedTrackerState, latestToday, MassCancelGuard } from './feed-tracker';
 import { FeedOptions, readFeed } from './ical-feed';
-import { BookingUpdate, MessageBookings, MessageBookingsState } from './message-bookings';
+import { BookingUpdate, MessageBookings } from './message-bookings';
 import { MessageItem, readBookingMessage } from './message-shapes';
-import type { SkippedEvent } from './stays';
-import { DoubleBooking, mergeStays } from './unit-stays';
+import { mergeStays } from './unit-stays';
 import type { AlertMessage } from '../messages';
+import { isConfirmation, readConfirmation } from '../messages/parse-confirmation';
 import { readJson, writeFileAtomic } from '../store/atomic-file';
 import { Clock, systemClock } from '../time/clock';
 import { addDays } from '../time/zoned';
+import { doubleBookingAlert, feedAlert, heldAlert, skippedAlert, stillListed, unreadableAlert } from './source-alerts';
+import { AnnouncedStay, SavedState, upgrade, withoutGuest } from './source-state';
 
 export interface BookingSourceOptions {
   unit: string;
@@ -58,30 +60,6 @@ export type FeedReadingSettings = Pick<FeedOptions, 'timeZone' | 'channel' | 'cl
 export interface SourceUpdate {
   updates: BookingUpdate[];
   alerts: AlertMessage[];
-}
-
-/** A stay as announced downstream, with the ids of the copies it was merged from. */
-interface AnnouncedStay {
-  booking: Booking;
-  members: string[];
-}
-
-interface SavedState {
-  version: 2;
-  feeds: { name: string; tracker: FeedTrackerState }[];
-  messages: MessageBookingsState;
-  announced: AnnouncedStay[];
-  /** Double bookings the host has been told about, so a poll does not repeat the alert. */
-  doubles: string[];
-  /** Cancellations of the last days, announced again after a restart in case one never reached the ledger. */
-  recentCancellations?: { booking: Booking; at: string }[];
-}
-
-/** Version 1 knew one feed; everything it held had been announced. */
-interface SavedStateV1 {
-  version: 1;
-  feed: FeedTrackerState;
-  messages: MessageBookingsState;
 }
 
 const DEFAULT_KEEP_PAST_DAYS = 30;
@@ -407,121 +385,6 @@ export class BookingSource {
   }
 }
 
-/** A stay long over: its dates and ids stay (so a feed that lists it again changes nothing), not its guest. */
-function withoutGuest(booking: Booking): Booking {
-  const kept = { ...booking };
-  for (const field of GUEST_FIELDS) delete kept[field];
-  return kept;
-}
-
-/** What names or reaches a guest; the event's summary often holds their name ("Ada Lovelace (HM123)"). */
-const GUEST_FIELDS = ['guestName', 'email', 'phoneLast4', 'reservationCode', 'summary'] as const;
-
 function trackerOptions(options: BookingSourceOptions, clock: Clock): FeedTrackerOptions {
   return { missesBeforeCancel: options.missesBeforeCancel, guard: options.massCancel, clock };
-}
-
-function isConfirmation(payload: unknown): boolean {
-  return typeof payload === 'object' && payload !== null && (payload as { kind?: unknown }).kind === 'confirm-cancellations';
-}
-
-/** `{kind: 'confirm-cancellations', feed?: 'airbnb', bookings?: ['id', ...]}` */
-function readConfirmation(payload: unknown): { feed?: string; ids?: string[] } {
-  const raw = payload as { feed?: unknown; bookings?: unknown };
-  if (raw.feed !== undefined && (typeof raw.feed !== 'string' || raw.feed.trim() === '')) throw new Error('confirm-cancellations: feed must be a feed\'s name');
-  if (raw.bookings !== undefined && (!Array.isArray(raw.bookings) || !raw.bookings.every((id) => typeof id === 'string'))) {
-    throw new Error('confirm-cancellations: bookings must be a list of booking ids');
-  }
-  return { feed: (raw.feed as string | undefined)?.trim(), ids: raw.bookings as string[] | undefined };
-}
-
-function feedAlert(severity: AlertMessage['severity'], text: string, bookingId?: string): AlertMessage {
-  const alert: AlertMessage = { kind: 'alert', severity, topic: 'feed', text };
-  if (bookingId !== undefined) alert.bookingId = bookingId;
-  return alert;
-}
-
-function heldAlert(where: string, feed: string, held: Booking[], guard: MassCancelGuard | undefined): AlertMessage {
-  const minutes = Math.round((guard?.waitMs ?? DEFAULT_GUARD.waitMs) / 60_000);
-  const names = held.map(describe).join('; ');
-  return feedAlert(
-    'critical',
-    `${where} dropped ${held.length} upcoming stays at once: ${names}. Their codes are kept: a channel that fails can serve a half-empty ` +
-      `calendar. They are cancelled only if a fetch at least ${minutes} min from now still lacks them, or when you confirm with ` +
-      `{"kind": "confirm-cancellations", "feed": ${JSON.stringify(feed)}} sent to booking-source.`,
-  );
-}
-
-function eventName(skipped: SkippedEvent): string {
-  return skipped.uid ? `event ${skipped.uid}` : `an event without a UID${skipped.summary ? ` ("${skipped.summary.slice(0, 60)}")` : ''}`;
-}
-
-/** An event that may be a stay but cannot be read: the stay it was is kept as it was. */
-function unreadableAlert(where: string, skipped: SkippedEvent): AlertMessage {
-  const kept = skipped.uid ? 'its stay keeps its last good version' : 'no stay of this feed is cancelled while it is there';
-  return feedAlert('warning', `${where}: ${eventName(skipped)} ${skipped.reason}; ${kept}. Fix it on the channel or PMS.`, skipped.uid);
-}
-
-/** Events left out for a reason (blocks, repeats, copies): told once each, in one message per fetch. */
-function skippedAlert(where: string, skipped: SkippedEvent[]): AlertMessage {
-  const lines = skipped.slice(0, 20).map((event) => `${eventName(event)}: ${event.reason}`);
-  if (skipped.length > 20) lines.push(`and ${skipped.length - 20} more`);
-  const count = skipped.length === 1 ? 'one event' : `${skipped.length} events`;
-  return feedAlert('info', `${where} skipped ${count} (not stays): ${lines.join('; ')}.`, skipped.length === 1 ? skipped[0].uid : undefined);
-}
-/** Reads a saved state of either version, checking every booking in it. */
-function upgrade(saved: unknown, defaultFeed: string): SavedState {
-  const raw = saved as Partial<SavedState> & Partial<SavedStateV1>;
-  if (raw?.version === 1) return upgradeV1(raw as SavedStateV1, defaultFeed);
-  if (raw?.version !== 2 || !Array.isArray(raw.feeds) || !Array.isArray(raw.announced) || !Array.isArray(raw.doubles)) {
-    throw new Error('saved bookings are not a version 1 or 2 booking source state');
-  }
-  const announced = raw.announced.map((stay) => {
-    const booking = parseBooking(stay?.booking);
-    const members = Array.isArray(stay?.members) ? stay.members.filter((id): id is string => typeof id === 'string') : [];
-    return { booking, members: members.length > 0 ? members : [booking.id] };
-  });
-  const feeds = raw.feeds.map((feed) => {
-    if (typeof feed?.name !== 'string') throw new Error('a saved feed has no name');
-    return feed;
-  });
-  return { version: 2, feeds, messages: raw.messages as MessageBookingsState, announced, doubles: raw.doubles.filter((key) => typeof key === 'string') };
-}
-
-function upgradeV1(saved: SavedStateV1, defaultFeed: string): SavedState {
-  const feedBookings = Array.isArray(saved.feed?.bookings) ? saved.feed.bookings.map((entry) => entry?.booking) : [];
-  const messageBookings = Array.isArray(saved.messages?.bookings) ? saved.messages.bookings : [];
-  const announced = [...feedBookings, ...messageBookings].map((entry) => {
-    const booking = parseBooking(entry);
-    return { booking, members: [booking.id] };
-  });
-  return { version: 2, feeds: [{ name: defaultFeed, tracker: saved.feed }], messages: saved.messages, announced, doubles: [] };
-}
-
-function doubleBookingAlert(double: DoubleBooking): AlertMessage {
-  const { first, second } = double;
-  return {
-    kind: 'alert',
-    severity: 'critical',
-    topic: 'double-booking',
-    bookingId: second.id,
-    text:
-      `Double booking in ${first.unit}: ${describe(first)} and ${describe(second)} overlap. ` +
-      'Both are kept, so both guests get a code; cancel one of them on its channel.',
-  };
-}
-
-function describe(booking: Booking): string {
-  const who = booking.guestName ?? booking.reservationCode ?? booking.id;
-  return `${who} (${booking.source}, ${booking.arrival} to ${booking.departure})`;
-}
-
-function stillListed(id: string, unit: string): AlertMessage {
-  return {
-    kind: 'alert',
-    severity: 'info',
-    topic: 'booking',
-    bookingId: id,
-    text: `${unit ? `${unit}: ` : ''}booking ${id} was cancelled by a message, but a feed still lists the stay; it stays until the feed drops it.`,
-  };
 }

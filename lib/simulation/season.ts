@@ -22,69 +22,13 @@ import { addDays } from '../time/zoned';
 import { windowFor, WindowOptions } from '../windows/window';
 import { ChannelFeeds, FeedAlertKind, feedAlertKind } from './season-feeds';
 import { seasonPlan, SeasonEvent, SeasonPlan } from './season-plan';
+import { Arrival, explainMissing, FOREIGN_CODES_OF_SEASON, foreignCodesReport, lostOperations, SeasonOptions, SeasonReport, SeasonSeen, zhaDoorReport } from './season-report';
 
-export interface SeasonOptions {
-  units: number;
-  bookings: number;
-  days: number;
-  /** First day of the season (YYYY-MM-DD). */
-  start: string;
-  seed: number;
-  timeZone?: string;
-}
-
-export interface Arrival {
-  bookingId: string;
-  checkInAt: string;
-  covered: boolean;
-  /** For an arrival without a working code: what was wrong, and when the host first heard of it. */
-  problem?: string;
-  faultVisibleAt?: string;
-  alertedAt?: string;
-  hoursAlertedAhead?: number;
-  alertInTime?: boolean;
-}
-
-export interface SeasonReport {
-  units: number;
-  bookings: number;
-  arrivals: number;
-  arrivalsCovered: number;
-  arrivalsWithoutCode: number;
-  uncovered: Arrival[];
-  /** Arrivals without a code whose host was not told in time (>= 24 h ahead for early faults, within 5 min for late ones). */
-  uncoveredWithoutTimelyAlert: number;
-  /** Guest codes that still opened a door 15 minutes after checkout plus buffer, on a lock that was online. */
-  codesAliveAfterCheckout: number;
-  /** The same on a lock that was offline then (nothing can reach it); each was cleared once it came back. */
-  codesLeftOnOfflineLocks: number;
-  /** Commands to locks for guests' codes (set, update, clear), per booking: 4 for a stay on a door and a gate. */
-  lockCommandsPerBooking: number;
-  /** Commands planned but never carried out, and locks that end the season disagreeing with the ledger. */
-  lostOperations: number;
-  restarts: number;
-  alerts: number;
-  /** Alerts of booking-source's guards, by kind: each feed fault should raise one, and cancel nothing. */
-  feedAlerts: Record<FeedAlertKind, number>;
-  /** Bookings the channel really cancelled, and those the ledger was told were cancelled. */
-  plannedCancellations: number;
-  cancellationsSeen: number;
-  /** Bookings the ledger was told were cancelled while their channel still listed them. */
-  cancellationsFromBadFeeds: number;
-  /** The door that cannot read codes back (ZHA): its arrivals, those with a working code, and false "not confirmed" alarms. */
-  zhaDoor: { lockId: string; arrivals: number; covered: number; notConfirmedAlerts: number; codesSetNotVerifiable: number };
-  /** The door and the gate that hold the owner's and the cleaner's own codes: still there, untouched, at the season's end? */
-  foreignCodes: { locks: string[]; kept: number; of: number; arrivals: number; covered: number; locksRead: number; fewestHoursBetweenReads: number };
-}
+export type { Arrival, SeasonOptions, SeasonReport } from './season-report';
 
 const READINESS_EVERY_MS = 15 * 60_000;
 /** Unit 2's door is a Zigbee lock through ZHA: it cannot read codes back. */
 const ZHA_DOOR = 'door-2';
-/** Codes StayKey did not create, in slots it could use: unit 4's owner's code and the cleaner's on the gate. */
-const FOREIGN_CODES = [
-  { lockId: 'door-4', slot: 2, name: 'Owner', pin: '720416' },
-  { lockId: 'gate', slot: 1, name: 'Cleaner', pin: '803152' },
-];
 const CHECK_HOURS = [24, 2];
 const MINUTE = 60_000;
 const FETCH_EVERY_MS = 60 * MINUTE;
@@ -354,27 +298,8 @@ class SeasonWorld {
     const pins = this.toldPins.get(booking.id);
     const missing = unit.locks.filter((lockId) => !pins?.get(lockId) || !this.lockFor(lockId).opens(lockId, pins.get(lockId)!));
     const arrival: Arrival = { bookingId: booking.id, checkInAt: this.clock.now().toISOString(), covered: missing.length === 0 };
-    if (!arrival.covered) this.explain(arrival, booking, missing);
+    if (!arrival.covered) explainMissing(arrival, booking, missing, this.plan.events, this.alerts);
     this.arrivals.push(arrival);
-  }
-
-  /** When the fault behind a missing code became visible, and when the host first heard of this booking's trouble. */
-  private explain(arrival: Arrival, booking: Booking, missing: string[]): void {
-    const checkIn = Date.parse(arrival.checkInAt);
-    arrival.problem = `no working code on ${missing.join(', ')}`;
-    const faults = this.plan.events.filter((e) => (e.kind === 'offline' || e.kind === 'battery') && missing.includes(e.lockId) && Date.parse(e.at) <= checkIn);
-    const visible = faults.length ? faults[faults.length - 1].at : undefined;
-    if (visible) arrival.faultVisibleAt = visible;
-    const told = this.alerts.find(({ at, alert }) => Date.parse(at) <= checkIn && (alert.bookingId === booking.id || (alert.lockId !== undefined && missing.includes(alert.lockId) && Date.parse(at) >= checkIn - 48 * 3600_000)));
-    if (!told) {
-      arrival.alertInTime = false;
-      return;
-    }
-    arrival.alertedAt = told.at;
-    arrival.hoursAlertedAhead = Math.round(((checkIn - Date.parse(told.at)) / 3600_000) * 10) / 10;
-    const faultAhead = visible ? (checkIn - Date.parse(visible)) / 3600_000 : Infinity;
-    // Early faults must be told a day ahead; late ones within 5 minutes of appearing.
-    arrival.alertInTime = faultAhead >= 24 ? arrival.hoursAlertedAhead >= 24 : Date.parse(told.at) - Date.parse(visible ?? told.at) <= 5 * MINUTE;
   }
 
   private checkGone(booking: Booking): void {
@@ -402,43 +327,10 @@ class SeasonWorld {
   private keyInForeignCodes(): void {
     const startsAt = this.clock.now().toISOString();
     const endsAt = new Date(this.end + 365 * 24 * 3600_000).toISOString();
-    for (const code of FOREIGN_CODES) {
+    for (const code of FOREIGN_CODES_OF_SEASON) {
       if (!this.plan.locks.some((lock) => lock.id === code.lockId)) continue;
       this.lockFor(code.lockId).addCodeBehindOurBack(code.lockId, { slot: code.slot, name: code.name, pin: code.pin, startsAt, endsAt });
     }
-  }
-
-  private foreignCodesReport(): SeasonReport['foreignCodes'] {
-    const present = FOREIGN_CODES.filter((code) => this.plan.locks.some((lock) => lock.id === code.lockId));
-    const kept = present.filter((code) => {
-      const held = this.lockFor(code.lockId).inspect(code.lockId).codes.find((c) => c.slot === code.slot);
-      return held?.pin === code.pin && this.lockFor(code.lockId).opens(code.lockId, code.pin);
-    });
-    const locks = present.map((code) => code.lockId);
-    const units = new Set(this.plan.units.filter((unit) => unit.locks.some((lockId) => locks.includes(lockId) && lockId !== 'gate')).map((unit) => unit.name));
-    const unitOf = new Map(this.plan.bookings.map((booking) => [booking.id, booking.unit]));
-    const arrivals = this.arrivals.filter((arrival) => units.has(unitOf.get(arrival.bookingId) ?? ''));
-    const gaps = [...this.wholeReads.values()].flatMap((times) => times.slice(1).map((at, i) => (at - times[i]) / 3600_000));
-    return {
-      locks,
-      kept: kept.length,
-      of: present.length,
-      arrivals: arrivals.length,
-      covered: arrivals.filter((a) => a.covered).length,
-      locksRead: this.wholeReads.size,
-      fewestHoursBetweenReads: gaps.length ? Math.round(Math.min(...gaps) * 10) / 10 : Infinity,
-    };
-  }
-
-  private lostOperations(): number {
-    const data = this.ledger.snapshot();
-    let lost = Object.values(data.codes).filter((code) => code.inFlight).length;
-    for (const code of Object.values(data.codes)) {
-      if (!code.onLock) continue;
-      const held = this.lockFor(code.lockId).inspect(code.lockId).codes.find((c) => c.slot === code.slot);
-      if (!held) lost += 1;
-    }
-    return lost;
   }
 
   private lockFor(lockId: string): SimulatedLocks {
@@ -449,19 +341,9 @@ class SeasonWorld {
     return lockId === ZHA_DOOR && this.zhaRunner ? this.zhaRunner : this.runner;
   }
 
-  private zhaDoorReport(): SeasonReport['zhaDoor'] {
-    const units = new Set(this.plan.units.filter((unit) => unit.locks.includes(ZHA_DOOR)).map((unit) => unit.name));
-    const unitOf = new Map(this.plan.bookings.map((booking) => [booking.id, booking.unit]));
-    const arrivals = this.arrivals.filter((arrival) => units.has(unitOf.get(arrival.bookingId) ?? ''));
-    const name = this.plan.locks.find((lock) => lock.id === ZHA_DOOR)?.name ?? ZHA_DOOR;
-    const notConfirmed = this.alerts.filter(({ alert }) => alert.text.includes(`not confirmed on ${name}`)).length;
-    return {
-      lockId: ZHA_DOOR,
-      arrivals: arrivals.length,
-      covered: arrivals.filter((arrival) => arrival.covered).length,
-      notConfirmedAlerts: notConfirmed,
-      codesSetNotVerifiable: this.codesSetNotVerifiable,
-    };
+  /** What the season's reports look at: the plan, the arrivals, the alerts and the locks as they are now. */
+  private seen(): SeasonSeen {
+    return { plan: this.plan, arrivals: this.arrivals, alerts: this.alerts, lockFor: (lockId) => this.lockFor(lockId) };
   }
 
   report(): SeasonReport {
@@ -478,15 +360,15 @@ class SeasonWorld {
       codesAliveAfterCheckout: this.aliveAfterCheckout,
       codesLeftOnOfflineLocks: this.leftOnOffline,
       lockCommandsPerBooking: Math.round((this.commandsSent / Math.max(guestBookings, 1)) * 100) / 100,
-      lostOperations: this.lostOperations(),
+      lostOperations: lostOperations(this.ledger.snapshot(), (lockId) => this.lockFor(lockId)),
       restarts: this.restarts,
       alerts: this.alerts.length,
       feedAlerts: { ...this.feedAlerts },
       plannedCancellations: this.plannedCancellations,
       cancellationsSeen: this.cancelledIds.size,
       cancellationsFromBadFeeds: this.badCancellations.size,
-      zhaDoor: this.zhaDoorReport(),
-      foreignCodes: this.foreignCodesReport(),
+      zhaDoor: zhaDoorReport(this.seen(), ZHA_DOOR, this.codesSetNotVerifiable),
+      foreignCodes: foreignCodesReport(this.seen(), FOREIGN_CODES_OF_SEASON, this.wholeReads),
     };
   }
 

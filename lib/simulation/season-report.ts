@@ -1,0 +1,158 @@
+/** What a season reports, and how each figure is worked out from what happened. */
+import type { Booking } from '../bookings/booking';
+import type { LedgerData } from '../ledger/ledger-types';
+import type { SimulatedLocks } from '../locks/simulated';
+import type { AlertMessage } from '../messages';
+import type { FeedAlertKind } from './season-feeds';
+import type { SeasonEvent, SeasonPlan } from './season-plan';
+
+export interface SeasonOptions {
+  units: number;
+  bookings: number;
+  days: number;
+  /** First day of the season (YYYY-MM-DD). */
+  start: string;
+  seed: number;
+  timeZone?: string;
+}
+
+export interface Arrival {
+  bookingId: string;
+  checkInAt: string;
+  covered: boolean;
+  /** For an arrival without a working code: what was wrong, and when the host first heard of it. */
+  problem?: string;
+  faultVisibleAt?: string;
+  alertedAt?: string;
+  hoursAlertedAhead?: number;
+  alertInTime?: boolean;
+}
+
+export interface SeasonReport {
+  units: number;
+  bookings: number;
+  arrivals: number;
+  arrivalsCovered: number;
+  arrivalsWithoutCode: number;
+  uncovered: Arrival[];
+  /** Arrivals without a code whose host was not told in time (>= 24 h ahead for early faults, within 5 min for late ones). */
+  uncoveredWithoutTimelyAlert: number;
+  /** Guest codes that still opened a door 15 minutes after checkout plus buffer, on a lock that was online. */
+  codesAliveAfterCheckout: number;
+  /** The same on a lock that was offline then (nothing can reach it); each was cleared once it came back. */
+  codesLeftOnOfflineLocks: number;
+  /** Commands to locks for guests' codes (set, update, clear), per booking: 4 for a stay on a door and a gate. */
+  lockCommandsPerBooking: number;
+  /** Commands planned but never carried out, and locks that end the season disagreeing with the ledger. */
+  lostOperations: number;
+  restarts: number;
+  alerts: number;
+  /** Alerts of booking-source's guards, by kind: each feed fault should raise one, and cancel nothing. */
+  feedAlerts: Record<FeedAlertKind, number>;
+  /** Bookings the channel really cancelled, and those the ledger was told were cancelled. */
+  plannedCancellations: number;
+  cancellationsSeen: number;
+  /** Bookings the ledger was told were cancelled while their channel still listed them. */
+  cancellationsFromBadFeeds: number;
+  /** The door that cannot read codes back (ZHA): its arrivals, those with a working code, and false "not confirmed" alarms. */
+  zhaDoor: { lockId: string; arrivals: number; covered: number; notConfirmedAlerts: number; codesSetNotVerifiable: number };
+  /** The door and the gate that hold the owner's and the cleaner's own codes: still there, untouched, at the season's end? */
+  foreignCodes: { locks: string[]; kept: number; of: number; arrivals: number; covered: number; locksRead: number; fewestHoursBetweenReads: number };
+}
+
+/** An alert as the season recorded it: when the host got it. */
+export interface SeasonAlert {
+  at: string;
+  alert: AlertMessage;
+}
+
+/** A code the owner or a cleaner keyed in before StayKey was linked. */
+export interface ForeignCodeOfSeason {
+  lockId: string;
+  slot: number;
+  name: string;
+  pin: string;
+}
+
+/** What the reports look at. */
+export interface SeasonSeen {
+  plan: SeasonPlan;
+  arrivals: Arrival[];
+  alerts: SeasonAlert[];
+  lockFor: (lockId: string) => SimulatedLocks;
+}
+
+const MINUTE = 60_000;
+
+/** Codes StayKey did not create, in slots it could use: unit 4's owner's code and the cleaner's on the gate. */
+export const FOREIGN_CODES_OF_SEASON: ForeignCodeOfSeason[] = [
+  { lockId: 'door-4', slot: 2, name: 'Owner', pin: '720416' },
+  { lockId: 'gate', slot: 1, name: 'Cleaner', pin: '803152' },
+];
+
+/** When the fault behind a missing code became visible, and when the host first heard of this booking's trouble. */
+export function explainMissing(arrival: Arrival, booking: Booking, missing: string[], events: SeasonEvent[], alerts: SeasonAlert[]): void {
+  const checkIn = Date.parse(arrival.checkInAt);
+  arrival.problem = `no working code on ${missing.join(', ')}`;
+  const faults = events.filter((e) => (e.kind === 'offline' || e.kind === 'battery') && missing.includes(e.lockId) && Date.parse(e.at) <= checkIn);
+  const visible = faults.length ? faults[faults.length - 1].at : undefined;
+  if (visible) arrival.faultVisibleAt = visible;
+  const told = alerts.find(({ at, alert }) => Date.parse(at) <= checkIn && (alert.bookingId === booking.id || (alert.lockId !== undefined && missing.includes(alert.lockId) && Date.parse(at) >= checkIn - 48 * 3600_000)));
+  if (!told) {
+    arrival.alertInTime = false;
+    return;
+  }
+  arrival.alertedAt = told.at;
+  arrival.hoursAlertedAhead = Math.round(((checkIn - Date.parse(told.at)) / 3600_000) * 10) / 10;
+  const faultAhead = visible ? (checkIn - Date.parse(visible)) / 3600_000 : Infinity;
+  // Early faults must be told a day ahead; late ones within 5 minutes of appearing.
+  arrival.alertInTime = faultAhead >= 24 ? arrival.hoursAlertedAhead >= 24 : Date.parse(told.at) - Date.parse(visible ?? told.at) <= 5 * MINUTE;
+}
+
+export function foreignCodesReport(seen: SeasonSeen, foreignCodes: ForeignCodeOfSeason[], wholeReads: Map<string, number[]>): SeasonReport['foreignCodes'] {
+  const present = foreignCodes.filter((code) => seen.plan.locks.some((lock) => lock.id === code.lockId));
+  const kept = present.filter((code) => {
+    const held = seen.lockFor(code.lockId).inspect(code.lockId).codes.find((c) => c.slot === code.slot);
+    return held?.pin === code.pin && seen.lockFor(code.lockId).opens(code.lockId, code.pin);
+  });
+  const locks = present.map((code) => code.lockId);
+  const units = new Set(seen.plan.units.filter((unit) => unit.locks.some((lockId) => locks.includes(lockId) && lockId !== 'gate')).map((unit) => unit.name));
+  const unitOf = new Map(seen.plan.bookings.map((booking) => [booking.id, booking.unit]));
+  const arrivals = seen.arrivals.filter((arrival) => units.has(unitOf.get(arrival.bookingId) ?? ''));
+  const gaps = [...wholeReads.values()].flatMap((times) => times.slice(1).map((at, i) => (at - times[i]) / 3600_000));
+  return {
+    locks,
+    kept: kept.length,
+    of: present.length,
+    arrivals: arrivals.length,
+    covered: arrivals.filter((a) => a.covered).length,
+    locksRead: wholeReads.size,
+    fewestHoursBetweenReads: gaps.length ? Math.round(Math.min(...gaps) * 10) / 10 : Infinity,
+  };
+}
+
+export function zhaDoorReport(seen: SeasonSeen, zhaDoor: string, codesSetNotVerifiable: number): SeasonReport['zhaDoor'] {
+  const units = new Set(seen.plan.units.filter((unit) => unit.locks.includes(zhaDoor)).map((unit) => unit.name));
+  const unitOf = new Map(seen.plan.bookings.map((booking) => [booking.id, booking.unit]));
+  const arrivals = seen.arrivals.filter((arrival) => units.has(unitOf.get(arrival.bookingId) ?? ''));
+  const name = seen.plan.locks.find((lock) => lock.id === zhaDoor)?.name ?? zhaDoor;
+  const notConfirmed = seen.alerts.filter(({ alert }) => alert.text.includes(`not confirmed on ${name}`)).length;
+  return {
+    lockId: zhaDoor,
+    arrivals: arrivals.length,
+    covered: arrivals.filter((arrival) => arrival.covered).length,
+    notConfirmedAlerts: notConfirmed,
+    codesSetNotVerifiable,
+  };
+}
+
+/** Commands never answered, and codes the ledger says are on a lock that the lock does not hold. */
+export function lostOperations(data: LedgerData, lockFor: (lockId: string) => SimulatedLocks): number {
+  let lost = Object.values(data.codes).filter((code) => code.inFlight).length;
+  for (const code of Object.values(data.codes)) {
+    if (!code.onLock) continue;
+    const held = lockFor(code.lockId).inspect(code.lockId).codes.find((c) => c.slot === code.slot);
+    if (!held) lost += 1;
+  }
+  return lost;
+}
