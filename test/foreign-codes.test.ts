@@ -269,6 +269,16 @@ describe('foreign codes: locks that cannot be read', () => {
     assert.deepEqual((await ledger.reconcile()).commands.map((c) => [c.action, c.slot]), [['read', 0]]);
   });
 
+  it('reads again at once, silently, when the lock set stopped before it asked (a redeploy)', async () => {
+    const clock = new ManualClock('2026-07-09T16:00:00Z');
+    const ledger = makeLedger(clock, [lock()]);
+    ledger.acceptWindow(windowMessage(booking('b1', '2026-07-10', '2026-07-12')));
+    const [read] = (await ledger.reconcile()).commands;
+    const alerts = await ledger.acceptResult({ ...answer(read), ok: false, confirmed: false, error: 'Front door: StayKey stopped before its codes were read' });
+    assert.deepEqual(alerts, []);
+    assert.deepEqual((await ledger.reconcile()).commands.map((c) => [c.action, c.slot]), [['read', 0]], 'no pause: nothing is wrong with the lock');
+  });
+
   it('writes without reading where the lock answers that it cannot be read, and says so once', async () => {
     const clock = new ManualClock('2026-07-09T16:00:00Z');
     const ledger = makeLedger(clock, [lock()]);

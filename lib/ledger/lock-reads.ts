@@ -11,7 +11,7 @@ const HOUR = 3600_000;
 export const MIN_VERIFY_HOURS = 24;
 
 /** Failures that say the lock or the account is away: a write would fail too, so the write waits. */
-const AWAY: ReadonlySet<LockFailureReason | undefined> = new Set(['offline', 'timeout', 'busy', 'auth', 'unknown-lock', undefined]);
+const AWAY: ReadonlySet<LockFailureReason> = new Set(['offline', 'timeout', 'busy', 'auth', 'unknown-lock']);
 
 export interface LockReaderOptions {
   data: LedgerData;
@@ -105,6 +105,8 @@ export class LockReader {
    * ahead unread rather than leave a guest without a code, and the host is told.
    */
   failed(state: LockReads, result: LockResultMessage): boolean {
+    // No reason: the lock set stopped before it asked (a redeploy). Nothing is wrong with the lock; read again.
+    if (result.reason === undefined) return false;
     state.failedAt = this.now().toISOString();
     if (AWAY.has(result.reason)) return false;
     state.unreadable = result.error ?? result.reason ?? 'the lock could not be read';

@@ -101,8 +101,10 @@ export class ReadBack extends LedgerPart {
       const text = `Lock ${lock.name} cannot read its codes back (${result.error ?? result.reason ?? 'the read failed'}): StayKey relies on what the lock accepted.`;
       return this.once(`cannot-read:${lock.id}`, alert('info', 'lock-read', text, { lockId: lock.id }));
     }
+    // Stopped before it asked (a redeploy): read again with the next plan, nothing to tell.
+    if (result.reason === undefined) return [];
     const what = read.slot ? `slot ${read.slot} before writing to it` : 'its codes';
-    const why = result.error ?? result.reason ?? 'no reason given';
+    const why = result.error ?? result.reason;
     if (this.reader.failed(read.state, result)) {
       const text = `Lock ${result.lockId} could not be read (${why}). StayKey writes its codes without reading the slots first; keep your own codes outside the slots StayKey uses.`;
       return this.once(`unreadable:${result.lockId}`, alert('warning', 'lock-read', text, { lockId: result.lockId }));
