@@ -2,7 +2,7 @@
  * The few HTTP details the check-in page needs, without a framework: its cookie, its form body, its
  * security headers and who the client is.
  */
-import type { IncomingMessage } from 'node:http';
+import type { IncomingHttpHeaders, IncomingMessage } from 'node:http';
 import { isIPv4, isIPv6 } from 'node:net';
 import { CONTENT_SECURITY_POLICY } from './page';
 import { dictionary } from '../ids';
@@ -121,6 +121,34 @@ export function forwardedClient(header: string | string[] | undefined): string |
   const text = Array.isArray(header) ? header.join(',') : header;
   const last = text?.split(',').map((part) => part.trim()).filter(Boolean).pop();
   return last || undefined;
+}
+
+/** The parts of a request that say who sent it and how. */
+export interface RequestOrigin {
+  headers: IncomingHttpHeaders;
+  socket: { remoteAddress?: string };
+  ip?: string;
+  secure?: boolean;
+}
+
+/** Behind a proxy the socket is the proxy's; only then do its forwarded headers count. */
+export function guestAddress(request: RequestOrigin, behindProxy: boolean): string | undefined {
+  const forwarded = behindProxy ? forwardedClient(request.headers['x-forwarded-for']) : undefined;
+  return forwarded ?? request.socket.remoteAddress ?? request.ip;
+}
+
+/** Whether the guest's browser reached us by https, so the cookie can be marked Secure. */
+export function isHttps(request: RequestOrigin, behindProxy: boolean): boolean {
+  if (request.secure) return true;
+  return behindProxy && String(request.headers['x-forwarded-proto'] ?? '').split(',')[0].trim() === 'https';
+}
+
+/** What a request that could not be answered gets: the guest never sees why, the host's log does (500). */
+export function failureAnswer(err: unknown): { status: number; text: string; close: boolean } {
+  const status = err instanceof FormError ? err.status : 500;
+  const text = status === 500 ? 'Something went wrong. Please try again or contact your host.' : 'Bad request';
+  // An oversized body: no reason to read the rest of it.
+  return { status, text, close: status === 413 };
 }
 
 /**

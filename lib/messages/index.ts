@@ -182,6 +182,23 @@ export interface LockSummaryMessage {
   locks: LockSummary[];
 }
 
+/** lock-provider -> dashboards: how the locks are, without a PIN. */
+export interface LockStateMessage {
+  kind: 'lock-state';
+  locks: LockState[];
+}
+
+export interface LockState {
+  lockId: string;
+  name: string;
+  online: boolean;
+  battery: number | null;
+  /** Codes on the lock; null when the provider could not say. */
+  codes: number | null;
+  /** Manual locks: tasks still waiting for the host. */
+  pendingTasks?: number;
+}
+
 export type StayKeyPayload =
   | BookingMessage
   | WindowMessage
