@@ -1,20 +1,20 @@
 import { Clock } from '../time/clock';
-import { readJson, writeJsonAtomic } from '../store/atomic-file';
 import type { SealedPin } from '../pins/vault';
 import { cryptoRandom } from './backoff';
-import { assertPinAllowed, assertSlotAllowed, isTransientReason } from './code-rules';
+import { assertPinAllowed, assertSlotAllowed } from './code-rules';
+import { CodeOnLock, CodeToSet, CodeUpdate, KeypadEvent, LockConfig, LockError, LockFailureReason, LockProvider, LockStatus } from './provider';
+import { loadLocks, saveLocks } from './simulated-file';
 import {
-  CodeOnLock,
-  CodeToSet,
-  CodeUpdate,
-  KeypadEvent,
-  LockConfig,
-  LockError,
-  LockFailureReason,
-  LockProvider,
-  LockStatus,
-} from './provider';
-import { dictionary } from '../ids';
+  assertNotElsewhere,
+  clampBattery,
+  codesOf,
+  codeThatOpens,
+  heldCode,
+  isAwake,
+  SimulatedLock,
+  throwForcedFailure,
+  withoutSealed,
+} from './simulated-lock';
 
 export interface SimulatedLocksOptions {
   locks: LockConfig[];
@@ -51,47 +51,6 @@ export interface SimulatedLockView {
   codes: CodeOnLock[];
 }
 
-interface HeldCode {
-  slot: number;
-  name: string;
-  pin: string;
-  sealed?: SealedPin;
-  startsAt?: string;
-  endsAt?: string;
-}
-
-interface SimulatedLock {
-  config: LockConfig;
-  online: boolean;
-  battery: number;
-  lastSeenAt?: string;
-  codes: Map<number, HeldCode>;
-  forcedFailures: { count: number; reason: LockFailureReason };
-  ignoredWrites: number;
-  /** Still counted online by its hub, but it has stopped reporting (a lock whose radio died quietly). */
-  silent?: boolean;
-}
-
-interface SavedCode {
-  slot: number;
-  name: string;
-  pin: SealedPin;
-  startsAt?: string;
-  endsAt?: string;
-}
-
-interface SavedLock {
-  online: boolean;
-  battery: number;
-  lastSeenAt?: string;
-  codes: SavedCode[];
-}
-
-interface SavedState {
-  version: 1;
-  locks: Record<string, SavedLock>;
-}
-
 interface PendingWait {
   cancel: () => void;
   reject: (err: Error) => void;
@@ -101,6 +60,8 @@ interface PendingWait {
  * Locks that live in memory (and in a file), for demos and dry runs. They behave like Z-Wave keypads:
  * a slot is overwritten in place, the same PIN cannot sit in two slots, they go offline, answer late,
  * lose battery with each command, and keep their codes across a restart.
+ *
+ * One lock and its keypad rules are in simulated-lock.ts; keeping them in a file is simulated-file.ts.
  */
 export class SimulatedLocks implements LockProvider {
   readonly kind = 'simulated';
@@ -248,7 +209,7 @@ export class SimulatedLocks implements LockProvider {
   /** Someone keyed a code in at the keypad or in the vendor's app (the owner's code in a reserved slot). */
   addCodeBehindOurBack(lockId: string, code: CodeToSet): void {
     const lock = this.lockFor(lockId);
-    lock.codes.set(code.slot, this.held(lock, code));
+    lock.codes.set(code.slot, heldCode(lock, code));
     this.save();
   }
 
@@ -296,7 +257,7 @@ export class SimulatedLocks implements LockProvider {
     assertPinAllowed(lock.config, code.slot, code.pin);
     assertNotElsewhere(lock, code);
     if (this.swallowsWrite(lock)) return this.save();
-    lock.codes.set(code.slot, this.held(lock, code));
+    lock.codes.set(code.slot, heldCode(lock, code));
     this.save();
   }
 
@@ -343,16 +304,6 @@ export class SimulatedLocks implements LockProvider {
     return true;
   }
 
-  /** A lock without schedules keeps no dates: the code works until it is cleared. */
-  private held(lock: SimulatedLock, code: CodeToSet): HeldCode {
-    const held: HeldCode = { slot: code.slot, name: code.name, pin: code.pin };
-    if (lock.config.schedules) {
-      held.startsAt = code.startsAt;
-      held.endsAt = code.endsAt;
-    }
-    return held;
-  }
-
   private report(event: KeypadEvent): void {
     for (const listener of [...this.keypadListeners]) {
       try {
@@ -372,90 +323,10 @@ export class SimulatedLocks implements LockProvider {
   // --- Keeping state across restarts -----------------------------------------------------------
 
   private load(): void {
-    const { file, open } = this.options;
-    if (!file || !open) return;
-    const saved = readJson<SavedState>(file);
-    if (!saved) return;
-    for (const [lockId, state] of Object.entries(saved.locks ?? {})) {
-      const lock = this.locks.get(lockId);
-      if (!lock) continue;
-      lock.online = state.online !== false;
-      lock.battery = clampBattery(state.battery);
-      if (state.lastSeenAt) lock.lastSeenAt = state.lastSeenAt;
-      for (const code of state.codes ?? []) {
-        lock.codes.set(code.slot, { ...code, pin: open(code.pin), sealed: code.pin });
-      }
-    }
+    loadLocks(this.locks, this.options.file, this.options.open);
   }
 
   private save(): void {
-    const { file, seal } = this.options;
-    if (!file || !seal) return;
-    const locks = dictionary<SavedLock>();
-    for (const [lockId, lock] of this.locks) {
-      locks[lockId] = {
-        online: lock.online,
-        battery: lock.battery,
-        ...(lock.lastSeenAt ? { lastSeenAt: lock.lastSeenAt } : {}),
-        codes: [...lock.codes.values()].map((code) => savedCode(code, seal)),
-      };
-    }
-    const state: SavedState = { version: 1, locks };
-    writeJsonAtomic(file, state);
+    saveLocks(this.locks, this.options.file, this.options.seal);
   }
-}
-
-function savedCode(code: HeldCode, seal: (pin: string) => SealedPin): SavedCode {
-  // Sealed once per code: a new IV on every save would rewrite every PIN for nothing.
-  code.sealed ??= seal(code.pin);
-  const { sealed, ...rest } = code;
-  return { ...rest, pin: sealed };
-}
-
-function withoutSealed(code: HeldCode): CodeOnLock {
-  const { sealed: _sealed, ...rest } = code;
-  return rest;
-}
-
-function codesOf(lock: SimulatedLock): CodeOnLock[] {
-  return [...lock.codes.values()].sort((a, b) => a.slot - b.slot).map(withoutSealed);
-}
-
-function isAwake(lock: SimulatedLock): boolean {
-  return lock.online && lock.battery > 0;
-}
-
-function throwForcedFailure(lock: SimulatedLock): void {
-  const forced = lock.forcedFailures;
-  if (forced.count <= 0) return;
-  forced.count -= 1;
-  throw new LockError(`${lock.config.name} failed (${forced.reason}, simulated)`, forced.reason, isTransientReason(forced.reason));
-}
-
-/** Keypads refuse a PIN that already opens another slot: it could not tell the two guests apart. */
-function assertNotElsewhere(lock: SimulatedLock, code: CodeToSet): void {
-  for (const held of lock.codes.values()) {
-    if (held.slot !== code.slot && held.pin === code.pin) {
-      throw new LockError(
-        `${lock.config.name} already holds the code for slot ${code.slot} in slot ${held.slot}`,
-        'duplicate-code',
-        false,
-      );
-    }
-  }
-}
-
-function codeThatOpens(lock: SimulatedLock, pin: string, now: Date): HeldCode | undefined {
-  return [...lock.codes.values()].find((code) => code.pin === pin && withinDates(code, now.getTime()));
-}
-
-function withinDates(code: HeldCode, now: number): boolean {
-  if (code.startsAt && now < Date.parse(code.startsAt)) return false;
-  if (code.endsAt && now >= Date.parse(code.endsAt)) return false;
-  return true;
-}
-
-function clampBattery(percent: number): number {
-  const value = Number.isFinite(percent) ? percent : 100;
-  return Math.round(Math.min(Math.max(value, 0), 100) * 100) / 100;
 }

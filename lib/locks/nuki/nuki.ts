@@ -2,15 +2,22 @@
  * Nuki smart locks with a keypad, through Nuki Web. A StayKey slot is a keypad code ("auth", type
  * 13) whose id Nuki gives out only by listing, after an asynchronous create: so every write is
  * followed by listings until it shows, and the command runner's read-back is the final judge.
+ *
+ * What a keypad code looks like is in keypad-codes.ts, Nuki's failures as a host reads them in
+ * errors.ts, and the slot -> auth book in slots.ts.
  */
 import type { SealedPin } from '../../pins/vault';
 import { Clock } from '../../time/clock';
 import { assertPinAllowed, assertSlotAllowed } from '../code-rules';
-import { KeypadCodeBody, KEYPAD_CODE, NukiApiError, NukiAuth, NukiClient, NukiConnection, NukiSmartlock, SERVER_OFFLINE } from './api';
-import { NUKI_MAX_CODES, nukiName, nukiRules } from './rules';
-import { NukiSlotBook } from './slots';
-import { KeyedGate } from '../rate-limit';
 import { CodeOnLock, CodeToSet, CodeUpdate, LockConfig, LockError, LockProvider, LockStatus } from '../provider';
+import { KeyedGate } from '../rate-limit';
+import { KeypadCodeBody, KEYPAD_CODE, NukiApiError, NukiAuth, NukiClient, NukiConnection, SERVER_OFFLINE } from './api';
+import { CallContext, lockErrorFor, mentionsCode, scrubbed } from './errors';
+import { batteryOf, codeBody, codeOf, hasKeypad, holdsAlready, nukiLock } from './keypad-codes';
+import { NUKI_MAX_CODES } from './rules';
+import { NukiSlotBook } from './slots';
+
+export { batteryOf } from './keypad-codes';
 
 export interface NukiLocksOptions {
   locks: LockConfig[];
@@ -28,14 +35,8 @@ export interface NukiLocksOptions {
   maxCodes?: number;
 }
 
-/** Nuki's own battery number is missing on some models when critical: reported as this. */
-const CRITICAL_LEVEL = 10;
-
 /** A create Nuki has not shown in a day will not come: stop looking for it. */
 const PENDING_FOR_MS = 24 * 3600_000;
-
-/** Every weekday (Mon 64 .. Sun 1), all day (0 to 0): the dates alone limit a guest's code. */
-const ALL_WEEK = 127;
 
 interface Sleeper {
   cancel: () => void;
@@ -339,111 +340,10 @@ export class NukiLocks implements LockProvider {
   }
 }
 
-interface CallContext {
-  /** Answers the write looks into itself (a 400 about the code, a 404 for an auth gone meanwhile). */
-  raw?: number[];
-  pin?: string;
-}
-
-function lockErrorFor(lock: LockConfig, err: unknown, pin: string | undefined): LockError {
-  if (err instanceof LockError) return err;
-  if (!(err instanceof NukiApiError)) {
-    const text = err instanceof Error ? err.message : String(err);
-    return new LockError(`${lock.name}: ${scrubbed(text, pin)}`, 'vendor-error', true);
-  }
-  switch (err.failure) {
-    case 'timeout':
-      return new LockError(`${lock.name}: ${err.message}`, 'timeout', true);
-    case 'network':
-      return new LockError(`${lock.name}: ${err.message}`, 'vendor-error', true);
-    case 'stopped':
-      return new LockError(`${lock.name}: ${err.message}`, 'busy', true);
-    default:
-      return httpError(lock, err);
-  }
-}
-
-function httpError(lock: LockConfig, err: NukiApiError): LockError {
-  const status = err.status;
-  if (status === 401) {
-    return new LockError('Nuki Web refused the API token (401): make a new token in Nuki Web and enter it in the Nuki account', 'auth', false);
-  }
-  if (status === 403) {
-    return new LockError(`Nuki Web does not let this API token change ${lock.name} (403): check the token's rights in Nuki Web`, 'auth', false);
-  }
-  if (status === 404) {
-    return new LockError(`Nuki Web knows no smartlock ${lock.device ?? ''} for ${lock.name} (404): check the lock's Nuki id in the locks config`, 'unknown-lock', false);
-  }
-  if (status === 429) return new LockError(`${lock.name}: ${err.message}`, 'busy', true);
-  if (status === 422) return new LockError(`Nuki Web refused the code's details for ${lock.name} (422: ${scrubbed(err.detail)})`, 'rejected-code', false);
-  if (status >= 500 || status === 408) return new LockError(`${lock.name}: Nuki Web had a problem (${status}); it usually passes`, 'vendor-error', true);
-  return new LockError(`${lock.name}: Nuki Web refused the request (${status}${err.detail ? `: ${scrubbed(err.detail)}` : ''})`, 'vendor-error', false);
-}
-
-/** Vendor texts may quote what was sent ("The supplied value '245678' ..."): quoted values and digit runs go. */
-function scrubbed(text: string, pin?: string): string {
-  let clean = pin ? text.split(pin).join('••••') : text;
-  clean = clean.replace(/'[^']*'/g, "'…'").replace(/"[^"]*"/g, '"…"').replace(/\d{4,}/g, '…');
-  return clean.trim() || 'no details';
-}
-
-function mentionsCode(detail: string): boolean {
-  return /parameter\s+'?code'?/i.test(detail);
-}
-
 function deviceOf(lock: LockConfig): string {
   const device = lock.device?.trim();
   if (!device) {
     throw new LockError(`${lock.name} has no Nuki smartlock id: enter it as the lock's device in the locks config`, 'unknown-lock', false);
   }
   return device;
-}
-
-function nukiLock(lock: LockConfig): LockConfig {
-  return { ...lock, rules: nukiRules(lock.rules) };
-}
-
-function codeBody(lock: LockConfig, code: CodeUpdate): KeypadCodeBody {
-  return {
-    name: nukiName(code.name, code.slot),
-    allowedFromDate: instant(lock, code.slot, code.startsAt, 'start'),
-    allowedUntilDate: instant(lock, code.slot, code.endsAt, 'end'),
-    allowedWeekDays: ALL_WEEK,
-    allowedFromTime: 0,
-    allowedUntilTime: 0,
-    remoteAllowed: false,
-  };
-}
-
-function instant(lock: LockConfig, slot: number, value: string, what: string): string {
-  const at = Date.parse(value);
-  if (Number.isNaN(at)) throw new LockError(`the code for slot ${slot} of ${lock.name} has no valid ${what} date`, 'rejected-code', false);
-  return new Date(at).toISOString();
-}
-
-function codeOf(auth: NukiAuth): string | undefined {
-  return auth.code === undefined || auth.code === null ? undefined : String(auth.code);
-}
-
-function holdsAlready(auth: NukiAuth, pin: string | undefined, body: KeypadCodeBody): boolean {
-  if (pin !== undefined && codeOf(auth) !== pin) return false;
-  return auth.name === body.name && sameInstant(auth.allowedFromDate, body.allowedFromDate) && sameInstant(auth.allowedUntilDate, body.allowedUntilDate);
-}
-
-function sameInstant(a: string | undefined, b: string): boolean {
-  return a !== undefined && Date.parse(a) === Date.parse(b);
-}
-
-function hasKeypad(smartlock: NukiSmartlock): boolean {
-  const config = smartlock.config;
-  if (!config || (config.keypadPaired === undefined && config.keypad2Paired === undefined)) return true;
-  return config.keypadPaired === true || config.keypad2Paired === true;
-}
-
-/** Nuki's percentage; a critical battery without one is reported low enough to be treated as critical. */
-export function batteryOf(smartlock: NukiSmartlock): number | null {
-  const charge = smartlock.state?.batteryCharge;
-  const known = typeof charge === 'number' && Number.isFinite(charge) ? Math.min(Math.max(charge, 0), 100) : undefined;
-  if (smartlock.state?.batteryCritical === true) return Math.min(known ?? CRITICAL_LEVEL, CRITICAL_LEVEL);
-  return known ?? null;
 }

@@ -1,6 +1,7 @@
 import type { SealedPin } from '../../pins/vault';
 import { readJson, writeJsonAtomic } from '../../store/atomic-file';
-import { dictionary, dictionaryOf } from '../../ids';
+import { dictionary } from '../../ids';
+import { FIRST_FOREIGN_SLOT, forgetGone, nextForeignSlot, VendorSlots, vendorSlotsOf } from '../vendor-slots';
 
 /**
  * Nuki has no slots: a keypad code is an "auth" with an id Nuki picks, learnt only by listing after
@@ -9,11 +10,7 @@ import { dictionary, dictionaryOf } from '../../ids';
  * disk on every change, so a restart in the middle of a create still knows what it sent.
  */
 
-/**
- * Codes StayKey did not make get slots from here up: above the highest slot a locks config can
- * give StayKey (1000), so the ledger sees them as someone else's and never touches them.
- */
-export const FIRST_FOREIGN_SLOT = 1001;
+export { FIRST_FOREIGN_SLOT };
 
 /** A create sent to Nuki whose auth has not been seen in a listing yet. */
 export interface PendingCreate {
@@ -30,14 +27,8 @@ interface SavedPending {
   sentAt: string;
 }
 
-interface SavedLock {
-  /** slot -> Nuki auth id */
-  slots: Record<string, string>;
-  /** slot -> a create not seen yet */
-  pending: Record<string, SavedPending>;
-  /** Nuki auth id -> the slot it is shown in (codes StayKey did not make) */
-  foreign: Record<string, number>;
-}
+/** slot -> Nuki auth id; slot -> a create not seen yet; Nuki auth id -> the slot of a code StayKey did not make. */
+type SavedLock = VendorSlots<string, SavedPending>;
 
 interface SavedBook {
   version: 1;
@@ -59,7 +50,7 @@ export class NukiSlotBook {
     }
     this.locks = dictionary();
     const saved = options.file ? readJson<SavedBook>(options.file)?.locks : undefined;
-    for (const [lockId, lock] of Object.entries(saved ?? {})) this.locks[lockId] = savedLockOf(lock);
+    for (const [lockId, lock] of Object.entries(saved ?? {})) this.locks[lockId] = vendorSlotsOf(lock);
   }
 
   authOf(lockId: string, slot: number): string | undefined {
@@ -113,7 +104,7 @@ export class NukiSlotBook {
     const lock = this.lock(lockId);
     const known = lock.foreign[authId];
     if (known !== undefined) return known;
-    const slot = Math.max(FIRST_FOREIGN_SLOT - 1, ...Object.values(lock.foreign)) + 1;
+    const slot = nextForeignSlot(lock.foreign);
     lock.foreign[authId] = slot;
     this.save();
     return slot;
@@ -121,23 +112,12 @@ export class NukiSlotBook {
 
   /** After a listing: slots whose auth is gone are empty now, and foreign codes gone are forgotten. */
   keepOnly(lockId: string, present: Set<string>): void {
-    const lock = this.lock(lockId);
-    let changed = false;
-    for (const [slot, id] of Object.entries(lock.slots)) {
-      if (present.has(id)) continue;
-      delete lock.slots[slot];
-      changed = true;
-    }
-    for (const id of Object.keys(lock.foreign)) {
-      if (present.has(id)) continue;
-      delete lock.foreign[id];
-      changed = true;
-    }
+    const changed = forgetGone(this.lock(lockId), (id) => present.has(id), (id) => present.has(id));
     if (changed) this.save();
   }
 
   private lock(lockId: string): SavedLock {
-    return (this.locks[lockId] ??= savedLockOf(undefined));
+    return (this.locks[lockId] ??= vendorSlotsOf(undefined));
   }
 
   private save(): void {
@@ -145,9 +125,4 @@ export class NukiSlotBook {
     const book: SavedBook = { version: 1, locks: this.locks };
     writeJsonAtomic(this.options.file, book);
   }
-}
-
-/** Lock ids and Nuki's auth ids are keys here: dictionaries, so none of them can reach Object.prototype. */
-function savedLockOf(saved: Partial<SavedLock> | undefined): SavedLock {
-  return { slots: dictionaryOf(saved?.slots), pending: dictionaryOf(saved?.pending), foreign: dictionaryOf(saved?.foreign) };
 }

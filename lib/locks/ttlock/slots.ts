@@ -1,5 +1,6 @@
 import { readJson, writeJsonAtomic } from '../../store/atomic-file';
-import { dictionary, dictionaryOf } from '../../ids';
+import { dictionary } from '../../ids';
+import { FIRST_FOREIGN_SLOT, forgetGone, nextForeignSlot, VendorSlots, vendorSlotsOf } from '../vendor-slots';
 
 /**
  * TTLock has no slots: a lock holds passcodes, each with TTLock's own `keyboardPwdId`. StayKey's
@@ -8,7 +9,7 @@ import { dictionary, dictionaryOf } from '../../ids';
  */
 
 /** Passcodes StayKey did not make get slots from here up: outside any range a host can configure (1..1000). */
-export const FOREIGN_FIRST_SLOT = 1001;
+export const FOREIGN_FIRST_SLOT = FIRST_FOREIGN_SLOT;
 
 export interface SlotRecord {
   keyboardPwdId: number;
@@ -25,12 +26,8 @@ export interface PendingAdd {
   since: string;
 }
 
-interface LockRecord {
-  slots: Record<string, SlotRecord>;
-  pending: Record<string, PendingAdd>;
-  /** keyboardPwdId -> slot, for passcodes StayKey did not make. */
-  foreign: Record<string, number>;
-}
+/** slot -> passcode; slot -> an add not answered yet; keyboardPwdId -> slot, for passcodes StayKey did not make. */
+type LockRecord = VendorSlots<SlotRecord, PendingAdd>;
 
 interface SavedSlots {
   version: 1;
@@ -52,7 +49,7 @@ export class TTLockSlots {
     const saved = file ? readJson<SavedSlots>(file) : undefined;
     if (saved && saved.version !== 1) throw new Error(`${file} was written by a newer StayKey (TTLock slots version ${saved.version})`);
     this.state = { version: 1, locks: dictionary() };
-    for (const [device, record] of Object.entries(saved?.locks ?? {})) this.state.locks[device] = lockRecordOf(record);
+    for (const [device, record] of Object.entries(saved?.locks ?? {})) this.state.locks[device] = vendorSlotsOf(record);
   }
 
   slot(device: string, slot: number): SlotRecord | undefined {
@@ -110,8 +107,7 @@ export class TTLockSlots {
   reconcile(device: string, listed: ListedPasscode[]): void {
     const record = this.lock(device);
     const ids = new Set(listed.map((passcode) => passcode.keyboardPwdId));
-    for (const [slot, held] of Object.entries(record.slots)) if (!ids.has(held.keyboardPwdId)) delete record.slots[slot];
-    for (const id of Object.keys(record.foreign)) if (!ids.has(Number(id))) delete record.foreign[id];
+    forgetGone(record, (held) => ids.has(held.keyboardPwdId), (id) => ids.has(Number(id)));
     for (const passcode of listed) {
       if (this.slotOf(device, passcode.keyboardPwdId) !== undefined) continue;
       const slot = pendingSlotFor(record, passcode);
@@ -120,23 +116,18 @@ export class TTLockSlots {
         delete record.pending[slot];
         continue;
       }
-      record.foreign[passcode.keyboardPwdId] = nextForeignSlot(record);
+      record.foreign[passcode.keyboardPwdId] = nextForeignSlot(record.foreign);
     }
     this.save();
   }
 
   private lock(device: string): LockRecord {
-    return (this.state.locks[device] ??= lockRecordOf(undefined));
+    return (this.state.locks[device] ??= vendorSlotsOf(undefined));
   }
 
   private save(): void {
     if (this.file) writeJsonAtomic(this.file, this.state);
   }
-}
-
-/** Devices come from the host's config and keys from the cloud: dictionaries, so none reaches Object.prototype. */
-function lockRecordOf(saved: Partial<LockRecord> | undefined): LockRecord {
-  return { slots: dictionaryOf(saved?.slots), pending: dictionaryOf(saved?.pending), foreign: dictionaryOf(saved?.foreign) };
 }
 
 function pendingSlotFor(record: LockRecord, passcode: ListedPasscode): number | undefined {
@@ -147,11 +138,6 @@ function pendingSlotFor(record: LockRecord, passcode: ListedPasscode): number | 
     return Number(slot);
   }
   return undefined;
-}
-
-function nextForeignSlot(record: LockRecord): number {
-  const used = Object.values(record.foreign);
-  return used.length === 0 ? FOREIGN_FIRST_SLOT : Math.max(...used) + 1;
 }
 
 /** TTLock keeps passcode dates to the minute. */

@@ -1,10 +1,15 @@
 import type { Clock } from '../../time/clock';
 import { assertPinAllowed, assertSlotAllowed } from '../code-rules';
 import { CodeOnLock, CodeToSet, CodeUpdate, LockConfig, LockError, LockProvider, LockStatus } from '../provider';
+import { allPages, Inventory, readInventory, TTLockLockInfo } from './account';
 import { TTLockApi, TTLockReply } from './api';
-import { TTLockError } from './errors';
-import { ListedPasscode, TTLockSlots, toMinute } from './slots';
 import { clockWarnings } from './clock';
+import { TTLockError } from './errors';
+import { codeOnLock, datesOf, Passcode, PASSCODE_GONE, passcodeOf, PERIOD, VIA_GATEWAY } from './passcodes';
+import { TTLockSlots } from './slots';
+
+export { listAccountLocks, suggestedLock } from './account';
+export type { TTLockLockInfo } from './account';
 
 export interface TTLockLocksOptions {
   /** The locks as configured; each one's `device` is its TTLock lock id. */
@@ -22,49 +27,14 @@ export interface TTLockLocksOptions {
   passcodePageSize?: number;
 }
 
-/** One lock on the account, as the TTLock cloud lists it. */
-export interface TTLockLockInfo {
-  lockId: number;
-  lockName: string;
-  lockAlias: string;
-  /** Battery as last cached by the cloud (percent), null when unknown. */
-  electricQuantity: number | null;
-  hasGateway: boolean;
-  /** The lock's time zone in TTLock, as an offset from UTC without summer time (ms). */
-  timezoneRawOffset?: number;
-}
-
-interface TTLockGateway {
-  gatewayId: number;
-  gatewayName: string;
-  online: boolean;
-}
-
-interface Inventory {
-  locks: Map<number, TTLockLockInfo>;
-  gateways: Map<number, TTLockGateway>;
-  gatewayOfLock: Map<number, number>;
-  readAt: number;
-}
-
-interface Passcode extends ListedPasscode {
-  pin: string | null;
-  type: number;
-}
-
-/** The code types TTLock lists: 2 permanent, 3 period (the one StayKey adds). */
-const PERIOD = 3;
-const PERMANENT = 2;
-/** Through the gateway (or Wi-Fi): 1, TTLock's default, only writes the cloud and the code never opens the door. */
-const VIA_GATEWAY = 2;
-const MAX_PAGES = 200;
-const PASSCODE_GONE = -2009;
-
 /**
  * Locks on the TTLock cloud. Writes go through each lock's gateway, one at a time per gateway (a
  * gateway handles one lock operation at a time and says "busy" otherwise). TTLock has no slots, so
  * StayKey's slots are mapped to TTLock's passcode ids in a small file; passcodes StayKey did not make
  * are listed with slots from 1001 up, which no host range reaches, so they are seen and left alone.
+ *
+ * The account's locks and gateways are read in account.ts, TTLock's passcodes are shaped in
+ * passcodes.ts, and the slot map lives in slots.ts.
  */
 export class TTLockLocks implements LockProvider {
   readonly kind = 'ttlock';
@@ -122,7 +92,7 @@ export class TTLockLocks implements LockProvider {
     const device = deviceOf(lock);
     const passcodes = await this.passcodes(device);
     this.slots.reconcile(device, passcodes);
-    return passcodes.map((passcode) => this.codeOnLock(device, passcode)).sort((a, b) => a.slot - b.slot);
+    return passcodes.map((passcode) => codeOnLock(this.slots, device, passcode)).sort((a, b) => a.slot - b.slot);
   }
 
   async setCode(lockId: string, code: CodeToSet): Promise<void> {
@@ -285,18 +255,8 @@ export class TTLockLocks implements LockProvider {
 
   private async passcodes(device: string): Promise<Passcode[]> {
     const pageSize = this.options.passcodePageSize ?? 200;
-    const items = await this.allPages('/v3/lock/listKeyboardPwd', { lockId: device }, pageSize);
+    const items = await allPages(this.api, '/v3/lock/listKeyboardPwd', { lockId: device }, pageSize);
     return items.map(passcodeOf).filter((p): p is Passcode => p !== undefined);
-  }
-
-  private codeOnLock(device: string, passcode: Passcode): CodeOnLock {
-    const slot = this.slots.slotOf(device, passcode.keyboardPwdId)!;
-    const held = this.slots.isOurs(device, passcode.keyboardPwdId) ? this.slots.slot(device, slot) : undefined;
-    const code: CodeOnLock = { slot, name: passcode.name, pin: passcode.pin };
-    if (passcode.type === PERMANENT) return code;
-    if (passcode.startDate !== undefined) code.startsAt = asked(held?.startsAt, passcode.startDate);
-    if (passcode.endDate !== undefined) code.endsAt = asked(held?.endsAt, passcode.endDate);
-    return code;
   }
 
   private async liveBattery(device: number): Promise<number | LockError> {
@@ -347,10 +307,6 @@ export class TTLockLocks implements LockProvider {
     return this.inventoryRead;
   }
 
-  private allPages(path: string, params: Record<string, string | number>, pageSize: number): Promise<unknown[]> {
-    return allPages(this.api, path, params, pageSize);
-  }
-
   // --- One operation at a time per gateway ---------------------------------------------------------
 
   /** Two locks on one gateway never get overlapping operations; a lock without a gateway queues alone. */
@@ -379,127 +335,6 @@ export class TTLockLocks implements LockProvider {
   }
 }
 
-/** Every lock on the account, for the editor's list and for status. */
-export async function listAccountLocks(api: TTLockApi, pageSize = 1000): Promise<TTLockLockInfo[]> {
-  const items = await allPages(api, '/v3/lock/list', {}, pageSize);
-  return items.map(lockInfoOf).filter((lock): lock is TTLockLockInfo => lock !== undefined);
-}
-
-/** A locks-config row for a lock on the account: TTLock keeps dates per code, and StayKey numbers its own slots. */
-export function suggestedLock(info: TTLockLockInfo): LockConfig {
-  const name = info.lockAlias || info.lockName || `TTLock ${info.lockId}`;
-  const slug = name
-    .toLowerCase()
-    .normalize('NFKD')
-    .replace(/[^a-z0-9]+/g, '-')
-    .replace(/^-+|-+$/g, '');
-  return {
-    id: slug || `ttlock-${info.lockId}`,
-    name,
-    rules: { codeLengths: [6], firstSlot: 1, lastSlot: 100 },
-    schedules: true,
-    device: String(info.lockId),
-  };
-}
-
-async function readInventory(api: TTLockApi, clock: Clock, lockPageSize?: number): Promise<Inventory> {
-  const locks = await listAccountLocks(api, lockPageSize);
-  const gatewayItems = await allPages(api, '/v3/gateway/list', {}, 100);
-  const gateways = new Map<number, TTLockGateway>();
-  const gatewayOfLock = new Map<number, number>();
-  for (const item of gatewayItems) {
-    const gateway = gatewayOf(item);
-    if (!gateway) continue;
-    gateways.set(gateway.gatewayId, gateway);
-    for (const lockId of await locksOfGateway(api, gateway.gatewayId)) {
-      // A lock two gateways can reach is queued behind the one that is online.
-      const known = gatewayOfLock.get(lockId);
-      if (known === undefined || (!gateways.get(known)?.online && gateway.online)) gatewayOfLock.set(lockId, gateway.gatewayId);
-    }
-  }
-  return { locks: new Map(locks.map((lock) => [lock.lockId, lock])), gateways, gatewayOfLock, readAt: clock.now().getTime() };
-}
-
-async function locksOfGateway(api: TTLockApi, gatewayId: number): Promise<number[]> {
-  try {
-    const reply = await api.get('/v3/gateway/listLock', { gatewayId });
-    const list = Array.isArray(reply.list) ? reply.list : [];
-    return list.map((item) => Number((item as Record<string, unknown>).lockId)).filter((id) => Number.isInteger(id));
-  } catch (err) {
-    // One gateway that will not say its locks must not hide the others; its locks queue on their own.
-    if (err instanceof LockError && err.reason === 'auth') throw err;
-    return [];
-  }
-}
-
-async function allPages(api: TTLockApi, path: string, params: Record<string, string | number>, pageSize: number): Promise<unknown[]> {
-  const items: unknown[] = [];
-  for (let pageNo = 1; pageNo <= MAX_PAGES; pageNo++) {
-    const reply = await api.get(path, { ...params, pageNo, pageSize });
-    const list = Array.isArray(reply.list) ? reply.list : [];
-    items.push(...list);
-    const pages = Number(reply.pages);
-    if (list.length < pageSize || (Number.isFinite(pages) && pageNo >= pages)) break;
-  }
-  return items;
-}
-
-function lockInfoOf(item: unknown): TTLockLockInfo | undefined {
-  if (typeof item !== 'object' || item === null) return undefined;
-  const raw = item as Record<string, unknown>;
-  const lockId = Number(raw.lockId);
-  if (!Number.isInteger(lockId)) return undefined;
-  const battery = Number(raw.electricQuantity);
-  const offset = Number(raw.timezoneRawOffset);
-  const info: TTLockLockInfo = {
-    lockId,
-    lockName: text(raw.lockName),
-    lockAlias: text(raw.lockAlias),
-    electricQuantity: raw.electricQuantity === undefined || raw.electricQuantity === null || !Number.isFinite(battery) ? null : battery,
-    hasGateway: Number(raw.hasGateway) === 1,
-  };
-  if (raw.timezoneRawOffset !== undefined && Number.isFinite(offset)) info.timezoneRawOffset = offset;
-  return info;
-}
-
-function gatewayOf(item: unknown): TTLockGateway | undefined {
-  if (typeof item !== 'object' || item === null) return undefined;
-  const raw = item as Record<string, unknown>;
-  const gatewayId = Number(raw.gatewayId);
-  if (!Number.isInteger(gatewayId)) return undefined;
-  return { gatewayId, gatewayName: text(raw.gatewayName), online: Number(raw.isOnline) === 1 };
-}
-
-/** keyboardPwdType may come as a string ("3"), dates as 0 for none. */
-function passcodeOf(item: unknown): Passcode | undefined {
-  if (typeof item !== 'object' || item === null) return undefined;
-  const raw = item as Record<string, unknown>;
-  const keyboardPwdId = Number(raw.keyboardPwdId);
-  if (!Number.isInteger(keyboardPwdId)) return undefined;
-  const pin = raw.keyboardPwd === undefined || raw.keyboardPwd === null || raw.keyboardPwd === '' ? null : String(raw.keyboardPwd);
-  const passcode: Passcode = { keyboardPwdId, name: text(raw.keyboardPwdName), pin, type: Number(raw.keyboardPwdType) };
-  const start = Number(raw.startDate);
-  const end = Number(raw.endDate);
-  if (start > 0) passcode.startDate = start;
-  if (end > 0) passcode.endDate = end;
-  return passcode;
-}
-
-/** The date StayKey asked for where TTLock kept that minute of it; otherwise TTLock's own. */
-function asked(requested: string | undefined, stored: number): string {
-  if (requested && toMinute(requested) === stored) return requested;
-  return new Date(stored).toISOString();
-}
-
-function datesOf(lock: LockConfig, code: { slot: number; startsAt: string; endsAt: string }): { startDate: number; endDate: number } {
-  const start = Date.parse(code.startsAt);
-  const end = Date.parse(code.endsAt);
-  if (!Number.isFinite(start) || !Number.isFinite(end) || end <= start) {
-    throw new LockError(`${lock.name}: the code for slot ${code.slot} needs a start before its end`, 'rejected-code', false);
-  }
-  return { startDate: toMinute(code.startsAt), endDate: toMinute(code.endsAt) };
-}
-
 function deviceOf(lock: LockConfig): string {
   const device = (lock.device ?? '').trim();
   if (!/^[1-9][0-9]*$/.test(device)) {
@@ -510,8 +345,4 @@ function deviceOf(lock: LockConfig): string {
     );
   }
   return device;
-}
-
-function text(value: unknown): string {
-  return typeof value === 'string' ? value : value === undefined || value === null ? '' : String(value);
 }

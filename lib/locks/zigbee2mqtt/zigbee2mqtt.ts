@@ -12,14 +12,24 @@
  * - `<base>/<device>/availability` says `online`/`offline` (`{"state":"online"}` on newer versions).
  * - A keypad unlock arrives as `action: unlock` with `action_user` (the slot) and `action_source_name: keypad`.
  * - A command that fails in the radio network is logged on `<base>/bridge/logging` (`bridge/log` on 1.x).
+ *
+ * This class is the front door; each job lives in a file of its own: answers (a command and its answer),
+ * lock-reports (what Zigbee2MQTT says), watch (a lock as last reported), remembered-slots (kept across
+ * restarts) and devices (the device list for the editor).
  */
-import { readJson, writeJsonAtomic } from '../../store/atomic-file';
-import type { ConnectionState, MqttLink, MqttMessage } from '../../mqtt/link';
+import type { MqttLink } from '../../mqtt/link';
 import { MqttNotConnected } from '../../mqtt/link';
 import { Clock } from '../../time/clock';
 import { assertPinAllowed, assertSlotAllowed } from '../code-rules';
 import { CodeOnLock, CodeToSet, CodeUpdate, KeypadEvent, LockConfig, LockConnection, LockError, LockProvider, LockStatus } from '../provider';
-import { dictionary } from '../../ids';
+import { Answers, carriesSlot, changed, Outcome } from './answers';
+import { cleanBaseTopic } from './devices';
+import { LockReports } from './lock-reports';
+import { loadRememberedSlots, saveRememberedSlots } from './remembered-slots';
+import { holdsCode, inRange, LockWatch, newWatch } from './watch';
+
+export { cleanBaseTopic, DEFAULT_BASE_TOPIC, devicesFromBridge, listZigbee2MqttDevices } from './devices';
+export type { Z2mDevice } from './devices';
 
 export interface Zigbee2MqttOptions {
   locks: LockConfig[];
@@ -33,65 +43,7 @@ export interface Zigbee2MqttOptions {
   file?: string;
 }
 
-export const DEFAULT_BASE_TOPIC = 'zigbee2mqtt';
 const DEFAULT_ANSWER_MS = 30_000;
-/** Zigbee user ids stop at 0xFFFD; the lock sends 0xFFFF (or nothing) when no user is involved. */
-const MAX_USER = 0xfffd;
-
-interface SlotEntry {
-  /** `available`, `enabled`, `disabled`, or `not_supported...` as Zigbee2MQTT words it. */
-  status: string;
-  /** null where the lock masks PINs (no `expose_pin`). */
-  pin: string | null;
-}
-
-interface Asked {
-  pin: string | null;
-  confirmed: boolean;
-}
-
-interface LockWatch {
-  config: LockConfig;
-  device: string;
-  availability: 'online' | 'offline' | undefined;
-  battery: number | null;
-  lastSeenAt?: string;
-  /** The slots as the lock last reported them. */
-  slots: Map<number, SlotEntry>;
-  lastSave: unknown;
-  lastClear: unknown;
-  /** Slots StayKey has used; only these (and slots it was told about) are ever read. */
-  remembered: Set<number>;
-  /** Slots written since they were last read: listCodes reads them before answering. */
-  stale: Set<number>;
-  /**
-   * What StayKey last asked each slot to hold (a PIN, or null for empty), and whether the lock has
-   * said yes or a read has shown it. A command tried again (its read-back failed, the broker
-   * restarted) is then not written twice; a read that shows otherwise forgets it.
-   */
-  asked: Map<number, Asked>;
-  /** Slots where the lock answered reads but did not save the code, in a row. */
-  unsaved: Map<number, number>;
-}
-
-type LockEvent =
-  | { kind: 'state'; state: Record<string, unknown>; retained: boolean }
-  | { kind: 'failure'; text: string }
-  | { kind: 'offline' }
-  | { kind: 'reconnected' };
-
-type Outcome<T> = T | 'timeout' | 'offline' | 'reconnected' | { failure: string };
-
-interface Waiter {
-  watch: LockWatch;
-  decide(event: LockEvent): boolean;
-  finish(outcome: Outcome<'answered'>): void;
-}
-
-interface SavedSlots {
-  version: 1;
-  locks: Record<string, { slots: number[] }>;
-}
 
 export class Zigbee2MqttLocks implements LockProvider {
   readonly kind = 'zigbee2mqtt';
@@ -101,25 +53,20 @@ export class Zigbee2MqttLocks implements LockProvider {
   readonly connection: LockConnection;
   readonly baseTopic: string;
   private readonly watches = new Map<string, LockWatch>();
-  private readonly waiters = new Set<Waiter>();
-  private readonly keypadListeners = new Set<(event: KeypadEvent) => void>();
-  private readonly stops: (() => void)[] = [];
-  private readonly clock: Clock;
   private readonly mqtt: MqttLink;
-  private readonly answerMs: number;
-  private lastConnection: ConnectionState;
+  private readonly answers: Answers;
+  private readonly reports: LockReports;
   private closed = false;
 
   constructor(private readonly options: Zigbee2MqttOptions) {
-    this.clock = options.clock;
     this.mqtt = options.mqtt;
     this.connection = { kind: 'mqtt', broker: options.mqtt };
     this.baseTopic = cleanBaseTopic(options.baseTopic);
-    this.answerMs = options.answerTimeoutMs ?? DEFAULT_ANSWER_MS;
-    this.lastConnection = options.mqtt.state;
+    this.answers = new Answers(options.mqtt, options.clock, this.baseTopic, options.answerTimeoutMs ?? DEFAULT_ANSWER_MS);
     for (const config of options.locks) this.watches.set(config.id, newWatch(config));
-    this.load();
-    this.listen();
+    loadRememberedSlots(options.file, this.watches);
+    const { watches, mqtt, baseTopic, answers } = this;
+    this.reports = new LockReports({ watches, mqtt, clock: options.clock, baseTopic, answers });
   }
 
   async listLocks(): Promise<LockConfig[]> {
@@ -155,8 +102,8 @@ export class Zigbee2MqttLocks implements LockProvider {
   async readSlot(lockId: string, slot: number): Promise<CodeOnLock | null> {
     const watch = this.watchFor(lockId);
     this.assertReachable(watch);
-    const outcome = await this.exchange(watch, { pin_code: { user: slot } }, 'get', (event) => carriesSlot(event, slot));
-    if (outcome !== 'answered') throw this.failure(watch, outcome, `read slot ${slot}`, slot);
+    const outcome = await this.answers.exchange(watch, { pin_code: { user: slot } }, 'get', (event) => carriesSlot(event, slot));
+    if (outcome !== 'answered') throw this.answers.failure(watch, outcome, `read slot ${slot}`, slot);
     watch.stale.delete(slot);
     const entry = watch.slots.get(slot);
     const held = entry && holdsCode(entry) ? { slot, pin: entry.pin } : null;
@@ -176,7 +123,7 @@ export class Zigbee2MqttLocks implements LockProvider {
     const before = watch.lastSave;
     watch.asked.set(slot, { pin, confirmed: false });
     const payload = { pin_code: { user: slot, user_type: 'unrestricted', user_enabled: true, pin_code: pin } };
-    const outcome = await this.exchange(watch, payload, 'set', (event) => changed(event, 'last_successful_pincode_save', before));
+    const outcome = await this.answers.exchange(watch, payload, 'set', (event) => changed(event, 'last_successful_pincode_save', before));
     if (outcome === 'answered') return this.written(watch, slot, pin, false);
     await this.checkUnsaved(watch, slot, pin, outcome);
   }
@@ -199,13 +146,13 @@ export class Zigbee2MqttLocks implements LockProvider {
     watch.asked.set(slot, { pin: null, confirmed: false });
     this.remember(watch, slot);
     const payload = { pin_code: { user: slot, user_type: 'unrestricted', user_enabled: true, pin_code: null } };
-    const outcome = await this.exchange(watch, payload, 'set', (event) => changed(event, 'last_successful_pincode_clear', before));
+    const outcome = await this.answers.exchange(watch, payload, 'set', (event) => changed(event, 'last_successful_pincode_clear', before));
     if (outcome === 'answered') {
       watch.asked.set(slot, { pin: null, confirmed: true });
       watch.stale.add(slot);
       return;
     }
-    if (outcome !== 'timeout' && outcome !== 'reconnected') throw this.failure(watch, outcome, `clear slot ${slot}`, slot);
+    if (outcome !== 'timeout' && outcome !== 'reconnected') throw this.answers.failure(watch, outcome, `clear slot ${slot}`, slot);
     // The answer may have been lost rather than the clear: the slot itself says which.
     const held = await this.readSlot(lockId, slot);
     if (held === null) return;
@@ -213,66 +160,21 @@ export class Zigbee2MqttLocks implements LockProvider {
   }
 
   onKeypad(listener: (event: KeypadEvent) => void): () => void {
-    this.keypadListeners.add(listener);
-    return () => {
-      this.keypadListeners.delete(listener);
-    };
+    return this.reports.onKeypad(listener);
   }
 
   async close(): Promise<void> {
     this.closed = true;
-    for (const stop of this.stops.splice(0)) stop();
-    for (const waiter of [...this.waiters]) waiter.finish('offline');
-    this.keypadListeners.clear();
+    this.reports.stopListening();
+    this.answers.stopWaiting();
+    this.reports.forgetKeypadListeners();
   }
 
-  // --- A command and its answer -----------------------------------------------------------------
-
-  /**
-   * Publishes one command and waits for what `decide` takes as its answer, a failure Zigbee2MQTT
-   * logs for this device, the lock going offline, a reconnect (the answer may have been missed),
-   * or the timeout. The command goes out once; nothing is queued to go out later.
-   */
-  private async exchange(
-    watch: LockWatch,
-    payload: Record<string, unknown>,
-    verb: 'set' | 'get',
-    decide: (event: LockEvent) => boolean,
-  ): Promise<Outcome<'answered'>> {
-    const answer = this.waitFor(watch, decide);
-    try {
-      await this.mqtt.publish(`${this.baseTopic}/${watch.device}/${verb}`, JSON.stringify(payload), { qos: 0 });
-    } catch (err) {
-      answer.cancel();
-      if (err instanceof MqttNotConnected) throw new LockError(`${watch.config.name}: ${err.message}`, 'offline', true);
-      throw err;
-    }
-    return answer.outcome;
-  }
-
-  private waitFor(watch: LockWatch, decide: (event: LockEvent) => boolean): { outcome: Promise<Outcome<'answered'>>; cancel: () => void } {
-    let cancelTimer: () => void = () => undefined;
-    let waiter: Waiter | undefined;
-    const outcome = new Promise<Outcome<'answered'>>((resolve) => {
-      const current: Waiter = {
-        watch,
-        decide,
-        finish: (result) => {
-          cancelTimer();
-          this.waiters.delete(current);
-          resolve(result);
-        },
-      };
-      waiter = current;
-      this.waiters.add(current);
-      cancelTimer = this.clock.setTimer(this.answerMs, () => current.finish('timeout'));
-    });
-    return { outcome, cancel: () => waiter?.finish('offline') };
-  }
+  // --- A write and what the lock made of it ----------------------------------------------------
 
   /** After a write without an answer: look at the slot, then decide what the host is told. */
   private async checkUnsaved(watch: LockWatch, slot: number, pin: string, outcome: Outcome<'answered'>): Promise<void> {
-    if (outcome !== 'timeout' && outcome !== 'reconnected') throw this.failure(watch, outcome, `set the code in slot ${slot}`, slot);
+    if (outcome !== 'timeout' && outcome !== 'reconnected') throw this.answers.failure(watch, outcome, `set the code in slot ${slot}`, slot);
     const held = await this.readSlot(watch.config.id, slot);
     if (held && (held.pin === pin || held.pin === null)) return this.written(watch, slot, pin, true);
     // The lock answered the read, so it heard us; it did not keep the code.
@@ -327,105 +229,6 @@ export class Zigbee2MqttLocks implements LockProvider {
     else watch.asked.delete(slot);
   }
 
-  private failure(watch: LockWatch, outcome: Outcome<'answered'>, what: string, slot: number): LockError {
-    const name = watch.config.name;
-    if (outcome === 'offline') return new LockError(`${name} went offline before it could ${what}`, 'offline', true);
-    if (outcome === 'reconnected') return new LockError(`${name}: the MQTT connection dropped before the lock could ${what}`, 'timeout', true);
-    if (outcome === 'timeout') {
-      return new LockError(`${name} did not answer within ${Math.round(this.answerMs / 1000)} s when asked to ${what}`, 'timeout', true);
-    }
-    if (outcome === 'answered') return new LockError(`${name}: unexpected answer when asked to ${what}`, 'vendor-error', true);
-    if (/must be in range/i.test(outcome.failure)) {
-      return new LockError(`${name} has no PIN user ${slot} (Zigbee2MQTT: out of range): lower "to slot" in the locks config`, 'rejected-code', false);
-    }
-    return new LockError(`Zigbee2MQTT could not ${what} on ${name}: ${outcome.failure}`, 'timeout', true);
-  }
-
-  // --- What the lock says ------------------------------------------------------------------------
-
-  private listen(): void {
-    for (const watch of this.watches.values()) {
-      const deviceTopic = `${this.baseTopic}/${watch.device}`;
-      this.stops.push(this.mqtt.subscribe(deviceTopic, (message) => this.onState(watch, message)));
-      this.stops.push(this.mqtt.subscribe(`${deviceTopic}/availability`, (message) => this.onAvailability(watch, message)));
-    }
-    this.stops.push(this.mqtt.subscribe(`${this.baseTopic}/bridge/logging`, (message) => this.onBridgeLog(message)));
-    this.stops.push(this.mqtt.subscribe(`${this.baseTopic}/bridge/log`, (message) => this.onBridgeLog(message)));
-    this.stops.push(this.mqtt.onState((state) => this.onConnection(state)));
-  }
-
-  private onState(watch: LockWatch, message: MqttMessage): void {
-    const state = parseObject(message.payload);
-    if (!state) return;
-    watch.lastSeenAt = this.clock.now().toISOString();
-    if (typeof state.battery === 'number' && Number.isFinite(state.battery)) watch.battery = state.battery;
-    mergeSlots(watch, state.users);
-    // Retained state is old news: an `action` in it happened before StayKey was listening.
-    if (!message.retained) this.keypad(watch, state);
-    this.tell(watch, { kind: 'state', state, retained: message.retained });
-    if ('last_successful_pincode_save' in state) watch.lastSave = state.last_successful_pincode_save;
-    if ('last_successful_pincode_clear' in state) watch.lastClear = state.last_successful_pincode_clear;
-  }
-
-  private onAvailability(watch: LockWatch, message: MqttMessage): void {
-    const parsed = parseObject(message.payload);
-    const text = String(parsed ? parsed.state : message.payload).trim().toLowerCase();
-    if (text !== 'online' && text !== 'offline') return;
-    watch.availability = text;
-    if (text === 'offline') this.tell(watch, { kind: 'offline' });
-  }
-
-  private onBridgeLog(message: MqttMessage): void {
-    if (message.retained) return;
-    const entry = parseObject(message.payload);
-    const text = entry && typeof entry.message === 'string' ? entry.message : undefined;
-    if (!text) return;
-    const failed = /Publish '(?:set|get)' '([^']+)' to '(.+?)' failed: '([\s\S]*)'\s*$/.exec(text);
-    if (!failed || failed[1] !== 'pin_code') return;
-    for (const watch of this.watches.values()) {
-      if (watch.device === failed[2]) this.tell(watch, { kind: 'failure', text: scrubDigits(failed[3]) });
-    }
-  }
-
-  private onConnection(state: ConnectionState): void {
-    const wasDown = this.lastConnection !== 'connected';
-    this.lastConnection = state;
-    if (state !== 'connected' || !wasDown) return;
-    for (const watch of this.watches.values()) this.tell(watch, { kind: 'reconnected' });
-  }
-
-  private tell(watch: LockWatch, event: LockEvent): void {
-    for (const waiter of [...this.waiters]) {
-      if (waiter.watch !== watch) continue;
-      if (event.kind === 'failure') waiter.finish({ failure: event.text });
-      else if (event.kind === 'offline') waiter.finish('offline');
-      else if (event.kind === 'reconnected') waiter.finish('reconnected');
-      else if (waiter.decide(event)) waiter.finish('answered');
-    }
-  }
-
-  /** A keypad unlock names the slot that opened the door; a wrong PIN names none. */
-  private keypad(watch: LockWatch, state: Record<string, unknown>): void {
-    const action = state.action;
-    if (typeof action !== 'string') return;
-    const source = state.action_source_name;
-    if (source !== undefined && source !== null && source !== 'keypad') return;
-    let event: KeypadEvent | undefined;
-    const at = this.clock.now().toISOString();
-    if (action === 'unlock') event = { lockId: watch.config.id, slot: userOf(state.action_user), success: true, at };
-    if (action === 'unlock_failure_invalid_pin_or_id' || action === 'lock_failure_invalid_pin_or_id') {
-      event = { lockId: watch.config.id, slot: null, success: false, at };
-    }
-    if (!event) return;
-    for (const listener of [...this.keypadListeners]) {
-      try {
-        listener({ ...event });
-      } catch {
-        // One broken listener must not keep the event from the others.
-      }
-    }
-  }
-
   // --- Checks before a command ---------------------------------------------------------------------
 
   private assertReachable(watch: LockWatch): void {
@@ -470,176 +273,7 @@ export class Zigbee2MqttLocks implements LockProvider {
     this.save();
   }
 
-  private load(): void {
-    if (!this.options.file) return;
-    const saved = readJson<SavedSlots>(this.options.file);
-    for (const [lockId, entry] of Object.entries(saved?.locks ?? {})) {
-      const watch = this.watches.get(lockId);
-      if (!watch || !Array.isArray(entry.slots)) continue;
-      for (const slot of entry.slots) {
-        if (!Number.isInteger(slot)) continue;
-        watch.remembered.add(slot);
-        // Unknown since the restart: read each once, when the codes are next asked for.
-        watch.stale.add(slot);
-      }
-    }
-  }
-
   private save(): void {
-    if (!this.options.file) return;
-    const locks: SavedSlots['locks'] = dictionary();
-    for (const [lockId, watch] of this.watches) locks[lockId] = { slots: [...watch.remembered].sort((a, b) => a - b) };
-    writeJsonAtomic(this.options.file, { version: 1, locks } satisfies SavedSlots);
+    saveRememberedSlots(this.options.file, this.watches);
   }
-}
-
-function newWatch(config: LockConfig): LockWatch {
-  const device = (config.device ?? '').trim();
-  if (!device) {
-    throw new Error(`${config.name} has no Zigbee2MQTT device: type its friendly name (as in Zigbee2MQTT) in the lock's device field`);
-  }
-  if (/[+#]/.test(device)) throw new Error(`${config.name}: the Zigbee2MQTT device name "${device}" cannot contain + or #`);
-  return {
-    config,
-    device,
-    availability: undefined,
-    battery: null,
-    slots: new Map(),
-    lastSave: undefined,
-    lastClear: undefined,
-    remembered: new Set(),
-    stale: new Set(),
-    asked: new Map(),
-    unsaved: new Map(),
-  };
-}
-
-export function cleanBaseTopic(value: string | undefined): string {
-  const base = (value ?? '').trim().replace(/\/+$/, '') || DEFAULT_BASE_TOPIC;
-  if (/[+#]/.test(base)) throw new Error(`the Zigbee2MQTT base topic "${base}" cannot contain + or #`);
-  return base;
-}
-
-function parseObject(payload: string): Record<string, unknown> | undefined {
-  try {
-    const value = JSON.parse(payload) as unknown;
-    return typeof value === 'object' && value !== null && !Array.isArray(value) ? (value as Record<string, unknown>) : undefined;
-  } catch {
-    return undefined;
-  }
-}
-
-/** Zigbee2MQTT keeps the users it has read in the device state and sends them all each time. */
-function mergeSlots(watch: LockWatch, users: unknown): void {
-  if (typeof users !== 'object' || users === null) return;
-  for (const [key, value] of Object.entries(users as Record<string, unknown>)) {
-    const slot = Number(key);
-    if (!Number.isInteger(slot) || typeof value !== 'object' || value === null) continue;
-    const entry = value as Record<string, unknown>;
-    watch.slots.set(slot, { status: String(entry.status ?? 'unknown'), pin: pinOf(entry.pin_code) });
-  }
-}
-
-/** A masked PIN (no expose_pin) is absent; some locks send "" or {} for an empty slot. */
-function pinOf(value: unknown): string | null {
-  if (typeof value === 'string' && value !== '') return value;
-  if (typeof value === 'number' && Number.isInteger(value)) return String(value);
-  return null;
-}
-
-function holdsCode(entry: SlotEntry): boolean {
-  return entry.status === 'enabled' || entry.status === 'disabled' || entry.pin !== null;
-}
-
-function inRange(config: LockConfig, slot: number): boolean {
-  const { firstSlot, lastSlot, reservedSlots } = config.rules;
-  return slot >= firstSlot && slot <= lastSlot && !(reservedSlots ?? []).includes(slot);
-}
-
-/** Retained state is what Zigbee2MQTT kept from before: never the answer to what was just asked. */
-function carriesSlot(event: LockEvent, slot: number): boolean {
-  if (event.kind !== 'state' || event.retained) return false;
-  const users = event.state.users;
-  return typeof users === 'object' && users !== null && String(slot) in users;
-}
-
-function changed(event: LockEvent, key: string, before: unknown): boolean {
-  if (event.kind !== 'state' || event.retained) return false;
-  return key in event.state && event.state[key] !== before && event.state[key] !== null;
-}
-
-function userOf(value: unknown): number | null {
-  const user = typeof value === 'string' && value.trim() !== '' ? Number(value) : value;
-  return typeof user === 'number' && Number.isInteger(user) && user >= 0 && user <= MAX_USER ? user : null;
-}
-
-/** Zigbee2MQTT's error text can echo the command, PIN included. */
-function scrubDigits(text: string): string {
-  return text.replace(/\d{4,}/g, '••••').slice(0, 300);
-}
-
-// --- The device list for the editor ------------------------------------------------------------------
-
-/** A device Zigbee2MQTT knows, as the locks config editor suggests it. */
-export interface Z2mDevice {
-  name: string;
-  model?: string;
-  vendor?: string;
-  description?: string;
-  /** It exposes a lock or PIN codes: what the editor suggests first. */
-  lock: boolean;
-}
-
-/** Reads `<base>/bridge/devices` (a retained list): every device but the coordinator, locks first. */
-export function devicesFromBridge(payload: string): Z2mDevice[] {
-  let list: unknown;
-  try {
-    list = JSON.parse(payload);
-  } catch {
-    return [];
-  }
-  if (!Array.isArray(list)) return [];
-  const devices: Z2mDevice[] = [];
-  for (const value of list) {
-    if (typeof value !== 'object' || value === null) continue;
-    const device = value as Record<string, unknown>;
-    if (device.type === 'Coordinator' || typeof device.friendly_name !== 'string') continue;
-    const definition = (typeof device.definition === 'object' && device.definition !== null ? device.definition : {}) as Record<string, unknown>;
-    devices.push({
-      name: device.friendly_name,
-      ...(typeof definition.model === 'string' ? { model: definition.model } : {}),
-      ...(typeof definition.vendor === 'string' ? { vendor: definition.vendor } : {}),
-      ...(typeof definition.description === 'string' ? { description: definition.description } : {}),
-      lock: exposesLock(definition.exposes),
-    });
-  }
-  return devices.sort((a, b) => Number(b.lock) - Number(a.lock) || a.name.localeCompare(b.name));
-}
-
-function exposesLock(exposes: unknown): boolean {
-  if (!Array.isArray(exposes)) return false;
-  return exposes.some((expose) => {
-    if (typeof expose !== 'object' || expose === null) return false;
-    const entry = expose as Record<string, unknown>;
-    return entry.type === 'lock' || entry.property === 'pin_code' || entry.name === 'pin_code';
-  });
-}
-
-/**
- * Zigbee2MQTT's devices, from its retained device list; empty when none arrives within `waitMs`
- * (Zigbee2MQTT not running, or another base topic).
- */
-export function listZigbee2MqttDevices(mqtt: MqttLink, clock: Clock, baseTopic?: string, waitMs = 3000): Promise<Z2mDevice[]> {
-  const topic = `${cleanBaseTopic(baseTopic)}/bridge/devices`;
-  return new Promise((resolve) => {
-    let cancelTimer: () => void = () => undefined;
-    let stop: () => void = () => undefined;
-    const finish = (devices: Z2mDevice[]) => {
-      cancelTimer();
-      stop();
-      resolve(devices);
-    };
-    stop = mqtt.subscribe(topic, (message) => finish(devicesFromBridge(message.payload)));
-    cancelTimer = clock.setTimer(waitMs, () => finish([]));
-  });
 }
