@@ -173,7 +173,7 @@ describe('foreign codes: a lock first linked is read before anything is written'
     const early = await run(ledger, door);
     assert.deepEqual(early.commands.map((c) => c.action), ['read'], 'reserved, not yet on the door');
     door.holdsForeign(1, '739164'); // the owner keys a code into slot 1 meanwhile
-    clock.advance(24 * HOUR); // the daily verify finds it
+    clock.advance(26 * HOUR); // the daily verify (a day, and up to two hours by lock) finds it
     const verified = await run(ledger, door);
     assert.ok(verified.alerts.some((a) => /^foreign-codes: .*slots 1\b/.test(a)), verified.alerts.join('\n'));
     clock.advanceTo(new Date('2026-07-10T15:00:00Z')); // the window opens (less the set-ahead)
@@ -222,12 +222,34 @@ describe('foreign codes: the daily verify', () => {
     await run(ledger, door);
     assert.deepEqual(door.reads, [0], 'not before a day is up');
     door.slots.clear(); // someone removed the guest's code at the keypad
-    assert.equal(ledger.nextDueAt()!.getTime() <= Date.parse('2026-07-10T16:00:00Z'), true);
-    clock.advance(1 * HOUR);
+    assert.ok(ledger.nextDueAt()!.getTime() <= Date.parse('2026-07-10T18:00:00Z'), 'the timer wakes for the read');
+    clock.advance(3 * HOUR); // a day, and up to two hours that differ by lock
     const { commands, alerts } = await run(ledger, door);
     assert.deepEqual(door.reads, [0, 0]);
     assert.ok(alerts.some((a) => a.startsWith('drift:')));
     assert.deepEqual(commands.filter((c) => c.action !== 'read').map((c) => c.action), ['set']);
+  });
+
+  it('reads locks linked together again at different minutes, not all at once', async () => {
+    const clock = new ManualClock('2026-07-09T16:00:00Z');
+    const reads: { lockId: string; at: number }[] = [];
+    const locks = [lock(), lock({ id: 'gate', name: 'Gate' })];
+    const ledger = makeLedger(clock, locks);
+    const answerAll = async () => {
+      for (const command of (await ledger.reconcile()).commands) {
+        if (command.action === 'read') reads.push({ lockId: command.lockId, at: clock.now().getTime() });
+        await ledger.acceptResult(answer(command, { codes: [] }));
+      }
+    };
+    await answerAll();
+    for (let minute = 0; minute < 27 * 60; minute += 5) {
+      clock.advance(5 * 60_000);
+      await answerAll();
+    }
+    const again = reads.slice(2);
+    assert.deepEqual(again.map((read) => read.lockId).sort(), ['door', 'gate']);
+    assert.ok(Math.abs(again[0].at - again[1].at) >= 30 * 60_000, 'at least half an hour apart');
+    assert.ok(again.every((read) => read.at - reads[0].at >= 24 * HOUR));
   });
 
   it('never reads more than once a day, whatever the setting, and not at all at 0', async () => {

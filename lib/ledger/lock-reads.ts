@@ -4,6 +4,7 @@ import { dictionary } from '../ids';
 import type { LedgerData, LockReads, ReadUnderWay } from './ledger-types';
 
 const HOUR = 3600_000;
+const MINUTE = 60_000;
 /**
  * Never read a whole lock more often than this: each read wakes every slot, and Keymaster's
  * 60-second polling is how Z-Wave locks lose their batteries in weeks.
@@ -53,7 +54,7 @@ export class LockReader {
       const state = this.state(lock.id);
       this.dropLost(state);
       if (state.reading?.some((read) => read.slot === 0) || this.pausedAfterFailure(state)) continue;
-      if (this.wholeReadDue(state)) commands.push(this.start(lock.id, 0));
+      if (this.wholeReadDue(lock.id, state)) commands.push(this.start(lock.id, 0));
     }
     return commands;
   }
@@ -127,7 +128,7 @@ export class LockReader {
       for (const read of state.reading ?? []) times.push(Date.parse(read.sentAt) + this.options.commandTimeoutMs);
       if (state.failedAt) times.push(Date.parse(state.failedAt) + this.options.retryAfterMs);
       const last = this.lastWholeRead(state);
-      if (last && this.verifyEvery()) times.push(Date.parse(last) + this.verifyEvery());
+      if (last && this.verifyEvery()) times.push(Date.parse(last) + this.verifyEvery(lock.id));
     }
     return times;
   }
@@ -151,10 +152,10 @@ export class LockReader {
     return readCommand(lockId, read);
   }
 
-  private wholeReadDue(state: LockReads): boolean {
+  private wholeReadDue(lockId: string, state: LockReads): boolean {
     const last = this.lastWholeRead(state);
     if (!last) return true;
-    const every = this.verifyEvery();
+    const every = this.verifyEvery(lockId);
     return every > 0 && this.now().getTime() - Date.parse(last) >= every;
   }
 
@@ -176,9 +177,14 @@ export class LockReader {
     else delete state.reading;
   }
 
-  private verifyEvery(): number {
+  /**
+   * A day (or the host's longer interval), plus up to two hours that differ by lock: locks linked together
+   * are not all read again at the same minute, which a Z-Wave mesh would feel.
+   */
+  private verifyEvery(lockId = ''): number {
     const hours = this.options.verifyEveryHours;
-    return hours > 0 ? Math.max(hours, MIN_VERIFY_HOURS) * HOUR : 0;
+    if (hours <= 0) return 0;
+    return Math.max(hours, MIN_VERIFY_HOURS) * HOUR + (lockId ? spreadMinutes(lockId) * MINUTE : 0);
   }
 
   private state(lockId: string): LockReads {
@@ -199,6 +205,13 @@ function slotKnown(state: LockReads, slot: number): boolean {
   if (state.unreadable || state.slotsSeen?.includes(slot)) return true;
   const range = state.readRange;
   return Boolean(state.readAt && range && slot >= range[0] && slot <= range[1]);
+}
+
+/** 0 to 119 minutes, always the same for a lock (FNV-1a of its id). */
+function spreadMinutes(lockId: string): number {
+  let hash = 0x811c9dc5;
+  for (let i = 0; i < lockId.length; i++) hash = Math.imul(hash ^ lockId.charCodeAt(i), 0x01000193) >>> 0;
+  return hash % 120;
 }
 
 /** Locks whose provider reads codes back; the others (ZHA, manual) cannot be looked at first. */
