@@ -1,0 +1,133 @@
+import { dictionary } from '../../ids';
+import { readJson, writeJsonAtomic } from '../../store/atomic-file';
+import { forgetGone, nextForeignSlot, VendorSlots, vendorSlotsOf } from '../vendor-slots';
+
+/**
+ * Seam has no slots: a device holds access codes, each with Seam's `access_code_id`. This book keeps
+ * StayKey's slot -> access code per device, the creates sent but not seen, and a stable slot from 1001
+ * up for every code StayKey did not make (managed by another app, or unmanaged). No PIN is ever in it.
+ */
+
+/** A create sent whose answer has not come back: if it landed, the code is taken into the slot. */
+export interface PendingCreate {
+  name: string;
+  startsAt: string;
+  endsAt: string;
+  since: string;
+}
+
+type DeviceRecord = VendorSlots<string, PendingCreate>;
+
+interface SavedBook {
+  version: 1;
+  devices: Record<string, DeviceRecord>;
+}
+
+/** An access code as Seam lists it, reduced to what the book needs. */
+export interface ListedCode {
+  accessCodeId: string;
+  name: string;
+  startsAt?: string;
+  endsAt?: string;
+}
+
+export class SeamSlots {
+  private readonly devices: Record<string, DeviceRecord> = dictionary();
+
+  constructor(private readonly file?: string) {
+    const saved = file ? readJson<SavedBook>(file) : undefined;
+    if (saved && saved.version !== 1) throw new Error(`${file} was written by a newer StayKey (Seam slots version ${saved.version})`);
+    for (const [device, record] of Object.entries(saved?.devices ?? {})) this.devices[device] = vendorSlotsOf(record);
+  }
+
+  codeIn(device: string, slot: number): string | undefined {
+    return this.record(device).slots[slot];
+  }
+
+  /** The slot an access code sits in, StayKey's or foreign; undefined when it has none yet. */
+  slotOf(device: string, accessCodeId: string): number | undefined {
+    const record = this.record(device);
+    for (const [slot, id] of Object.entries(record.slots)) if (id === accessCodeId) return Number(slot);
+    return record.foreign[accessCodeId];
+  }
+
+  isOurs(device: string, accessCodeId: string): boolean {
+    return Object.values(this.record(device).slots).includes(accessCodeId);
+  }
+
+  place(device: string, slot: number, accessCodeId: string): void {
+    const record = this.record(device);
+    record.slots[slot] = accessCodeId;
+    delete record.pending[slot];
+    delete record.foreign[accessCodeId];
+    this.save();
+  }
+
+  remove(device: string, slot: number): void {
+    const record = this.record(device);
+    delete record.slots[slot];
+    delete record.pending[slot];
+    this.save();
+  }
+
+  pending(device: string, slot: number): PendingCreate | undefined {
+    return this.record(device).pending[slot];
+  }
+
+  /** Written before the create leaves, so a restart cannot lose track of a code that landed. */
+  expect(device: string, slot: number, create: PendingCreate): void {
+    this.record(device).pending[slot] = create;
+    this.save();
+  }
+
+  forgetPending(device: string, slot: number): void {
+    const record = this.record(device);
+    if (!record.pending[slot]) return;
+    delete record.pending[slot];
+    this.save();
+  }
+
+  /**
+   * In line with a full listing (managed and unmanaged codes): a code matching a create whose answer
+   * was lost is taken into its slot; slots whose code has gone are emptied; every other code gets a
+   * foreign slot of its own, the same one each time.
+   */
+  reconcile(device: string, listed: ListedCode[]): void {
+    const record = this.record(device);
+    const ids = new Set(listed.map((code) => code.accessCodeId));
+    forgetGone(record, (id) => ids.has(id), (id) => ids.has(id));
+    for (const code of listed) {
+      if (this.slotOf(device, code.accessCodeId) !== undefined) continue;
+      const slot = pendingSlotFor(record, code);
+      if (slot !== undefined) {
+        record.slots[slot] = code.accessCodeId;
+        delete record.pending[slot];
+        continue;
+      }
+      record.foreign[code.accessCodeId] = nextForeignSlot(record.foreign);
+    }
+    this.save();
+  }
+
+  private record(device: string): DeviceRecord {
+    return (this.devices[device] ??= vendorSlotsOf(undefined));
+  }
+
+  private save(): void {
+    if (this.file) writeJsonAtomic(this.file, { version: 1, devices: this.devices });
+  }
+}
+
+function pendingSlotFor(record: DeviceRecord, code: ListedCode): number | undefined {
+  for (const [slot, create] of Object.entries(record.pending)) {
+    if (record.slots[slot]) continue;
+    if (create.name !== code.name) continue;
+    if (!sameInstant(create.startsAt, code.startsAt) || !sameInstant(create.endsAt, code.endsAt)) continue;
+    return Number(slot);
+  }
+  return undefined;
+}
+
+function sameInstant(a: string, b: string | undefined): boolean {
+  return b !== undefined && Date.parse(a) === Date.parse(b);
+}
