@@ -35,7 +35,7 @@ export function seamCodeOf(raw: unknown, managed: boolean): SeamCode | undefined
     status: text(raw.status) || (managed ? 'unknown' : 'set'),
     errors: codesOf(raw.errors, 'error_code'),
     warnings: codesOf(raw.warnings, 'warning_code'),
-    managed,
+    managed: typeof raw.is_managed === 'boolean' ? raw.is_managed : managed,
     offline: raw.is_offline_access_code === true,
   };
 }

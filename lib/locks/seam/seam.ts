@@ -1,4 +1,4 @@
-import { SeamHttpRequest } from '@seamapi/http';
+import { isSeamHttpApiError, SeamHttpRequest } from '@seamapi/http';
 import type { Clock } from '../../time/clock';
 import { assertPinAllowed, assertSlotAllowed } from '../code-rules';
 import { CodeOnLock, CodeToSet, CodeUpdate, KeypadEvent, LockConfig, LockError, LockProvider, LockRules, LockStatus } from '../provider';
@@ -231,7 +231,12 @@ export class SeamLocks implements LockProvider {
     const client = this.client();
     const managed = await this.call(lock, () => client.accessCodes.list({ device_id: device }));
     const unmanaged = await this.call(lock, () => client.accessCodes.unmanaged.list({ device_id: device }));
-    const codes = [...listOf(managed, true), ...listOf(unmanaged, false)].filter((code) => !code.deviceId || code.deviceId === device);
+    // One code listed twice (Seam's fake lists unmanaged codes in both) is one code.
+    const byId = new Map<string, SeamCode>();
+    for (const code of [...listOf(managed, true), ...listOf(unmanaged, false)]) {
+      if (!code.deviceId || code.deviceId === device) byId.set(code.accessCodeId, code);
+    }
+    const codes = [...byId.values()];
     this.slots.reconcile(device, codes);
     return codes;
   }
@@ -313,8 +318,10 @@ function listOf(answer: unknown, managed: boolean): SeamCode[] {
     .filter((code): code is SeamCode => code !== undefined);
 }
 
+/** Seam answers a code that is gone with 404 (`access_code_not_found`; its fake says `not_found`). */
 function isNotFound(err: unknown): boolean {
-  return typeof err === 'object' && err !== null && (err as { code?: unknown }).code === 'access_code_not_found';
+  if (!isSeamHttpApiError(err)) return false;
+  return err.statusCode === 404 || err.code === 'access_code_not_found';
 }
 
 function sameInstant(a: string | undefined, b: string): boolean {
