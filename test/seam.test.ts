@@ -160,27 +160,13 @@ describe('Seam provider against Seam’s official fake', function () {
       }
     });
 
-    it('reports an offline device as offline with its battery, and refuses an offline-code-only lock clearly', async () => {
+    it('reports an offline device as offline, with its battery in percent', async () => {
       fake.db.updateDevice({ device_id: AUGUST_FRONT, properties: { online: false, battery_level: 0.18 } });
       const status = await locks.status('front');
       assert.equal(status.online, false);
       assert.equal(status.battery, 18);
-      const igloo = fake.db.addDevice({
-        device_type: 'igloohome_lock',
-        name: 'Igloo',
-        workspace_id: SEAM_WORKSPACE,
-        connected_account_id: SEAM_ACCOUNT,
-        can_program_online_access_codes: false,
-        properties: { online: false, supported_code_lengths: [6] },
-      });
-      fake.db.updateDevice({ device_id: igloo.device_id, can_program_offline_access_codes: true });
-      const offline = new SeamLocks({ locks: [lockRow('igloo', igloo.device_id)], account, clock });
-      const err = await lockError(offline.setCode('igloo', { ...code }));
-      assert.equal(err.reason, 'rejected-code');
-      assert.match(err.message, /offline/);
-      assert.equal(fake.codesOn(igloo.device_id).length, 0);
-      assert.match((await offline.status('igloo')).warning ?? '', /offline \(algorithmic\) codes/);
-      await offline.close();
+      fake.db.updateDevice({ device_id: AUGUST_FRONT, properties: { online: true }, errors: [{ error_code: 'device_offline', message: 'x' }] });
+      assert.equal((await locks.status('front')).online, false, 'a device error saying offline wins over the online flag');
     });
 
     it('refuses a wrong API key as auth, for good, and never says the key', async () => {
@@ -222,6 +208,96 @@ describe('Seam provider against Seam’s official fake', function () {
       } finally {
         await proxy.stop();
       }
+    });
+  });
+
+  describe('codes the lock’s system chooses', () => {
+    function igloo(): { lock: LockConfig; deviceId: string } {
+      const device = fake.db.addDevice({
+        device_type: 'igloohome_lock',
+        name: 'Garden gate',
+        workspace_id: SEAM_WORKSPACE,
+        connected_account_id: SEAM_ACCOUNT,
+        can_program_online_access_codes: false,
+        properties: { online: false, supported_code_lengths: [6, 7, 8, 9] },
+      });
+      fake.db.updateDevice({ device_id: device.device_id, can_program_offline_access_codes: true });
+      return { lock: lockRow('gate', device.device_id), deviceId: device.device_id };
+    }
+
+    it('gives a lock without connectivity an offline code: Seam’s PIN, never StayKey’s, and the hours it honours', async () => {
+      const { lock, deviceId } = igloo();
+      const gate = new SeamLocks({ locks: [lock], account, clock, file: path.join(dir, 'gate.json') });
+      try {
+        const outcome = await gate.setCode('gate', code);
+        const [made] = fake.codesOn(deviceId);
+        assert.ok(outcome?.fromLock, 'the PIN the lock chose comes back');
+        assert.equal(outcome.fromLock.why, 'offline-code');
+        assert.equal(outcome.fromLock.pin, made.code);
+        assert.notEqual(made.code, PIN, 'the PIN StayKey drew is not sent');
+        assert.equal(outcome.fromLock.startsAt, made.starts_at);
+        assert.deepEqual((await gate.listCodes('gate')).map((c) => [c.slot, c.pin]), [[3, made.code]]);
+        assert.deepEqual(await gate.setCode('gate', code), outcome, 'a retry gives the same code, it does not make another');
+        assert.equal(fake.codesOn(deviceId).length, 1);
+      } finally {
+        await gate.close();
+      }
+    });
+
+    it('makes a new offline code on a date change, and tells the host the old one opens until its end', async () => {
+      const { lock, deviceId } = igloo();
+      const gate = new SeamLocks({ locks: [lock], account, clock });
+      try {
+        const first = await gate.setCode('gate', code);
+        const later = { slot: 3, name: 'SK Ada', startsAt: '2027-03-06T15:00:00.000Z', endsAt: '2027-03-09T10:00:00.000Z' };
+        const second = await gate.updateCode('gate', later);
+        assert.ok(second?.fromLock && first?.fromLock);
+        assert.equal(fake.codesOn(deviceId).length, 1, 'the old code is gone from Seam');
+        assert.equal(second.fromLock.startsAt, later.startsAt);
+        assert.match(second.notice ?? '', /keeps opening the door until 2027-03-08T10:00:00.000Z/);
+        const cleared = await gate.clearCode('gate', 3);
+        assert.match(cleared?.notice ?? '', /offline code in slot 3 keeps opening the door until 2027-03-09T10:00:00.000Z/);
+        assert.ok(!(cleared?.notice ?? '').includes(second.fromLock.pin), 'never the PIN');
+        assert.equal(fake.codesOn(deviceId).length, 0);
+      } finally {
+        await gate.close();
+      }
+    });
+
+    it('pulls a backup code from Seam’s pool when the guest’s own code fails shortly before arrival', async () => {
+      fake.db.updateDevice({ device_id: AUGUST_FRONT, properties: { supports_backup_access_code_pool: true } });
+      fake.db.addAccessCode({ workspace_id: SEAM_WORKSPACE, device_id: AUGUST_FRONT, name: 'Backup 1', code: '913527', is_backup: true, status: 'set' });
+      clock.advanceTo('2027-03-05T13:00:00Z'); // two hours before the code starts
+      const runner = new CommandRunner(locks, { clock, maxAttempts: 5, baseDelayMs: 1000, random: () => 0.5 });
+      const failOnDevice = () => {
+        const own = fake.codesOn(AUGUST_FRONT).find((c) => c.name === 'SK Ada');
+        if (own) fake.db.updateAccessCode({ access_code_id: own.access_code_id, errors: [{ error_code: 'failed_to_set_on_device', message: 'x' }] });
+      };
+      const startsSoon = { ...command('set'), startsAt: '2027-03-05T15:00:00.000Z' };
+      // The device reports the failure only once Seam tried: after the first reading.
+      clock.advanceTo('2027-03-05T15:30:00Z');
+      const result = runner.execute(startsSoon, PIN, failOnDevice);
+      await driveClock(clock, result);
+      const done = await result;
+      assert.equal(done.ok, true, done.error);
+      assert.equal(done.fromLock?.why, 'backup-pool');
+      assert.equal(done.fromLock?.pin, '913527');
+      assert.match(done.notice ?? '', /backup pool/);
+      const names = fake.codesOn(AUGUST_FRONT).map((c) => c.name);
+      assert.ok(!names.includes('SK Ada') && names.includes('Backup 1'), `the failed code is gone, the backup holds the slot: ${names.join(', ')}`);
+      assert.equal((await locks.listCodes('front')).find((c) => c.slot === 3)?.pin, '913527');
+    });
+
+    it('does not pull a backup for a stay that starts in days: Seam may still set the guest’s own code', async () => {
+      fake.db.updateDevice({ device_id: AUGUST_FRONT, properties: { supports_backup_access_code_pool: true } });
+      fake.db.addAccessCode({ workspace_id: SEAM_WORKSPACE, device_id: AUGUST_FRONT, name: 'Backup 1', code: '913527', is_backup: true, status: 'set' });
+      await locks.setCode('front', code);
+      const own = fake.codesOn(AUGUST_FRONT).find((c) => c.name === 'SK Ada')!;
+      fake.db.updateAccessCode({ access_code_id: own.access_code_id, errors: [{ error_code: 'failed_to_set_on_device', message: 'x' }] });
+      const err = await lockError(locks.setCode('front', code));
+      assert.equal(err.reason, 'vendor-error');
+      const still = fake.codesOn(AUGUST_FRONT).find((c) => c.access_code_id === own.access_code_id);
+      assert.ok(still && !still.pulled_backup_access_code_id, 'nothing pulled: the guest’s own code stays, for Seam to set');
     });
   });
 

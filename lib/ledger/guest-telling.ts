@@ -93,5 +93,9 @@ export class GuestTelling extends LedgerPart {
 function guestCode(code: CodeEntry, lock: LockConfig, entry: BookingEntry): GuestCode {
   const guest: GuestCode = { lockId: lock.id, lockName: lock.name, unit: entry.window.unit || entry.booking.unit, slot: code.slot };
   if (code.sealedPin) guest.pin = code.sealedPin;
+  if (code.honoured) {
+    guest.validFrom = code.honoured.startsAt;
+    guest.validUntil = code.honoured.endsAt;
+  }
   return guest;
 }

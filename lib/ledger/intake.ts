@@ -77,10 +77,12 @@ export class Intake extends LedgerPart {
     entry.inFlight = undefined;
     if (result.ok) {
       this.recordSuccess(entry, sent, result.confirmed, result.unverifiable === true);
+      if (result.fromLock && sent.action !== 'clear') this.takeCodeTheLockChose(entry, result.fromLock);
+      else forgetChosenHours(entry, sent.action);
       if (result.confirmed && !result.unverifiable) this.reader.confirmedWrite(this.lockConfig(entry.lockId), entry.slot);
       const event = sent.action === 'clear' ? 'cleared' : sent.action === 'update' ? 'updated' : 'set';
       this.logAccess(event, entry.lockId, { slot: entry.slot, bookingId: entry.bookingId });
-      return [];
+      return result.notice ? [alert('warning', 'lock-notice', result.notice, { bookingId: entry.bookingId, lockId: entry.lockId })] : [];
     }
     this.logAccess('failed', entry.lockId, { slot: entry.slot, bookingId: entry.bookingId, detail: `${sent.action}: ${result.reason ?? 'failed'}` });
     entry.state = 'failed';
@@ -122,6 +124,24 @@ export class Intake extends LedgerPart {
     }
     code.onLock = { startsAt: sent.startsAt, endsAt: sent.endsAt };
     code.state = confirmed ? 'confirmed' : 'set';
+  }
+
+  /**
+   * The lock's system chose this code (an offline code, a backup from its pool): the guest is told that
+   * PIN and the hours the lock honours. A guest who already had another PIN is told again.
+   */
+  private takeCodeTheLockChose(code: CodeEntry, chosen: NonNullable<LockResultMessage['fromLock']>): void {
+    const before = code.sealedPin ? this.options.vault.open(code.sealedPin) : undefined;
+    const changed = before !== this.options.vault.open(chosen.pin);
+    code.sealedPin = chosen.pin;
+    code.pinHash = undefined;
+    code.honoured = { startsAt: chosen.startsAt, endsAt: chosen.endsAt };
+    code.chosenBy = chosen.why;
+    const entry = this.data.bookings[code.bookingId];
+    if (entry && changed && entry.told === 'issued') {
+      entry.version += 1;
+      entry.pinChanged = true;
+    }
   }
 
   acceptDelivery(delivery: DeliveryMessage): AlertMessage[] {
@@ -209,4 +229,10 @@ export class Intake extends LedgerPart {
       { bookingId: code.bookingId, lockId: code.lockId },
     );
   }
+}
+
+/** A write the lock took as asked keeps the window's hours; a cleared code no longer has a chooser either. */
+function forgetChosenHours(code: CodeEntry, action: LockAction): void {
+  delete code.honoured;
+  if (action === 'clear') delete code.chosenBy;
 }

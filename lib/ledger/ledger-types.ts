@@ -47,6 +47,10 @@ export interface CodeEntry {
   usedAt?: string;
   /** Its slot went to a guest arriving sooner; it keeps its PIN and takes the next slot that frees up. */
   waitingForSlot?: boolean;
+  /** The hours the lock honours where they differ from the window (an offline code rounds them). */
+  honoured?: { startsAt: string; endsAt: string };
+  /** The lock's system chose the PIN (an offline code, a backup from its pool), not StayKey. */
+  chosenBy?: 'offline-code' | 'backup-pool';
 }
 
 /** A code on a lock that StayKey did not create: its slot and PIN are avoided, never touched. */

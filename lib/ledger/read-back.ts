@@ -130,7 +130,9 @@ export class ReadBack extends LedgerPart {
       const same = code.sealedPin ? this.options.vault.open(code.sealedPin) === pin : code.pinHash ? await this.matchesHash(pin, code.pinHash) : true;
       if (!same) return 'changed';
     }
-    if (held.startsAt && held.endsAt && !sameDates(code.onLock, datesOf(held))) return 'dates';
+    // A lock that rounds a code's hours (an offline code) holds them as it said it would.
+    const asHonoured = code.honoured !== undefined && sameDates(code.honoured, datesOf(held));
+    if (held.startsAt && held.endsAt && !sameDates(code.onLock, datesOf(held)) && !asHonoured) return 'dates';
     return undefined;
   }
 

@@ -2,7 +2,7 @@ import type { LockCommand, LockResultMessage, ReadCode } from '../messages';
 import type { SealedPin } from '../pins/vault';
 import { Clock } from '../time/clock';
 import { backoffDelay, BackoffPolicy, cryptoRandom, defaultBackoff } from './backoff';
-import { CodeOnLock, LockError, LockFailureReason, LockProvider, NotSentYet } from './provider';
+import { CodeFromLock, CodeOnLock, LockError, LockFailureReason, LockProvider, NotSentYet, WriteOutcome } from './provider';
 
 export interface CommandRunnerOptions {
   clock: Clock;
@@ -30,12 +30,13 @@ export type AttemptListener = (attempt: number, error: string) => void;
  * A result as the runner makes it. A read's PINs are still plain here: the lock set seals them
  * (sealReadCodes) before the result leaves it, so a plain PIN never travels in a message.
  */
-export interface RunnerResult extends Omit<LockResultMessage, 'codes'> {
+export interface RunnerResult extends Omit<LockResultMessage, 'codes' | 'fromLock'> {
   codes?: CodeOnLock[];
+  fromLock?: CodeFromLock;
 }
 
 type Outcome =
-  | { ok: true; confirmed: boolean; codes?: CodeOnLock[]; alreadyHeld?: boolean; unverifiable?: boolean }
+  | { ok: true; confirmed: boolean; codes?: CodeOnLock[]; alreadyHeld?: boolean; unverifiable?: boolean; fromLock?: CodeFromLock; notice?: string }
   | { ok: false; transient: boolean; reason: LockFailureReason; detail: string; heldBackMs?: number };
 
 type Failure = Extract<Outcome, { ok: false }>;
@@ -149,12 +150,16 @@ export class CommandRunner {
       if (command.resent && this.readBack && (await this.alreadyHeld(command, pin))) {
         return { ok: true, confirmed: true, alreadyHeld: true };
       }
-      await this.apply(command, pin);
-      if (!this.readBack) return this.acceptedIsFinal ? { ok: true, confirmed: true, unverifiable: true } : { ok: true, confirmed: false };
+      const told = (await this.apply(command, pin)) || {};
+      const extra = { ...(told.fromLock ? { fromLock: told.fromLock } : {}), ...(told.notice ? { notice: scrub(told.notice, pin) } : {}) };
+      if (!this.readBack) return this.acceptedIsFinal ? { ok: true, confirmed: true, unverifiable: true, ...extra } : { ok: true, confirmed: false, ...extra };
       const codes = await this.slotAsRead(command);
-      const disagreement = readBackDisagreement(command, pin, codes);
+      // A code the lock chose is checked as the lock made it: its PIN, its (perhaps rounded) hours.
+      const chosen = told.fromLock;
+      const expected = chosen ? { ...command, startsAt: chosen.startsAt, endsAt: chosen.endsAt } : command;
+      const disagreement = readBackDisagreement(expected, chosen?.pin ?? pin, codes);
       if (disagreement) return { ok: false, transient: true, reason: 'vendor-error', detail: disagreement };
-      return { ok: true, confirmed: true };
+      return { ok: true, confirmed: true, ...extra };
     } catch (err) {
       const detail = scrub(err instanceof Error ? err.message : String(err), pin);
       if (err instanceof NotSentYet) return { ok: false, transient: true, reason: err.reason, detail, heldBackMs: err.waitMs };
@@ -189,7 +194,7 @@ export class CommandRunner {
     return held ? [held] : [];
   }
 
-  private apply(command: LockCommand, pin: string | undefined): Promise<void> {
+  private apply(command: LockCommand, pin: string | undefined): Promise<void | WriteOutcome> {
     if (command.action === 'clear') return this.provider.clearCode(command.lockId, command.slot);
     const dates = { slot: command.slot, name: command.name, startsAt: command.startsAt, endsAt: command.endsAt };
     // An update may come without the PIN (StayKey keeps only its hash once the guest has it).
@@ -269,13 +274,15 @@ function succeeded(command: LockCommand, attempt: number, outcome: Extract<Outco
     confirmed: outcome.confirmed,
     ...(outcome.unverifiable ? { unverifiable: true } : {}),
     ...(outcome.codes ? { codes: outcome.codes } : {}),
+    ...(outcome.fromLock ? { fromLock: outcome.fromLock } : {}),
+    ...(outcome.notice ? { notice: outcome.notice } : {}),
   });
 }
 
 function result(
   command: LockCommand,
   attempts: number,
-  outcome: Pick<RunnerResult, 'ok' | 'confirmed' | 'error' | 'reason' | 'codes' | 'unverifiable'>,
+  outcome: Pick<RunnerResult, 'ok' | 'confirmed' | 'error' | 'reason' | 'codes' | 'unverifiable' | 'fromLock' | 'notice'>,
 ): RunnerResult {
   return {
     kind: 'lock-result',

@@ -91,11 +91,13 @@ export class RunnerLockSet implements LockSet {
     return this.sealed(result);
   }
 
-  /** The runner hands a read's PINs back plain; they leave here sealed, or not at all. */
+  /** The runner hands a read's PINs (and a PIN the lock chose) back plain; they leave here sealed, or not at all. */
   private sealed(result: RunnerResult): LockResultMessage {
-    const { codes, ...rest } = result;
-    if (!codes) return rest;
-    return { ...rest, codes: sealReadCodes(codes, this.sealPin) };
+    const { codes, fromLock, ...rest } = result;
+    const message: LockResultMessage = rest;
+    if (codes) message.codes = sealReadCodes(codes, this.sealPin);
+    if (fromLock) message.fromLock = { ...fromLock, pin: this.sealPin(fromLock.pin) };
+    return message;
   }
 
   async close(): Promise<void> {

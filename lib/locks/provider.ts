@@ -87,6 +87,25 @@ export interface CodeToSet {
 
 export type CodeUpdate = Omit<CodeToSet, 'pin'> & { pin?: string };
 
+/**
+ * A code the lock's own system chose, not StayKey: an offline (algorithmic) code, or a backup code
+ * pulled from the vendor's pool when the guest's own could not be set. The guest must be told this
+ * PIN, and the hours the lock will honour, which may be rounded from the window asked for.
+ */
+export interface CodeFromLock {
+  pin: string;
+  startsAt: string;
+  endsAt: string;
+  why: 'offline-code' | 'backup-pool';
+}
+
+/** What a write may report besides success: a code the lock chose, or something the host must know. */
+export interface WriteOutcome {
+  fromLock?: CodeFromLock;
+  /** A sentence for the host (never with a PIN): e.g. an offline code that keeps working after its removal. */
+  notice?: string;
+}
+
 export type LockFailureReason =
   | 'offline'
   | 'timeout'
@@ -211,9 +230,10 @@ export interface LockProvider {
    * checks a write with it instead of listCodes: reading every slot of a Z-Wave lock drains its battery.
    */
   readSlot?(lockId: string, slot: number): Promise<CodeOnLock | null>;
-  setCode(lockId: string, code: CodeToSet): Promise<void>;
+  /** Most locks take the PIN given and report nothing more; some choose the code themselves (WriteOutcome). */
+  setCode(lockId: string, code: CodeToSet): Promise<void | WriteOutcome>;
   /** Changes a code's dates (and PIN, when given) in place: same slot, so the guest's code stays the same. */
-  updateCode(lockId: string, code: CodeUpdate): Promise<void>;
-  clearCode(lockId: string, slot: number): Promise<void>;
+  updateCode(lockId: string, code: CodeUpdate): Promise<void | WriteOutcome>;
+  clearCode(lockId: string, slot: number): Promise<void | WriteOutcome>;
   close(): Promise<void>;
 }

@@ -67,6 +67,13 @@ export interface LockResultMessage {
   reason?: LockFailureReason;
   /** For a `read`: what the lock holds, PINs sealed (null where the lock masks them). */
   codes?: ReadCode[];
+  /**
+   * The lock's system chose the code itself (an offline code, a backup code from its pool): the PIN,
+   * sealed, and the hours the lock honours. The guest is told this PIN, not the one StayKey drew.
+   */
+  fromLock?: { pin: SealedPin; startsAt: string; endsAt: string; why: 'offline-code' | 'backup-pool' };
+  /** Something the host must know about a write that worked (never with a PIN). */
+  notice?: string;
 }
 
 export interface ReadCode {
@@ -96,6 +103,9 @@ export interface GuestCode {
   slot: number;
   /** Absent when the guest already has this PIN and StayKey keeps only its hash ("your code is unchanged"). */
   pin?: SealedPin;
+  /** When the lock honours this code, where it differs from the window (an offline code's rounded hours). */
+  validFrom?: string;
+  validUntil?: string;
 }
 
 /** `backup`: the guest's own code could not reach an offline lock; this is a backup code set there beforehand. */

@@ -28,6 +28,8 @@ export interface CodeLine {
   lockName: string;
   /** Absent when the guest already has this code and StayKey keeps only its hash. */
   pin?: string;
+  /** The hours this lock honours the code, where they differ from the stay's (an offline code rounds them). */
+  hours?: string;
 }
 
 /** Shown instead of a PIN the guest was told before and StayKey no longer holds in clear. */
@@ -175,7 +177,7 @@ function unitsInOrder(lines: CodeLine[]): string[] {
 function unitLines(unit: string, lines: CodeLine[]): string[] {
   const locksByCode = new Map<string, string[]>();
   for (const line of lines) {
-    const code = line.pin ?? SAME_CODE_TEXT;
+    const code = (line.pin ?? SAME_CODE_TEXT) + (line.hours ? ` (${line.hours})` : '');
     const locks = locksByCode.get(code) ?? [];
     if (!locks.includes(line.lockName)) locks.push(line.lockName);
     locksByCode.set(code, locks);
@@ -187,8 +189,8 @@ function unitLines(unit: string, lines: CodeLine[]): string[] {
 export function guestView(message: CodeMessage, openPin: OpenPin, details: MessageDetails = {}): GuestView {
   const { booking, window } = message;
   const revoked = message.change === 'revoked';
-  const codes = revoked ? [] : message.codes.map((code) => codeLine(message, code, openPin));
   const at = (iso: string) => formatLocal(new Date(iso), window.timeZone, details.locale || undefined);
+  const codes = revoked ? [] : message.codes.map((code) => codeLine(message, code, openPin, at));
   return {
     bookingId: message.bookingId,
     change: message.change,
@@ -211,8 +213,9 @@ export function guestView(message: CodeMessage, openPin: OpenPin, details: Messa
   };
 }
 
-function codeLine(message: CodeMessage, code: GuestCode, openPin: OpenPin): CodeLine {
+function codeLine(message: CodeMessage, code: GuestCode, openPin: OpenPin, at: (iso: string) => string): CodeLine {
   const line: CodeLine = { unit: code.unit || message.booking.unit, lockName: code.lockName || code.lockId };
+  if (code.validFrom && code.validUntil) line.hours = `works ${at(code.validFrom)} to ${at(code.validUntil)}`;
   if (code.pin === undefined) return line;
   try {
     return { ...line, pin: openPin(code.pin) };

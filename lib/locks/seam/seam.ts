@@ -1,12 +1,13 @@
-import { isSeamHttpApiError, SeamHttpRequest } from '@seamapi/http';
 import type { Clock } from '../../time/clock';
 import { assertPinAllowed, assertSlotAllowed } from '../code-rules';
-import { CodeOnLock, CodeToSet, CodeUpdate, KeypadEvent, LockConfig, LockError, LockProvider, LockRules, LockStatus } from '../provider';
+import { CodeOnLock, CodeToSet, CodeUpdate, KeypadEvent, LockConfig, LockError, LockProvider, LockRules, LockStatus, WriteOutcome } from '../provider';
 import type { SeamAccount } from './account';
-import { codeOnLock, isOnLock, SeamCode, seamCodeOf } from './codes';
-import { SeamDevice, seamDeviceOf, seamRules, UNREACHABLE_DEVICE_ERRORS } from './devices';
-import { codeErrorFailure, requestFailure } from './errors';
+import { ChosenCodes } from './chosen';
+import { codeOnLock, isOnLock, SeamCode } from './codes';
+import { SeamDevice, seamRules, UNREACHABLE_DEVICE_ERRORS } from './devices';
+import { codeErrorFailure } from './errors';
 import { SeamEvents } from './events';
+import { SeamRequests } from './requests';
 import { SeamSlots } from './slots';
 
 export interface SeamLocksOptions {
@@ -27,18 +28,20 @@ export interface SeamLocksOptions {
  * Tedee, Salto KS and more). Codes are Seam's time-bound access codes: Seam keeps each one's window
  * and programs the lock, so this provider writes once per booking and confirms by reading the code
  * back (status, errors, warnings). Seam has no slots: slots map to access code ids (slots.ts), and
- * codes StayKey did not make get slots from 1001 up, seen and left alone.
+ * codes StayKey did not make get slots from 1001 up, seen and left alone. Locks without connectivity
+ * get offline codes, and a code that cannot be set may be replaced from Seam's backup pool (chosen.ts).
  */
 export class SeamLocks implements LockProvider {
   readonly kind = 'seam';
   private readonly clock: Clock;
   private readonly slots: SeamSlots;
+  private readonly requests: SeamRequests;
+  private readonly chosen: ChosenCodes;
   private readonly locks = new Map<string, LockConfig>();
   /** The rules as the host saved them; a device's constraints are put on top each time it is read. */
   private readonly savedRules = new Map<string, LockRules>();
   private readonly devices = new Map<string, { device: SeamDevice; readAt: number }>();
   private readonly events: SeamEvents;
-  private closed = false;
 
   constructor(private readonly options: SeamLocksOptions) {
     this.clock = options.clock;
@@ -54,6 +57,8 @@ export class SeamLocks implements LockProvider {
       lock.schedules = true;
     }
     this.slots = new SeamSlots(options.file);
+    this.requests = new SeamRequests(options.account);
+    this.chosen = new ChosenCodes(this.requests, this.slots, this.clock);
     this.events = new SeamEvents({
       client: () => options.account.client(),
       clock: options.clock,
@@ -80,44 +85,45 @@ export class SeamLocks implements LockProvider {
 
   async listCodes(lockId: string): Promise<CodeOnLock[]> {
     const lock = this.lockFor(lockId);
+    const device = deviceOf(lock);
     const codes = await this.codesOn(lock);
-    const now = this.clock.now();
     const held: CodeOnLock[] = [];
     for (const code of codes) {
-      const slot = this.slots.slotOf(deviceOf(lock), code.accessCodeId);
+      const slot = this.slots.slotOf(device, code.accessCodeId);
       if (slot === undefined) continue;
-      // StayKey's own code counts only once the lock has it, or Seam holds it for a window not begun.
-      if (this.slots.isOurs(deviceOf(lock), code.accessCodeId) && !isOnLock(code, now)) continue;
+      if (this.slots.isOurs(device, code.accessCodeId) && !this.counts(device, slot, code)) continue;
       held.push(codeOnLock(code, slot));
     }
     return held.sort((a, b) => a.slot - b.slot);
   }
 
-  async setCode(lockId: string, code: CodeToSet): Promise<void> {
-    const lock = this.lockFor(lockId);
-    await this.write(lock, code, code.pin);
+  setCode(lockId: string, code: CodeToSet): Promise<void | WriteOutcome> {
+    return this.write(this.lockFor(lockId), code, code.pin);
   }
 
-  async updateCode(lockId: string, code: CodeUpdate): Promise<void> {
-    const lock = this.lockFor(lockId);
-    await this.write(lock, code, code.pin);
+  updateCode(lockId: string, code: CodeUpdate): Promise<void | WriteOutcome> {
+    return this.write(this.lockFor(lockId), code, code.pin);
   }
 
-  async clearCode(lockId: string, slot: number): Promise<void> {
+  async clearCode(lockId: string, slot: number): Promise<void | WriteOutcome> {
     const lock = this.lockFor(lockId);
     assertSlotAllowed(lock, slot);
     const device = deviceOf(lock);
-    await this.options.account.writes.run(device, async () => {
+    return this.options.account.writes.run(device, async () => {
       await this.takeLostCreate(lock, slot);
       this.slots.forgetPending(device, slot);
       const accessCodeId = this.slots.codeIn(device, slot);
       if (!accessCodeId) return;
-      const current = await this.accessCode(lock, accessCodeId);
+      const current = await this.requests.code(lock, accessCodeId);
       if (!current) return this.slots.remove(device, slot);
       if (current.status === 'removing') throw new LockError(`${lock.name}: Seam is still taking the code in slot ${slot} off the lock`, 'busy', true);
-      await this.call(lock, () => this.client().accessCodes.delete({ access_code_id: accessCodeId }));
-      // The slot keeps its code until a listing shows it gone: a delete Seam took but has not done yet still shows.
-      if (!(await this.accessCode(lock, accessCodeId))) this.slots.remove(device, slot);
+      const offline = this.slots.chosen(device, slot)?.why === 'offline-code';
+      await this.requests.delete(lock, accessCodeId);
+      // The slot keeps its code until Seam shows it gone: a delete Seam took but has not done yet still shows.
+      if (await this.requests.code(lock, accessCodeId)) return;
+      this.slots.remove(device, slot);
+      const notice = offline ? this.chosen.stillOpens(lock, current, slot) : undefined;
+      return notice ? { notice } : undefined;
     });
   }
 
@@ -126,27 +132,27 @@ export class SeamLocks implements LockProvider {
   }
 
   async close(): Promise<void> {
-    this.closed = true;
+    this.requests.stopped = true;
     this.events.close();
   }
 
   // --- Writes ------------------------------------------------------------------------------------
 
   /** Create, or change the code the slot holds; then read it back until Seam says the lock has it. */
-  private async write(lock: LockConfig, code: CodeUpdate, pin: string | undefined): Promise<void> {
+  private async write(lock: LockConfig, code: CodeUpdate, pin: string | undefined): Promise<void | WriteOutcome> {
     assertSlotAllowed(lock, code.slot);
     const device = await this.device(lock);
     const name = codeName(code.name, code.slot, device);
-    if (!device.onlineCodes) {
-      const why = device.offlineCodes ? 'takes only offline (algorithmic) codes, which StayKey does not issue yet' : 'cannot take access codes through Seam';
-      throw new LockError(`${lock.name} ${why}: use the manual provider for it, or a lock Seam can program`, 'rejected-code', false);
+    if (!device.onlineCodes && !device.offlineCodes) {
+      throw new LockError(`${lock.name} cannot take access codes through Seam: use the manual provider for it`, 'rejected-code', false);
     }
-    if (pin !== undefined) assertPinAllowed(lock, code.slot, pin);
-    await this.options.account.writes.run(device.deviceId, async () => {
-      if (this.closed) throw new LockError('the Seam provider was stopped', 'busy', true);
+    // An offline code's PIN comes from the lock's algorithm; the PIN StayKey drew is not used.
+    if (device.onlineCodes && pin !== undefined) assertPinAllowed(lock, code.slot, pin);
+    return this.options.account.writes.run(device.deviceId, async () => {
       await this.takeLostCreate(lock, code.slot);
+      if (!device.onlineCodes) return this.chosen.writeOffline(lock, device, code, name);
       const accessCodeId = (await this.changeHeld(lock, code, name, pin)) ?? (await this.create(lock, device, code, name, pin));
-      await this.confirm(lock, accessCodeId, code.slot, pin);
+      return this.confirm(lock, device, accessCodeId, code, pin);
     });
   }
 
@@ -156,21 +162,12 @@ export class SeamLocks implements LockProvider {
     this.slots.expect(deviceId, code.slot, { name, startsAt: code.startsAt, endsAt: code.endsAt, since: this.clock.now().toISOString() });
     let created: SeamCode | undefined;
     try {
-      const answer = await this.client().accessCodes.create({
-        device_id: deviceId,
-        name,
-        code: pin,
-        starts_at: code.startsAt,
-        ends_at: code.endsAt,
-        // Seam's backup codes stand ready where the device has a pool: the host can pull one in Seam if this one fails.
-        ...(device.backupPool ? { use_backup_access_code_pool: true } : {}),
-      });
-      created = seamCodeOf(answer, true);
+      // Where the device has Seam's backup pool, Seam keeps backup codes on it, ready if this one fails.
+      created = await this.requests.create(lock, { deviceId, name, pin, startsAt: code.startsAt, endsAt: code.endsAt, backupPool: device.backupPool });
     } catch (err) {
-      const failure = requestFailure(lock.name, err, pin);
       // A lost answer may hide a code that landed: the pending create stays, to be recognised later.
-      if (!failure.transient) this.slots.forgetPending(deviceId, code.slot);
-      throw failure;
+      if (err instanceof LockError && !err.transient) this.slots.forgetPending(deviceId, code.slot);
+      throw err;
     }
     if (!created) throw new LockError(`Seam did not say which access code it made for slot ${code.slot} of ${lock.name}`, 'vendor-error', true);
     this.slots.place(deviceId, code.slot, created.accessCodeId);
@@ -182,38 +179,51 @@ export class SeamLocks implements LockProvider {
     const device = deviceOf(lock);
     const accessCodeId = this.slots.codeIn(device, code.slot);
     if (!accessCodeId) return undefined;
-    const current = await this.accessCode(lock, accessCodeId);
+    const current = await this.requests.code(lock, accessCodeId);
     if (!current) {
       // Deleted in Seam or in the lock's app behind StayKey's back: the slot is empty now.
       this.slots.remove(device, code.slot);
       return undefined;
     }
-    const same = current.name === name && sameInstant(current.startsAt, code.startsAt) && sameInstant(current.endsAt, code.endsAt);
-    const samePin = pin === undefined || current.code === pin;
-    if (same && samePin && current.errors.length === 0) return accessCodeId;
-    await this.call(lock, () => this.update({ access_code_id: accessCodeId, name, starts_at: code.startsAt, ends_at: code.endsAt, ...(pin !== undefined ? { code: pin } : {}) }), pin);
+    const sameHours = sameInstant(current.startsAt, code.startsAt) && sameInstant(current.endsAt, code.endsAt);
+    // A backup from the pool keeps its own PIN: the guest was told that one.
+    const backup = this.slots.chosen(device, code.slot)?.why === 'backup-pool';
+    const samePin = pin === undefined || backup || current.code === pin;
+    if (sameHours && samePin && current.name === name && current.errors.length === 0) return accessCodeId;
+    if (backup && !sameHours) return this.replaceBackup(lock, accessCodeId, code);
+    const newPin = pin !== undefined && !backup ? { code: pin } : {};
+    await this.requests.update(lock, { access_code_id: accessCodeId, name, starts_at: code.startsAt, ends_at: code.endsAt, ...newPin }, pin);
     return accessCodeId;
   }
 
-  /**
-   * Seam's API reference documents `/access_codes/update` as a POST (and Seam's fake accepts only
-   * POST), while this client sends PUT: the request goes through the client's own machinery, as POST.
-   */
-  private update(body: Record<string, unknown>): Promise<unknown> {
-    const parent = this.client().accessCodes;
-    const config = { pathname: '/access_codes/update', method: 'POST', body, responseKey: 'action_attempt', options: { waitForActionAttempt: false } } as const;
-    return new SeamHttpRequest<{ action_attempt: unknown }, 'action_attempt'>(parent, config);
+  /** New hours for a guest holding a pulled backup: the backup goes, and a code of the guest's own is made. */
+  private async replaceBackup(lock: LockConfig, accessCodeId: string, code: CodeUpdate): Promise<undefined> {
+    await this.requests.delete(lock, accessCodeId);
+    this.slots.remove(deviceOf(lock), code.slot);
+    return undefined;
   }
 
   /** Reads the code back: the write counts once Seam shows the lock has it (or holds it for later), with no errors. */
-  private async confirm(lock: LockConfig, accessCodeId: string, slot: number, pin: string | undefined): Promise<void> {
-    const code = await this.accessCode(lock, accessCodeId);
-    if (!code) throw new LockError(`${lock.name}: the code for slot ${slot} was gone from Seam when read back`, 'vendor-error', true);
-    if (code.errors.length) throw codeErrorFailure(lock.name, code.errors, pin);
-    if (isOnLock(code, this.clock.now())) return;
-    if (code.status === 'unknown') throw new LockError(`${lock.name}: Seam cannot see the lock's codes now (status unknown): its account may be disconnected`, 'offline', true);
-    const delayed = code.warnings.includes('delay_in_setting_on_device') ? ' (Seam reports a delay)' : '';
-    throw new LockError(`${lock.name}: Seam is still putting the code for slot ${slot} on the lock${delayed}`, 'busy', true);
+  private async confirm(lock: LockConfig, device: SeamDevice, accessCodeId: string, code: CodeUpdate, pin: string | undefined): Promise<void | WriteOutcome> {
+    const current = await this.requests.code(lock, accessCodeId);
+    if (!current) throw new LockError(`${lock.name}: the code for slot ${code.slot} was gone from Seam when read back`, 'vendor-error', true);
+    const asked = this.slots.chosen(device.deviceId, code.slot);
+    if (current.errors.length) {
+      const failure = codeErrorFailure(lock.name, current.errors, pin);
+      const backup = asked ? undefined : await this.chosen.pullBackup(lock, device, current, code, failure);
+      if (backup) return backup;
+      throw failure;
+    }
+    if (this.counts(device.deviceId, code.slot, current)) return asked ? this.chosen.outcome(lock, current, asked, code.slot) : undefined;
+    if (current.status === 'unknown') throw new LockError(`${lock.name}: Seam cannot see the lock's codes now (status unknown): its account may be disconnected`, 'offline', true);
+    const delayed = current.warnings.includes('delay_in_setting_on_device') ? ' (Seam reports a delay)' : '';
+    throw new LockError(`${lock.name}: Seam is still putting the code for slot ${code.slot} on the lock${delayed}`, 'busy', true);
+  }
+
+  /** A code of StayKey's counts as on the lock once set, or held by Seam for later; an offline code as soon as it exists. */
+  private counts(device: string, slot: number, code: SeamCode): boolean {
+    if (this.slots.chosen(device, slot)?.why === 'offline-code') return code.errors.length === 0;
+    return isOnLock(code, this.clock.now());
   }
 
   /** A create whose answer was lost (a timeout, a restart) may have landed: look before writing again. */
@@ -225,29 +235,18 @@ export class SeamLocks implements LockProvider {
 
   // --- Reads -------------------------------------------------------------------------------------
 
-  /** Every code on the device, StayKey's and others' (unmanaged ones too), with the slot map brought in line. */
+  /** Every code on the device, StayKey's and others', with the slot map brought in line. */
   private async codesOn(lock: LockConfig): Promise<SeamCode[]> {
     const device = deviceOf(lock);
-    const client = this.client();
-    const managed = await this.call(lock, () => client.accessCodes.list({ device_id: device }));
-    const unmanaged = await this.call(lock, () => client.accessCodes.unmanaged.list({ device_id: device }));
-    // One code listed twice (Seam's fake lists unmanaged codes in both) is one code.
-    const byId = new Map<string, SeamCode>();
-    for (const code of [...listOf(managed, true), ...listOf(unmanaged, false)]) {
-      if (!code.deviceId || code.deviceId === device) byId.set(code.accessCodeId, code);
+    const codes = await this.requests.codesOn(lock, device);
+    // Seam (and its fake) may leave pool codes out of a listing, pulled ones too: those a slot holds are read one by one.
+    for (const id of this.slots.backupsHeld(device)) {
+      if (codes.some((code) => code.accessCodeId === id)) continue;
+      const backup = await this.requests.code(lock, id);
+      if (backup) codes.push(backup);
     }
-    const codes = [...byId.values()];
     this.slots.reconcile(device, codes);
     return codes;
-  }
-
-  private async accessCode(lock: LockConfig, accessCodeId: string): Promise<SeamCode | undefined> {
-    try {
-      return seamCodeOf(await this.client().accessCodes.get({ access_code_id: accessCodeId }), true);
-    } catch (err) {
-      if (isNotFound(err)) return undefined;
-      throw requestFailure(lock.name, err);
-    }
   }
 
   /** The device's details, read again when older than the limit (or when `fresh`); its rules go on the lock. */
@@ -256,29 +255,10 @@ export class SeamLocks implements LockProvider {
     const known = this.devices.get(deviceId);
     const maxAge = this.options.deviceMaxAgeMs ?? 10 * 60_000;
     if (!fresh && known && this.clock.now().getTime() - known.readAt < maxAge) return known.device;
-    const answer = await this.call(lock, () => this.client().devices.get({ device_id: deviceId }));
-    const device = seamDeviceOf(answer);
-    if (!device) throw new LockError(`${lock.name}: Seam's answer about device ${deviceId} was not a device`, 'vendor-error', true);
+    const device = await this.requests.device(lock, deviceId);
     this.devices.set(deviceId, { device, readAt: this.clock.now().getTime() });
     lock.rules = seamRules(this.savedRules.get(lock.id) ?? lock.rules, device);
     return device;
-  }
-
-  private async call<T>(lock: LockConfig, request: () => Promise<T>, pin?: string): Promise<T> {
-    if (this.closed) throw new LockError('the Seam provider was stopped', 'busy', true);
-    try {
-      return await request();
-    } catch (err) {
-      throw requestFailure(lock.name, err, pin);
-    }
-  }
-
-  private client() {
-    try {
-      return this.options.account.client();
-    } catch (err) {
-      throw new LockError(err instanceof Error ? err.message : String(err), 'auth', false);
-    }
   }
 
   private lockFor(lockId: string): LockConfig {
@@ -306,22 +286,7 @@ function codeName(name: string, slot: number, device: SeamDevice): string {
 function deviceWarning(device: SeamDevice): string | undefined {
   const other = device.errors.filter((code) => !UNREACHABLE_DEVICE_ERRORS.has(code));
   if (other.length) return `Seam reports ${other.slice(0, 3).join(', ')} for ${device.name}: see the device in the Seam console`;
-  if (!device.onlineCodes && device.offlineCodes) return `${device.name} takes only offline (algorithmic) codes through Seam; StayKey does not issue those yet`;
   return undefined;
-}
-
-function listOf(answer: unknown, managed: boolean): SeamCode[] {
-  if (!Array.isArray(answer)) return [];
-  return answer
-    .slice(0, 1000)
-    .map((raw) => seamCodeOf(raw, managed))
-    .filter((code): code is SeamCode => code !== undefined);
-}
-
-/** Seam answers a code that is gone with 404 (`access_code_not_found`; its fake says `not_found`). */
-function isNotFound(err: unknown): boolean {
-  if (!isSeamHttpApiError(err)) return false;
-  return err.statusCode === 404 || err.code === 'access_code_not_found';
 }
 
 function sameInstant(a: string | undefined, b: string): boolean {

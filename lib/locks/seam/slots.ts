@@ -1,4 +1,4 @@
-import { dictionary } from '../../ids';
+import { dictionary, dictionaryOf } from '../../ids';
 import { readJson, writeJsonAtomic } from '../../store/atomic-file';
 import { forgetGone, nextForeignSlot, VendorSlots, vendorSlotsOf } from '../vendor-slots';
 
@@ -14,9 +14,18 @@ export interface PendingCreate {
   startsAt: string;
   endsAt: string;
   since: string;
+  /** An offline code: the lock's algorithm rounds its hours, up to a day either way. */
+  offline?: boolean;
 }
 
-type DeviceRecord = VendorSlots<string, PendingCreate>;
+/** How a slot's code came to be, where the lock's system chose it: the window asked for, and who chose the PIN. */
+export interface ChosenCode {
+  why: 'offline-code' | 'backup-pool';
+  startsAt: string;
+  endsAt: string;
+}
+
+type DeviceRecord = VendorSlots<string, PendingCreate> & { chosen: Record<string, ChosenCode> };
 
 interface SavedBook {
   version: 1;
@@ -37,7 +46,7 @@ export class SeamSlots {
   constructor(private readonly file?: string) {
     const saved = file ? readJson<SavedBook>(file) : undefined;
     if (saved && saved.version !== 1) throw new Error(`${file} was written by a newer StayKey (Seam slots version ${saved.version})`);
-    for (const [device, record] of Object.entries(saved?.devices ?? {})) this.devices[device] = vendorSlotsOf(record);
+    for (const [device, record] of Object.entries(saved?.devices ?? {})) this.devices[device] = deviceRecordOf(record);
   }
 
   codeIn(device: string, slot: number): string | undefined {
@@ -55,9 +64,24 @@ export class SeamSlots {
     return Object.values(this.record(device).slots).includes(accessCodeId);
   }
 
-  place(device: string, slot: number, accessCodeId: string): void {
+  /** The code in the slot was chosen by the lock's system (an offline code, a pulled backup), for this window. */
+  chosen(device: string, slot: number): ChosenCode | undefined {
+    return this.record(device).chosen[slot];
+  }
+
+  /** Pulled backup codes the slots hold: Seam may leave pool codes out of its listings. */
+  backupsHeld(device: string): string[] {
+    const record = this.record(device);
+    return Object.keys(record.chosen)
+      .filter((slot) => record.chosen[slot].why === 'backup-pool' && record.slots[slot])
+      .map((slot) => record.slots[slot]);
+  }
+
+  place(device: string, slot: number, accessCodeId: string, chosen?: ChosenCode): void {
     const record = this.record(device);
     record.slots[slot] = accessCodeId;
+    if (chosen) record.chosen[slot] = chosen;
+    else delete record.chosen[slot];
     delete record.pending[slot];
     delete record.foreign[accessCodeId];
     this.save();
@@ -66,6 +90,7 @@ export class SeamSlots {
   remove(device: string, slot: number): void {
     const record = this.record(device);
     delete record.slots[slot];
+    delete record.chosen[slot];
     delete record.pending[slot];
     this.save();
   }
@@ -96,11 +121,14 @@ export class SeamSlots {
     const record = this.record(device);
     const ids = new Set(listed.map((code) => code.accessCodeId));
     forgetGone(record, (id) => ids.has(id), (id) => ids.has(id));
+    for (const slot of Object.keys(record.chosen)) if (!record.slots[slot]) delete record.chosen[slot];
     for (const code of listed) {
       if (this.slotOf(device, code.accessCodeId) !== undefined) continue;
       const slot = pendingSlotFor(record, code);
       if (slot !== undefined) {
+        const create = record.pending[slot];
         record.slots[slot] = code.accessCodeId;
+        if (create.offline) record.chosen[slot] = { why: 'offline-code', startsAt: create.startsAt, endsAt: create.endsAt };
         delete record.pending[slot];
         continue;
       }
@@ -110,7 +138,7 @@ export class SeamSlots {
   }
 
   private record(device: string): DeviceRecord {
-    return (this.devices[device] ??= vendorSlotsOf(undefined));
+    return (this.devices[device] ??= deviceRecordOf(undefined));
   }
 
   private save(): void {
@@ -118,16 +146,21 @@ export class SeamSlots {
   }
 }
 
+function deviceRecordOf(saved: Partial<DeviceRecord> | undefined): DeviceRecord {
+  return { ...vendorSlotsOf<string, PendingCreate>(saved), chosen: dictionaryOf(saved?.chosen) };
+}
+
 function pendingSlotFor(record: DeviceRecord, code: ListedCode): number | undefined {
   for (const [slot, create] of Object.entries(record.pending)) {
     if (record.slots[slot]) continue;
     if (create.name !== code.name) continue;
-    if (!sameInstant(create.startsAt, code.startsAt) || !sameInstant(create.endsAt, code.endsAt)) continue;
+    const slack = create.offline ? 24 * 3600_000 : 0;
+    if (!near(create.startsAt, code.startsAt, slack) || !near(create.endsAt, code.endsAt, slack)) continue;
     return Number(slot);
   }
   return undefined;
 }
 
-function sameInstant(a: string, b: string | undefined): boolean {
-  return b !== undefined && Date.parse(a) === Date.parse(b);
+function near(asked: string, held: string | undefined, slack: number): boolean {
+  return held !== undefined && Math.abs(Date.parse(asked) - Date.parse(held)) <= slack;
 }
