@@ -11,6 +11,7 @@ import { CommandRunner } from '../lib/locks/command-runner';
 import { CodeToSet, KeypadEvent, LockConfig, LockError } from '../lib/locks/provider';
 import { openSeamAccount, SeamAccount, SeamLocks } from '../lib/locks/seam';
 import { FIRST_FOREIGN_SLOT } from '../lib/locks/vendor-slots';
+import { generatePin, ruleBroken } from '../lib/pins/pin-rules';
 import type { LockCommand } from '../lib/messages';
 import { ManualClock } from '../lib/time/clock';
 import { AUGUST_BACK, AUGUST_FRONT, LossyProxy, SEAM_ACCOUNT, SEAM_KEY, SEAM_WORKSPACE, SeamFake } from './doubles/seam-fake';
@@ -187,6 +188,25 @@ describe('Seam provider against Seam’s official fake', function () {
       fake.recover();
       await locks.setCode('front', code);
       assert.equal(fake.codesOn(AUGUST_FRONT).length, 1);
+    });
+
+    it('takes runs and too few different digits from the device’s constraints, and PINs drawn for it obey them', async () => {
+      fake.db.updateDevice({
+        device_id: AUGUST_BACK,
+        properties: { code_constraints: [{ constraint_type: 'no_ascending_or_descending_sequence' }, { constraint_type: 'at_least_three_unique_digits' }] },
+      });
+      await locks.status('back');
+      const rules = rows[1].rules;
+      assert.equal(rules.noRunsOf, 3);
+      assert.equal(rules.minDistinctDigits, 3);
+      const run = await lockError(locks.setCode('back', { ...code, pin: '591238' }));
+      assert.match(run.message, /3 consecutive digits/);
+      assert.equal(ruleBroken('905581', rules), undefined);
+      assert.match(ruleBroken('597652', rules) ?? '', /consecutive/, '7-6-5 runs down');
+      for (let i = 0; i < 200; i++) {
+        const pin = generatePin(rules, () => false);
+        assert.equal(ruleBroken(pin, rules), undefined, pin);
+      }
     });
 
     it('recognises a create whose answer was lost, across a restart, instead of creating it twice', async () => {

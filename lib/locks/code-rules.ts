@@ -1,3 +1,4 @@
+import { patternBroken } from '../pins/pin-rules';
 import { LockConfig, LockError } from './provider';
 
 /**
@@ -35,6 +36,8 @@ export function assertPinAllowed(lock: LockConfig, slot: number, pin: string): v
   if (prefix !== undefined) {
     throw new LockError(`${lock.name} refuses codes starting "${prefix}"; the code for slot ${slot} does`, 'rejected-code', false);
   }
+  const pattern = patternBroken(pin, rules);
+  if (pattern) throw new LockError(`${lock.name} ${pattern.replace(/^this lock /, '')}: the code for slot ${slot} breaks that rule`, 'rejected-code', false);
 }
 
 /** The reasons worth another try: the lock may answer in a minute. */

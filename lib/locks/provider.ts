@@ -20,6 +20,10 @@ export interface LockRules {
   forbiddenPrefixes?: string[];
   /** Slots inside the range StayKey must never touch (a master code, the owner's code). */
   reservedSlots?: number[];
+  /** No run of this many consecutive digits, up or down, anywhere in a PIN (some Kwikset and Brivo locks: 3). */
+  noRunsOf?: number;
+  /** At least this many different digits in a PIN (Tedee: 3). */
+  minDistinctDigits?: number;
 }
 
 /** A lock as the host configured it. */

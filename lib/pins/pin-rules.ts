@@ -69,8 +69,29 @@ export function ruleBroken(pin: string, rules: LockRules): string | undefined {
   if (forbidden !== undefined) return `this lock's keypad has no ${forbidden}`;
   const prefix = (rules.forbiddenPrefixes ?? []).find((p) => pin.startsWith(p));
   if (prefix !== undefined) return `this lock refuses PINs starting with ${prefix}`;
+  const pattern = patternBroken(pin, rules);
+  if (pattern) return pattern;
   if (isWeakPin(pin)) return 'the PIN is too easy to guess';
   return undefined;
+}
+
+/** The patterns some locks refuse on their own (runs of consecutive digits, too few different digits). */
+export function patternBroken(pin: string, rules: LockRules): string | undefined {
+  if (rules.noRunsOf !== undefined && rules.noRunsOf >= 2 && hasRun(pin, rules.noRunsOf)) return `this lock refuses ${rules.noRunsOf} consecutive digits in a row`;
+  if (rules.minDistinctDigits !== undefined && new Set(pin).size < rules.minDistinctDigits) return `this lock wants at least ${rules.minDistinctDigits} different digits`;
+  return undefined;
+}
+
+/** 123 or 987 somewhere in the PIN, for a run of length 3. */
+function hasRun(pin: string, length: number): boolean {
+  for (const step of [1, -1]) {
+    let run = 1;
+    for (let i = 1; i < pin.length; i++) {
+      run = Number(pin[i]) - Number(pin[i - 1]) === step ? run + 1 : 1;
+      if (run >= length) return true;
+    }
+  }
+  return false;
 }
 
 export function digitsAllowed(rules: LockRules): string[] {

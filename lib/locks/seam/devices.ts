@@ -73,8 +73,12 @@ export function seamRules(rules: LockRules, device: SeamDevice): LockRules {
   const lengths = device.codeLengths.length ? rules.codeLengths.filter((n) => device.codeLengths.includes(n)) : rules.codeLengths;
   const codeLengths = lengths.length ? lengths : [preferredLength(device.codeLengths)];
   const room = device.maxCodes !== undefined && device.maxCodes > 0 ? rules.firstSlot + device.maxCodes - 1 : rules.lastSlot;
+  const runs = device.constraints.some((c) => c === 'no_triple_consecutive_ints' || c === 'no_ascending_or_descending_sequence');
+  const fewDigits = device.constraints.includes('at_least_three_unique_digits');
   return {
     ...rules,
+    ...(runs ? { noRunsOf: Math.min(rules.noRunsOf ?? 3, 3) } : {}),
+    ...(fewDigits ? { minDistinctDigits: Math.max(rules.minDistinctDigits ?? 3, 3) } : {}),
     codeLengths,
     lastSlot: Math.max(Math.min(rules.lastSlot, room), rules.firstSlot),
     ...(digits.size ? { forbiddenDigits: [...digits].sort().join('') } : {}),
