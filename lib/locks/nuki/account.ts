@@ -1,6 +1,7 @@
 import { Clock } from '../../time/clock';
 import { NUKI_WEB, NukiConnection } from './api';
 import { KeyedGate, TokenBucket } from '../rate-limit';
+import { checkedWebAddress, positive } from '../web-address';
 
 /**
  * One Nuki Web account: its address, its token, its rate limit and its one-write-per-lock gate.
@@ -27,7 +28,7 @@ export const DEFAULT_REQUESTS_PER_SECOND = 2;
 export const DEFAULT_TIMEOUT_MS = 15_000;
 
 export function openNukiAccount(settings: NukiAccountSettings): NukiAccount {
-  const baseUrl = checkedBaseUrl(settings.baseUrl);
+  const baseUrl = checkedWebAddress(settings.baseUrl, 'Nuki Web', NUKI_WEB);
   const perSecond = positive(settings.requestsPerSecond, DEFAULT_REQUESTS_PER_SECOND);
   const requests = new TokenBucket({ clock: settings.clock, perSecond, burst: Math.max(Math.ceil(perSecond * 2), 1) });
   return {
@@ -41,20 +42,4 @@ export function openNukiAccount(settings: NukiAccountSettings): NukiAccount {
     writes: new KeyedGate(1),
     close: () => requests.close(),
   };
-}
-
-function checkedBaseUrl(value: string | undefined): string {
-  const text = (value ?? '').trim() || NUKI_WEB;
-  let url: URL;
-  try {
-    url = new URL(text);
-  } catch {
-    throw new Error(`the Nuki Web address "${text}" is not a web address; leave it empty for ${NUKI_WEB}`);
-  }
-  if (url.protocol !== 'https:' && url.protocol !== 'http:') throw new Error(`the Nuki Web address must start with https:// (got "${text}")`);
-  return text.replace(/\/+$/, '');
-}
-
-function positive(value: number | undefined, fallback: number): number {
-  return value !== undefined && Number.isFinite(value) && value > 0 ? value : fallback;
 }

@@ -5,6 +5,7 @@
  */
 import { SeamHttp } from '@seamapi/http';
 import { KeyedGate } from '../rate-limit';
+import { checkedWebAddress, positive } from '../web-address';
 
 export const SEAM_API = 'https://connect.getseam.com';
 export const DEFAULT_SEAM_TIMEOUT_MS = 20_000;
@@ -30,7 +31,7 @@ export interface SeamAccount {
 }
 
 export function openSeamAccount(settings: SeamAccountSettings): SeamAccount {
-  const endpoint = checkedEndpoint(settings.endpoint);
+  const endpoint = checkedWebAddress(settings.endpoint, 'Seam', SEAM_API);
   const timeout = positive(settings.timeoutMs, DEFAULT_SEAM_TIMEOUT_MS);
   let made: { key: string; client: SeamHttp } | undefined;
   return {
@@ -61,20 +62,4 @@ function clientFor(key: string, workspaceId: string | undefined, endpoint: strin
   };
   if (workspaceId) return SeamHttp.fromPersonalAccessToken(key, workspaceId, options);
   return SeamHttp.fromApiKey(key, options);
-}
-
-function checkedEndpoint(value: string | undefined): string {
-  const text = (value ?? '').trim() || SEAM_API;
-  let url: URL;
-  try {
-    url = new URL(text);
-  } catch {
-    throw new Error(`the Seam address "${text}" is not a web address; leave it empty for ${SEAM_API}`);
-  }
-  if (url.protocol !== 'https:' && url.protocol !== 'http:') throw new Error(`the Seam address must start with https:// (got "${text}")`);
-  return text.replace(/\/+$/, '');
-}
-
-function positive(value: number | undefined, fallback: number): number {
-  return value !== undefined && Number.isFinite(value) && value > 0 ? value : fallback;
 }
