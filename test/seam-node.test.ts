@@ -8,8 +8,11 @@
  */
 import { strict as assert } from 'node:assert';
 import * as fs from 'node:fs';
+import * as http from 'node:http';
+import type { AddressInfo } from 'node:net';
 import * as os from 'node:os';
 import * as path from 'node:path';
+import type { NodeMessage } from 'node-red';
 import type { Booking } from '../lib/bookings/booking';
 import type { LedgerData } from '../lib/ledger/ledger-types';
 import type { AlertMessage, CodeMessage, LockResultMessage, WindowMessage } from '../lib/messages';
@@ -17,7 +20,7 @@ import { Vault } from '../lib/pins/vault';
 import { ManualClock } from '../lib/time/clock';
 import { windowFor } from '../lib/windows/window';
 import { SEAM_KEY, SEAM_LOCKS, SeamFake } from './doubles/seam-fake';
-import { helper } from './support/red';
+import { helper, stayKeyNodes } from './support/red';
 import { clearRecorded, messages, RECORDER, recorderNode } from './support/recorder';
 
 /* eslint-disable @typescript-eslint/no-require-imports */
@@ -26,6 +29,8 @@ const locksConfigNode = require('../nodes/locks-config/locks-config') as unknown
 const lockProviderNode = require('../nodes/lock-provider/lock-provider') as unknown;
 const pinIssuerNode = require('../nodes/pin-issuer/pin-issuer') as unknown;
 /* eslint-enable @typescript-eslint/no-require-imports */
+
+type FlowNode = { id: string; type: string; z?: string; name?: string; [key: string]: unknown };
 
 const modules = [seamAccountNode, locksConfigNode, lockProviderNode, pinIssuerNode, recorderNode];
 const DEVICE = SEAM_LOCKS.augustFront;
@@ -67,6 +72,40 @@ function windowMessage(): WindowMessage {
   return { kind: 'window', change: 'created', booking, window };
 }
 
+/** Airbnb's calendar export: one stay, "Reserved". */
+const AIRBNB_FEED = [
+  'BEGIN:VCALENDAR',
+  'VERSION:2.0',
+  'PRODID:-//Airbnb Inc//Hosting Calendar 1.0//EN',
+  'BEGIN:VEVENT',
+  'UID:1418fb94e984-8a52c2a7ff0e2e4c3d0a7b4e@airbnb.com',
+  'DTSTAMP:20260701T120000Z',
+  'DTSTART;VALUE=DATE:20260710',
+  'DTEND;VALUE=DATE:20260712',
+  'SUMMARY:Reserved',
+  'DESCRIPTION:Reservation URL: https://www.airbnb.com/hosting/reservations/details/HMQ4Z2XK8P\\nPhone Number (Last 4 Digits): 7731',
+  'END:VEVENT',
+  'END:VCALENDAR',
+  '',
+].join('\r\n');
+
+/** The feed on 127.0.0.1, as Airbnb would serve it. */
+async function serveFeed(text: string): Promise<{ url: string; close: () => Promise<void> }> {
+  const server = http.createServer((_request, response) => {
+    response.writeHead(200, { 'Content-Type': 'text/calendar; charset=utf-8' });
+    response.end(text);
+  });
+  await new Promise<void>((resolve) => server.listen(0, '127.0.0.1', resolve));
+  const { port } = server.address() as AddressInfo;
+  return {
+    url: `http://127.0.0.1:${port}/calendar/ical/4242.ics?s=feed-secret`,
+    close: () => {
+      server.closeAllConnections();
+      return new Promise<void>((resolve) => server.close(() => resolve()));
+    },
+  };
+}
+
 /** Moves the clock in small steps, letting sockets and timers run, until `check` holds. */
 async function driveUntil(clock: ManualClock, what: string, check: () => boolean, stepMs = 250, maxSteps = 8_000): Promise<void> {
   for (let step = 0; step < maxSteps; step++) {
@@ -75,6 +114,15 @@ async function driveUntil(clock: ManualClock, what: string, check: () => boolean
     clock.advance(stepMs);
   }
   throw new Error(`timed out waiting until ${what}`);
+}
+
+/** The statuses node `id` showed (the helper spies on every node's status at once). */
+function statusesOf(id: string): Array<{ fill?: string; text?: string }> {
+  const node = helper.getNode(id);
+  return node.status
+    .getCalls()
+    .filter((call) => call.thisValue === node)
+    .map((call) => call.args[0] as { fill?: string; text?: string });
 }
 
 /** Every status, log line, node error and message the runtime produced, as one text. */
@@ -177,7 +225,7 @@ describe('Seam in a Node-RED flow (Seam\'s own fake)', function () {
     const results = messages('results').map((msg) => msg.payload as LockResultMessage).filter((result) => result.kind === 'lock-result');
     assert.deepEqual([results[0].action, results[0].reason, results[0].attempts], ['read', 'auth', 1], 'a refused key is not tried 30 times');
     assert.match(String(results[0].error), /Seam refused the API key \(401\)/);
-    const statuses = (helper.getNode('provider').status.getCalls?.() ?? []).map((call) => call.args[0] as { fill?: string; text?: string });
+    const statuses = statusesOf('provider');
     assert.ok(statuses.some((status) => status.fill === 'red' && status.text === 'front-door auth'), 'the lock-provider shows the refusal');
     assert.equal(ours().length, 0, 'nothing written with a refused key');
     assert.ok(helper.getNode('issuer') && helper.getNode('provider'), 'the nodes are still running');
@@ -191,8 +239,9 @@ describe('Seam in a Node-RED flow (Seam\'s own fake)', function () {
     await load('');
     const problem = (helper.getNode('locks') as unknown as { problem?: string }).problem ?? '';
     assert.match(problem, /locks config: the Seam account has no API key: make one in the Seam console \(Developer > API keys\)/);
-    const statuses = (helper.getNode('provider').status.getCalls?.() ?? []).map((call) => call.args[0] as { fill?: string });
+    const statuses = statusesOf('provider');
     assert.equal(statuses[statuses.length - 1]?.fill, 'red');
+    assert.match(String(statuses[statuses.length - 1]?.text), /^locks config: the Seam account/);
     helper.getNode('issuer').receive({ payload: windowMessage() });
     await new Promise((resolve) => setTimeout(resolve, 100));
     assert.equal(ours().length, 0);
@@ -202,7 +251,7 @@ describe('Seam in a Node-RED flow (Seam\'s own fake)', function () {
     fake.outage(['/access_codes/create']);
     await load();
     helper.getNode('issuer').receive({ payload: windowMessage() });
-    const retries = () => (helper.getNode('provider').status.getCalls?.() ?? []).filter((call) => /^retry \d+/.test(String((call.args[0] as { text?: string }).text))).length;
+    const retries = () => statusesOf('provider').filter((status) => /^retry \d+/.test(String(status.text))).length;
     await driveUntil(clock, 'StayKey has retried during the outage', () => retries() >= 3, 100);
     assert.equal(ours().length, 0);
     assert.deepEqual(told(), []);
@@ -222,6 +271,42 @@ describe('Seam in a Node-RED flow (Seam\'s own fake)', function () {
     assert.equal(ledger().codes[`${booking.id}@front-door`].state, 'confirmed');
     assert.equal(told().length, 1, 'the guest is told once');
     assert.ok(!everythingShown().includes(String(held.code)));
+  });
+
+  it('runs the shipped Airbnb -> Seam flow once its key and device id are filled in', async () => {
+    const shipped = JSON.parse(fs.readFileSync(path.join(__dirname, '..', '..', 'flows', 'airbnb-seam.json'), 'utf8')) as FlowNode[];
+    const account = shipped.find((node) => node.type === 'staykey-seam-account')!;
+    const locksConfig = shipped.find((node) => node.type === 'staykey-locks')!;
+    assert.equal(locksConfig.provider, 'seam');
+    assert.equal(locksConfig.seamAccount, account.id);
+    assert.equal(account.endpoint, 'https://connect.getseam.com');
+    assert.ok(shipped.every((node) => !('credentials' in node)), 'no key and no feed address in the shipped file');
+    const byName = (name: string) => shipped.find((node) => node.name === name)!;
+    const testFlow = shipped
+      .filter((node) => node.type !== 'comment')
+      .map((node): FlowNode => {
+        if (node.type === 'inject' || node.type === 'debug') return { id: node.id, type: RECORDER, z: node.z };
+        if (node.id === account.id) return { ...node, endpoint: fake.url };
+        if (node.id === locksConfig.id) return { ...node, locks: (node.locks as object[]).map((row) => ({ ...row, device: DEVICE })) };
+        if (node.type === 'staykey-access-window') return { ...node, timeZone: 'America/New_York' };
+        return node;
+      });
+    const feed = await serveFeed(AIRBNB_FEED);
+    try {
+      await helper.load([...stayKeyNodes(), recorderNode], testFlow, { [account.id]: { apiKey: SEAM_KEY }, [byName('Airbnb feed').id]: { url: `airbnb ${feed.url}` } });
+      const outbox = byName('messages (codes hidden)').id;
+      const toGuest = () => messages(outbox).find((msg) => (msg as NodeMessage & { audience?: string }).audience === 'guest');
+      await driveUntil(clock, 'the guest message is written', () => toGuest() !== undefined);
+      assert.equal(ours().length, 1);
+      const [held] = ours();
+      assert.equal(held.starts_at, '2026-07-10T20:00:00.000Z', '16:00 in New York');
+      assert.equal(held.ends_at, '2026-07-12T15:30:00.000Z', '11:00 in New York and the 30-minute buffer');
+      const guest = toGuest() as NodeMessage & { preview?: string };
+      assert.ok(String(guest.payload).includes(String(held.code)), 'the guest gets the code Seam has');
+      assert.ok(!String(guest.preview).includes(String(held.code)), 'the debug view masks it');
+    } finally {
+      await feed.close();
+    }
   });
 
   it("lists the workspace's locks for the editor, each as a row with its Seam device id, never the key", async () => {
