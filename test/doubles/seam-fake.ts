@@ -41,6 +41,7 @@ export interface FakeSeamDatabase {
   deleteAccessCode(accessCodeId: string): void;
   updateDevice(params: { device_id: string; [field: string]: unknown }): unknown;
   addAccessCode(params: { workspace_id: string; name: string; code: string; device_id: string; [field: string]: unknown }): FakeAccessCode;
+  addApiKey(params: { token?: string; workspace_id: string; name?: string }): { token: string };
   simulateWorkspaceOutage(workspaceId: string, context: { routes: string[] }): void;
   simulateWorkspaceOutageRecovery(workspaceId: string): void;
 }
@@ -79,6 +80,11 @@ export class SeamFake {
   /** The access codes on a device (managed and not, backups too), as the fake keeps them now. */
   codesOn(deviceId: string): FakeAccessCode[] {
     return this.db.access_codes.filter((code) => code.device_id === deviceId);
+  }
+
+  /** Another API key for the seeded workspace (a test's own secret; Seam's keys look like `seam_<short>_<secret>`). */
+  addApiKey(token: string): void {
+    this.db.addApiKey({ token, workspace_id: SEAM_WORKSPACE, name: 'test key' });
   }
 
   /** Acts as the device: it now holds the code. */
