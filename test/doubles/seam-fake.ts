@@ -5,10 +5,6 @@
  * it makes stays `unset`. The test acts as the device (`markSet`) and as a Seam outage (`outage`).
  */
 
-/* eslint-disable @typescript-eslint/no-require-imports */
-const { createFake } = require('@seamapi/fake-seam-connect') as { createFake: () => Promise<FakeSeamServer> };
-/* eslint-enable @typescript-eslint/no-require-imports */
-
 export const SEAM_KEY = 'seam_apikey1_token';
 export const SEAM_WORKSPACE = 'seed_workspace_1';
 /** The seeded locks (all online, all take online codes). */
@@ -59,11 +55,21 @@ export class SeamFake {
 
   /** A seeded fake listening on a free port. */
   static async start(): Promise<SeamFake> {
-    const fake = await createFake();
-    const seed = await fake.seed();
-    if (seed.seam_apikey1_token !== SEAM_KEY || seed.seed_workspace_1 !== SEAM_WORKSPACE) throw new Error('the Seam fake seeds another workspace than the tests expect');
-    await fake.startServer();
-    return new SeamFake(fake);
+    // Loading the fake sets the process-wide Error.stackTraceLimit to 200 (its logger does): every later test
+    // in the same mocha run would pay for 200-frame traces, and one that overflows the stack on purpose fails.
+    const limit = Error.stackTraceLimit;
+    try {
+      // Required here, not at the top: a mocha run loads every test file, most of which never start the fake.
+      // eslint-disable-next-line @typescript-eslint/no-require-imports
+      const { createFake } = require('@seamapi/fake-seam-connect') as { createFake: () => Promise<FakeSeamServer> };
+      const fake = await createFake();
+      const seed = await fake.seed();
+      if (seed.seam_apikey1_token !== SEAM_KEY || seed.seed_workspace_1 !== SEAM_WORKSPACE) throw new Error('the Seam fake seeds another workspace than the tests expect');
+      await fake.startServer();
+      return new SeamFake(fake);
+    } finally {
+      Error.stackTraceLimit = limit;
+    }
   }
 
   /** Where the fake listens, for the account's `endpoint`. */
