@@ -152,4 +152,31 @@ describe('the issuer loop (lib, without Node-RED)', () => {
     await issuer.stop(true);
     assert.equal(data.value?.reads?.door, undefined);
   });
+
+  it('keeps going when its locks cannot be listed (a locks config that failed to start), without an unhandled rejection', async () => {
+    const clock = new ManualClock('2026-07-01T12:00:00Z');
+    const broken = () => {
+      throw new Error('no locks configured: choose a StayKey locks config node');
+    };
+    const ledger = new Ledger({ clock, vault, locks: broken, store: { load: () => undefined, save: () => undefined } });
+    const sink = new Recorded();
+    const issuer = new CodeIssuer({ ledger, clock, lockStatus: async () => ({ lockId: 'door', online: true, battery: 90 }), fallbackFor: () => 'the key', sink });
+    const unhandled: unknown[] = [];
+    const listener = (reason: unknown) => unhandled.push(reason);
+    process.on('unhandledRejection', listener);
+    try {
+      issuer.start();
+      await settle();
+      assert.equal(sink.troubles.length, 1, 'the host hears of it once');
+      assert.equal(clock.pendingTimers, 1, 'it looks again later');
+      clock.advance(5 * 60_000);
+      await settle();
+      assert.equal(sink.troubles.length, 2);
+      await new Promise((resolve) => setTimeout(resolve, 10));
+      assert.deepEqual(unhandled, [], 'a failure handler that throws would take Node-RED down');
+    } finally {
+      process.removeListener('unhandledRejection', listener);
+      await issuer.stop(false);
+    }
+  });
 });

@@ -45,7 +45,7 @@ describe('shipped flows', function () {
   this.timeout(30_000);
 
   it('include the demo and the flows the issues name', () => {
-    for (const name of ['demo', 'airbnb-zwave-ha', 'vrbo-zigbee2mqtt', 'battery-dashboard', 'airbnb-ttlock', 'booking-com-nuki', 'battery-digest-email', 'guest-pre-arrival-email', 'readiness-host-alerts', 'backup-key-reminders']) {
+    for (const name of ['demo', 'airbnb-zwave-ha', 'vrbo-zigbee2mqtt', 'battery-dashboard', 'airbnb-ttlock', 'booking-com-nuki', 'airbnb-seam', 'battery-digest-email', 'guest-pre-arrival-email', 'readiness-host-alerts', 'backup-key-reminders']) {
       assert.ok(files.includes(`${name}.json`), name);
     }
   });

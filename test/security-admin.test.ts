@@ -96,6 +96,8 @@ describe('security: StayKey admin routes behind adminAuth (real node-red process
     console.log(`      ${routes.length} routes: ${routes.map(describeRoute).join(', ')}`);
     assert.ok(routes.length >= 6, `found ${routes.length}`);
     for (const route of routes) assert.match(route.path, /^\/staykey\//);
+    // The editor's device lists reach vendor accounts with the host's credentials: each must be among them.
+    for (const list of ['/staykey/ttlock/:id/locks', '/staykey/seam/:id/devices']) assert.ok(routes.some((route) => route.method === 'GET' && route.path === list), `${list} is covered`);
   });
 
   it('refuses every one without a token (401)', async () => {

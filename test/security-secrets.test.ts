@@ -2,7 +2,8 @@
  * No PIN and no secret at rest or in the log, after a full run of a real `node-red` process: an Airbnb
  * feed whose address carries a secret token, codes on simulated locks and on a TTLock lock (the local
  * TTLock cloud double), guests told by email through an SMTP server that wants a password, a
- * cancellation, a kill -9 and a restart, with Home Assistant, MQTT and Nuki accounts configured too, and
+ * cancellation, a kill -9 and a restart, codes through Seam too (Seam's own fake, one account with a
+ * working API key and one with a refused key), with Home Assistant, MQTT and Nuki accounts configured too, and
  * Node-RED logging at its most talkative (trace, with the audit log). Then every file of the user
  * directory (flows_cred.json, .config.*.json, the ledgers, the locks' state, the feed state, the access
  * log, the outbox, whatever else is there) and everything Node-RED printed are searched for every PIN
@@ -15,12 +16,14 @@ import * as os from 'node:os';
 import * as path from 'node:path';
 import { Vault } from '../lib/pins/vault';
 import { systemClock } from '../lib/time/clock';
+import { SEAM_LOCKS, SeamFake } from './doubles/seam-fake';
 import { TTLockCloud, md5 } from './doubles/ttlock-cloud';
 import { TestMailServer } from './email-server';
 import { freePort } from './support/mosquitto';
 import { FlowNode, Inbox, PIPELINE, RedProcess, filesUnder, findPins, pipelineFlow, readLedger, readLocks, sleep } from './support/red-process';
 
 const TTLOCK_LOCK = 3001;
+const SEAM_DEVICE = SEAM_LOCKS.schlage;
 const secret = (label: string) => `${label}${crypto.randomBytes(12).toString('hex')}`;
 
 const day = (offset: number) => new Date(Date.now() + offset * 24 * 3600_000).toISOString().slice(0, 10).replace(/-/g, '');
@@ -50,6 +53,9 @@ describe('security: no PIN or secret at rest or in the log after a full run (rea
     haToken: secret('hatoken'),
     mqttPassword: secret('mqttpass'),
     nukiToken: secret('nukitoken'),
+    // Seam's keys look like seam_<short>_<secret>; one the fake knows, one it refuses.
+    seamApiKey: `seam_sk7${secret('')}`,
+    seamRefusedKey: `seam_sk9${secret('')}`,
   };
   const pinsSeen = new Set<string>();
   let directory: string;
@@ -57,6 +63,9 @@ describe('security: no PIN or secret at rest or in the log after a full run (rea
   let inbox: Inbox;
   let mail: TestMailServer;
   let cloud: TTLockCloud;
+  let seam: SeamFake;
+  /** Acts as the Seam lock: every code Seam holds for it is set on it, as a device online would. */
+  let seamDevice: NodeJS.Timeout | undefined;
   let red: RedProcess;
   let withBen = true;
 
@@ -73,6 +82,9 @@ describe('security: no PIN or secret at rest or in the log after a full run (rea
     cloud.addLock({ lockId: TTLOCK_LOCK, lockAlias: 'Room 01 TTLock', gatewayId: 77, liveBattery: 64 });
     const cloudUrl = await cloud.start();
     const nowhere = await freePort();
+    seam = await SeamFake.start();
+    seam.addApiKey(secrets.seamApiKey);
+    seamDevice = setInterval(() => seam.programDevice(SEAM_DEVICE), 200);
 
     red = new RedProcess({
       userDir,
@@ -81,7 +93,7 @@ describe('security: no PIN or secret at rest or in the log after a full run (rea
       settings: { logging: { console: { level: 'trace', metrics: false, audit: true } } },
     });
     await red.start();
-    await red.deploy(fullFlow(inbox.url, mail.port, cloudUrl, `127.0.0.1:${nowhere}`));
+    await red.deploy(fullFlow(inbox.url, mail.port, cloudUrl, `127.0.0.1:${nowhere}`, seam.url));
   });
 
   after(async () => {
@@ -89,11 +101,13 @@ describe('security: no PIN or secret at rest or in the log after a full run (rea
     await inbox?.stop();
     await mail?.stop();
     await cloud?.stop();
+    if (seamDevice) clearInterval(seamDevice);
+    await seam?.stop();
     if (directory) fs.rmSync(directory, { recursive: true, force: true });
   });
 
   /** The pipeline, a second pin-issuer for the TTLock lock, email through SMTP, and other accounts with secrets. */
-  function fullFlow(inboxUrl: string, smtpPort: number, cloudUrl: string, nowhere: string): FlowNode[] {
+  function fullFlow(inboxUrl: string, smtpPort: number, cloudUrl: string, nowhere: string, seamUrl: string): FlowNode[] {
     const z = PIPELINE.tab;
     const flow = pipelineFlow({
       inbox: inboxUrl,
@@ -135,10 +149,39 @@ describe('security: no PIN or secret at rest or in the log after a full run (rea
         { id: 'sk-ha', type: 'staykey-ha-server', name: 'Home Assistant', url: `http://${nowhere}`, credentials: { token: secrets.haToken } },
         { id: 'sk-mqtt', type: 'staykey-mqtt', name: 'broker', url: `mqtt://${nowhere}`, credentials: { user: 'staykey', password: secrets.mqttPassword } },
         { id: 'sk-nuki', type: 'staykey-nuki-account', name: 'Nuki', baseUrl: `http://${nowhere}`, credentials: { token: secrets.nukiToken } },
+        // Seam: the same stays as time-bound access codes on a Seam lock (the fake), no guest messages.
+        { id: 'sk-seam-window', type: 'staykey-access-window', z, name: 'Seam times', checkIn: '00:00', checkOut: '23:00', timeZone: 'Europe/Lisbon', leadHours: 48, locks: 'seam-door', wires: [['sk-seam-issuer']] },
+        { id: 'sk-seam-issuer', type: 'staykey-pin-issuer', z, name: 'Seam codes', locks: 'sk-seam-locks', wires: [['sk-seam-provider'], [], [PIPELINE.alertsOut]] },
+        { id: 'sk-seam-provider', type: 'staykey-lock-provider', z, name: 'Seam', locks: 'sk-seam-locks', wires: [['sk-seam-issuer'], [PIPELINE.alertsOut]] },
+        {
+          id: 'sk-seam-locks',
+          type: 'staykey-locks',
+          name: 'Seam locks',
+          provider: 'seam',
+          seamAccount: 'sk-seam-account',
+          maxAttempts: 30,
+          retryDelay: 0.2,
+          locks: [{ id: 'seam-door', name: 'Room 01 Seam', codeLength: 6, firstSlot: 1, lastSlot: 20, schedules: true, batteryType: '', device: SEAM_DEVICE }],
+        },
+        { id: 'sk-seam-account', type: 'staykey-seam-account', name: 'Seam', endpoint: seamUrl, workspaceId: '', timeout: 10, credentials: { apiKey: secrets.seamApiKey } },
+        // A Seam account whose key Seam refuses: its pin-issuer reads the lock at once, meets the 401 and logs it.
+        { id: 'sk-seam-refused-issuer', type: 'staykey-pin-issuer', z, name: 'Seam refused', locks: 'sk-seam-refused-locks', wires: [['sk-seam-refused-provider'], [], [PIPELINE.alertsOut]] },
+        { id: 'sk-seam-refused-provider', type: 'staykey-lock-provider', z, name: 'Seam refused', locks: 'sk-seam-refused-locks', wires: [['sk-seam-refused-issuer'], [PIPELINE.alertsOut]] },
+        {
+          id: 'sk-seam-refused-locks',
+          type: 'staykey-locks',
+          name: 'Seam refused locks',
+          provider: 'seam',
+          seamAccount: 'sk-seam-refused',
+          maxAttempts: 3,
+          retryDelay: 0.2,
+          locks: [{ id: 'seam-gate', name: 'Gate Seam', codeLength: 6, firstSlot: 1, lastSlot: 20, schedules: true, batteryType: '', device: SEAM_LOCKS.augustBack }],
+        },
+        { id: 'sk-seam-refused', type: 'staykey-seam-account', name: 'Seam (refused)', endpoint: seamUrl, workspaceId: '', timeout: 10, credentials: { apiKey: secrets.seamRefusedKey } },
       ],
     });
     const source = flow.find((node) => node.id === PIPELINE.source)!;
-    source.wires = [[...source.wires![0], 'sk-tt-window'], source.wires![1]];
+    source.wires = [[...source.wires![0], 'sk-tt-window', 'sk-seam-window'], source.wires![1]];
     return flow;
   }
 
@@ -157,22 +200,30 @@ describe('security: no PIN or secret at rest or in the log after a full run (rea
     for (const message of guestMails()) for (const pin of `${message.text}\n${message.html ?? ''}`.match(/(?<![0-9])[0-9]{6}(?![0-9])/g) ?? []) pinsSeen.add(pin);
     for (const codes of readLocks(userDir, vault()).values()) for (const code of codes) pinsSeen.add(code.pin);
     for (const passcode of cloud.passcodesOn(TTLOCK_LOCK)) pinsSeen.add(passcode.keyboardPwd);
+    for (const code of seamCodes()) pinsSeen.add(String(code.code));
   }
 
-  it('tells both guests their codes by email, from the simulated locks and the TTLock lock', async () => {
-    await eventually('codes on the simulated door and the TTLock lock, and four guest emails', () => {
+  const seamCodes = () => seam.codesOn(SEAM_DEVICE).filter((code) => !code.is_backup);
+
+  it('tells both guests their codes by email, from the simulated locks and the TTLock lock, and puts both on the Seam lock', async () => {
+    await eventually('codes on the simulated door, the TTLock lock and the Seam lock, and four guest emails', () => {
       const door = readLocks(userDir, vault()).get('door') ?? [];
-      return door.length === 2 && cloud.passcodesOn(TTLOCK_LOCK).length === 2 && guestMails().length >= 4;
+      const onSeam = seamCodes().filter((code) => code.status === 'set').length;
+      return door.length === 2 && cloud.passcodesOn(TTLOCK_LOCK).length === 2 && onSeam === 2 && guestMails().length >= 4;
     });
+    await eventually('the host is told Seam refused the other key', () => JSON.stringify([...inbox.posts.values()]).includes('Seam refused the API key (401)'));
     notePins();
     const onTTLock = cloud.passcodesOn(TTLOCK_LOCK).map((passcode) => passcode.keyboardPwd);
     for (const pin of onTTLock) assert.ok(guestMails().some((message) => message.text.includes(pin)), 'the guest is told the TTLock code');
-    assert.ok(pinsSeen.size >= 4, `saw ${pinsSeen.size} PINs`);
+    assert.ok(pinsSeen.size >= 6, `saw ${pinsSeen.size} PINs`);
   });
 
   it('takes back a cancelled booking, and loses nothing to a kill -9 and a restart', async () => {
     withBen = false;
-    await eventually("Ben's codes are off the door and the TTLock lock", () => (readLocks(userDir, vault()).get('door') ?? []).length === 1 && cloud.passcodesOn(TTLOCK_LOCK).length === 1);
+    await eventually(
+      "Ben's codes are off the door, the TTLock lock and the Seam lock",
+      () => (readLocks(userDir, vault()).get('door') ?? []).length === 1 && cloud.passcodesOn(TTLOCK_LOCK).length === 1 && seamCodes().length === 1,
+    );
     notePins();
     await red.kill();
     await red.start();
@@ -184,6 +235,7 @@ describe('security: no PIN or secret at rest or in the log after a full run (rea
     notePins();
     assert.equal((readLocks(userDir, vault()).get('door') ?? []).length, 1);
     assert.equal(cloud.passcodesOn(TTLOCK_LOCK).length, 1);
+    assert.equal(seamCodes().length, 1, 'the Seam lock keeps one code, not a second after the restart');
     await red.stop();
   });
 
@@ -214,5 +266,6 @@ describe('security: no PIN or secret at rest or in the log after a full run (rea
     console.log(`      searched for ${Object.keys(wanted).length} secrets: ${found.length} found`);
     assert.deepEqual(found, []);
     assert.ok(fs.existsSync(path.join(userDir, 'flows_cred.json')), 'the credentials were stored (encrypted)');
+    assert.ok(fs.existsSync(path.join(userDir, 'staykey', 'locks', 'sk-seam-locks.seam.json')), "Seam's slot map was among the files searched");
   });
 });

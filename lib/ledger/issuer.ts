@@ -176,7 +176,14 @@ export class CodeIssuer {
     if (this.closed) return;
     const clock = this.options.clock;
     const now = clock.now().getTime();
-    const due = this.ledger.nextDueAt()?.getTime() ?? now + MAX_SLEEP_MS;
+    let due: number;
+    try {
+      due = this.ledger.nextDueAt()?.getTime() ?? now + MAX_SLEEP_MS;
+    } catch {
+      // The locks cannot be listed (a locks config that failed to start): the failure was told; look again later.
+      // Throwing here, from a failure's handler or a timer, would take the whole Node-RED process down.
+      due = now + MAX_SLEEP_MS;
+    }
     this.cancelTimer = clock.setTimer(Math.min(Math.max(due - now, 1000), MAX_SLEEP_MS), () => {
       void this.enqueue(() => this.reconcile()).catch((err) => this.failed(err));
     });

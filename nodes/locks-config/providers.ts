@@ -10,6 +10,7 @@ import type { Clock } from '../../lib/time/clock';
 import { numberSetting, RED } from '../shared/runtime';
 import { zha, zwaveJs } from './provider-ha';
 import { nukiFactory } from './provider-nuki';
+import { seamFactory } from './provider-seam';
 import { ttlockFactory } from './provider-ttlock';
 import { zigbee2mqtt } from './provider-z2m';
 
@@ -67,5 +68,6 @@ export const providerFactories: Record<string, ProviderFactory> = {
   zha,
   ttlock: ttlockFactory,
   nuki: nukiFactory,
+  seam: seamFactory,
   zigbee2mqtt,
 };

@@ -81,6 +81,10 @@ const EXAMPLES: Record<string, ExampleCheck> = {
       ['notifier', /^sent 1$/],
     ],
   },
+  // A Seam account comes without its API key: the locks config says so, and the lock-provider shows it at once.
+  'seam - codes through Seam': {
+    deployed: [['Seam lock', /^locks config: the Seam account/]],
+  },
   'ttlock - codes through the TTLock cloud': {
     deployed: [
       ['codes', /^0 codes on locks$/],
