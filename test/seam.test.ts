@@ -9,7 +9,7 @@ import * as os from 'node:os';
 import * as path from 'node:path';
 import { CommandRunner } from '../lib/locks/command-runner';
 import { CodeToSet, KeypadEvent, LockConfig, LockError } from '../lib/locks/provider';
-import { openSeamAccount, SeamAccount, SeamLocks } from '../lib/locks/seam';
+import { listSeamDevices, openSeamAccount, SeamAccount, SeamLocks, suggestedSeamLock } from '../lib/locks/seam';
 import { FIRST_FOREIGN_SLOT } from '../lib/locks/vendor-slots';
 import { generatePin, ruleBroken } from '../lib/pins/pin-rules';
 import type { LockCommand } from '../lib/messages';
@@ -365,6 +365,20 @@ describe('Seam provider against Seam’s official fake', function () {
       assert.equal(fake.codesOn(AUGUST_FRONT).length, 0);
       await locks.setCode('front', code);
       assert.equal(fake.codesOn(AUGUST_FRONT).length, 1);
+    });
+  });
+
+  describe('the editor’s device list', () => {
+    it('lists the workspace’s locks (not its thermostat or sensor), each with a row named for the host', async () => {
+      fake.db.updateDevice({ device_id: AUGUST_FRONT, properties: { supported_code_lengths: [4, 6, 12], code_constraints: [{ constraint_type: 'no_zeros' }] } });
+      const devices = await listSeamDevices(account);
+      assert.deepEqual(devices.map((d) => d.deviceId).sort(), [AUGUST_FRONT, AUGUST_BACK, 'schlage_device_id'].sort());
+      const front = suggestedSeamLock(devices.find((d) => d.deviceId === AUGUST_FRONT)!);
+      assert.equal(front.id, 'fake-august-lock-1');
+      assert.equal(front.device, AUGUST_FRONT);
+      assert.deepEqual(front.rules.codeLengths, [6]);
+      assert.equal(front.rules.forbiddenDigits, '0');
+      assert.equal(front.schedules, true);
     });
   });
 

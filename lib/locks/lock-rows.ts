@@ -231,3 +231,13 @@ function testDateOf(text: string, name: string): void {
     throw new Error(`${name}: the backup key's test date "${text}" must be a date like 2026-03-02`);
   }
 }
+
+/** A lock id a host can read and access-window can name, from the lock's name in its vendor's app: "Front Door" -> front-door. */
+export function lockIdFromName(name: string): string {
+  return name
+    .toLowerCase()
+    .normalize('NFKD')
+    .replace(/[^a-z0-9]+/g, '-')
+    .replace(/^-+|-+$/g, '')
+    .slice(0, 60);
+}

@@ -2,6 +2,7 @@
  * A Seam device as StayKey needs it, read defensively from what Seam answers (a vendor's answer is
  * outside input): whether it is online, its battery, how it takes codes, and its code rules.
  */
+import { lockIdFromName } from '../lock-rows';
 import type { LockConfig, LockRules } from '../provider';
 
 export interface SeamDevice {
@@ -44,7 +45,7 @@ export function seamDeviceOf(raw: unknown): SeamDevice | undefined {
     onlineCodes: raw.can_program_online_access_codes === true,
     offlineCodes: raw.can_program_offline_access_codes === true,
     backupPool: properties.supports_backup_access_code_pool === true,
-    codeLengths: arrayOf(properties.supported_code_lengths).filter((n): n is number => Number.isInteger(n) && (n as number) >= 4 && (n as number) <= 12),
+    codeLengths: arrayOf(properties.supported_code_lengths).filter((n): n is number => Number.isInteger(n) && (n as number) >= 4 && (n as number) <= 10),
     maxCodes: Number.isInteger(properties.max_active_codes_supported) ? (properties.max_active_codes_supported as number) : undefined,
     constraints: constraints.map((c) => text(c.constraint_type)).filter(Boolean),
     nameMaxLength: nameLimit ? (nameLimit.max_length as number) : undefined,
@@ -96,7 +97,7 @@ function preferredLength(lengths: number[]): number {
 export function suggestedSeamLock(device: SeamDevice): LockConfig {
   const base: LockRules = { codeLengths: [6], firstSlot: 1, lastSlot: 20 };
   return {
-    id: device.deviceId.replace(/[^A-Za-z0-9_.:-]/g, '_').slice(0, 60),
+    id: lockIdFromName(device.name) || `seam-${device.deviceId.replace(/[^A-Za-z0-9_.:-]/g, '_').slice(0, 40)}`,
     name: device.name,
     device: device.deviceId,
     schedules: true,

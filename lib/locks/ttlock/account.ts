@@ -5,6 +5,7 @@
 import type { Clock } from '../../time/clock';
 import { LockConfig, LockError } from '../provider';
 import { TTLockApi } from './api';
+import { lockIdFromName } from '../lock-rows';
 
 /** One lock on the account, as the TTLock cloud lists it. */
 export interface TTLockLockInfo {
@@ -42,13 +43,8 @@ export async function listAccountLocks(api: TTLockApi, pageSize = 1000): Promise
 /** A locks-config row for a lock on the account: TTLock keeps dates per code, and StayKey numbers its own slots. */
 export function suggestedLock(info: TTLockLockInfo): LockConfig {
   const name = info.lockAlias || info.lockName || `TTLock ${info.lockId}`;
-  const slug = name
-    .toLowerCase()
-    .normalize('NFKD')
-    .replace(/[^a-z0-9]+/g, '-')
-    .replace(/^-+|-+$/g, '');
   return {
-    id: slug || `ttlock-${info.lockId}`,
+    id: lockIdFromName(name) || `ttlock-${info.lockId}`,
     name,
     rules: { codeLengths: [6], firstSlot: 1, lastSlot: 100 },
     schedules: true,
