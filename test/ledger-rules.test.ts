@@ -282,6 +282,21 @@ describe('ledger: staff, one-time and arrival', () => {
     assert.deepEqual([update.action, update.startsAt], ['update', '2026-03-09T10:00:00.000Z']);
   });
 
+  it('sends a cleaner\'s PIN with each week\'s hours even once delivered: a cloud may have dropped the ended code', async () => {
+    const clock = new ManualClock('2026-03-02T09:00:00Z');
+    const ledger = makeLedger(clock, [door()]);
+    ledger.acceptWindow(cleaner(['door']));
+    const [set] = await settle(ledger);
+    await ledger.reconcile();
+    ledger.acceptDelivery({ kind: 'delivery', bookingId: 'staff:maria', channel: 'output', delivered: true });
+    await ledger.reconcile();
+    clock.advanceTo('2026-03-02T14:00:00Z');
+    const [update] = await settle(ledger);
+    assert.equal(update.action, 'update');
+    assert.ok(update.pin, 'the PIN goes along, so a lock that lost the code takes it back unchanged');
+    assert.equal(vault.open(update.pin), vault.open(set.pin!));
+  });
+
   it('clears a one-time code after its first use, and tells the host of the arrival', async () => {
     const clock = new ManualClock('2026-07-09T16:00:00Z');
     const ledger = makeLedger(clock, [door()]);

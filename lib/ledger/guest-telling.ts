@@ -72,15 +72,17 @@ export class GuestTelling extends LedgerPart {
   }
 
   /**
-   * Once a code is on its lock and its guest has it, the sealed PIN becomes a bcrypt hash. Staff codes
-   * on locks without schedules keep theirs: those locks need the PIN again every week.
+   * Once a code is on its lock and its guest has it, the sealed PIN becomes a bcrypt hash. Weekly staff
+   * codes keep theirs: a lock without schedules needs the PIN again every week, and a cloud that keeps the
+   * schedule may drop a code once its hours end (Seam deletes an ended time-bound code), so next week's
+   * hours go back with the same PIN.
    */
-  async hashDelivered(locks: Map<string, LockConfig>): Promise<void> {
+  async hashDelivered(): Promise<void> {
     for (const code of Object.values(this.data.codes)) {
       const booking = this.data.bookings[code.bookingId];
       if (!code.sealedPin || !code.onLock || code.state !== 'confirmed' || !booking?.delivered || code.rewrite) continue;
       if (booking.toldVersion < booking.version) continue;
-      if (booking.window.weekly && !locks.get(code.lockId)?.schedules) continue;
+      if (booking.window.weekly) continue;
       if (booking.window.kind === 'backup' || this.options.keepPinsForGuestPage) continue;
       code.pinHash = await hashPin(this.options.vault.open(code.sealedPin));
       code.sealedPin = undefined;

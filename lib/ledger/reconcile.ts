@@ -34,7 +34,7 @@ export class Reconciler extends LedgerPart {
     const entries = Object.entries(this.data.bookings).sort(([, a], [, b]) => a.window.startsAt.localeCompare(b.window.startsAt));
     for (const [id, entry] of entries) await this.reconcileBooking(id, entry, locks, plan);
     plan.commands.push(...this.pendingReads.splice(0));
-    await this.telling.hashDelivered(locks);
+    await this.telling.hashDelivered();
     this.forgetFinished();
     if (this.dirty || plan.commands.length || plan.codeMessages.length) this.save();
     return plan;
