@@ -6,9 +6,13 @@
 import * as http from 'node:http';
 import type { AddressInfo } from 'node:net';
 
+// Loading the fake sets Error.stackTraceLimit to 200 for the whole process; other tests read stacks
+// as Node gives them (fuzz-hostile tells Node-RED's own overflow by its stack), so it is put back.
+const stackTraceLimit = Error.stackTraceLimit;
 /* eslint-disable @typescript-eslint/no-require-imports */
 const { createFake } = require('@seamapi/fake-seam-connect') as { createFake: () => Promise<FakeSeam> };
 /* eslint-enable @typescript-eslint/no-require-imports */
+Error.stackTraceLimit = stackTraceLimit;
 
 export const SEAM_KEY = 'seam_apikey1_token';
 export const SEAM_WORKSPACE = 'seed_workspace_1';
@@ -46,6 +50,7 @@ export class SeamFake {
     const fake = await createFake();
     await fake.seed();
     await fake.startServer();
+    Error.stackTraceLimit = stackTraceLimit;
     return new SeamFake(fake);
   }
 
