@@ -2,13 +2,15 @@
  * `npm run simulate`: a month of a 50-unit property on the injectable clock, with date changes,
  * cancellations, same-day turnovers, a shared gate, staff codes and faults; every guest booking comes
  * through its unit's iCal feed, which once serves an empty calendar, once an unreadable event and once
- * drops most of its stays. Prints the figures and
- * writes them as JSON to bench-results/season.json. SEASON_UNITS, SEASON_BOOKINGS, SEASON_DAYS and
- * SEASON_SEED change the season.
+ * drops most of its stays. Unit 3's door is a Seam lock: the real Seam provider against Seam's
+ * official fake, started in this process (test/support/season-seam.ts; SEASON_SEAM=0 leaves it a
+ * simulated lock). Prints the figures and writes them as JSON to bench-results/season.json.
+ * SEASON_UNITS, SEASON_BOOKINGS, SEASON_DAYS and SEASON_SEED change the season.
  */
 import * as fs from 'node:fs';
 import * as path from 'node:path';
 import { runSeason } from '../lib/simulation/season';
+import { seamSeasonDoor } from '../test/support/season-seam';
 
 async function main(): Promise<void> {
   const options = {
@@ -19,7 +21,8 @@ async function main(): Promise<void> {
     seed: Number(process.env.SEASON_SEED ?? 2026),
   };
   const started = Date.now();
-  const report = await runSeason(options);
+  const report = await runSeason(options, process.env.SEASON_SEAM === '0' ? {} : { seamDoor: seamSeasonDoor });
+  const seam = report.seamDoor;
   const seconds = Math.round((Date.now() - started) / 100) / 10;
   const targets = {
     everyArrivalCoveredOrAlerted: report.uncoveredWithoutTimelyAlert === 0,
@@ -31,6 +34,7 @@ async function main(): Promise<void> {
     zhaDoorCoveredWithoutFalseAlarms: report.zhaDoor.covered === report.zhaDoor.arrivals && report.zhaDoor.notConfirmedAlerts === 0,
     foreignCodesKept: report.foreignCodes.kept === report.foreignCodes.of,
     lockReadAtMostDaily: report.foreignCodes.fewestHoursBetweenReads >= 24,
+    seamDoorCoveredNoDuplicates: !seam || (seam.covered === seam.arrivals && seam.duplicates === 0),
   };
   const result = { options, seconds, report, targets, node: process.version, date: new Date().toISOString() };
   const out = path.join(__dirname, '..', '..', 'bench-results', 'season.json');
@@ -59,6 +63,15 @@ async function main(): Promise<void> {
     ['  locks read whole (when linked, then daily)', report.foreignCodes.locksRead, ''],
     ['  fewest hours between two reads of one lock', report.foreignCodes.fewestHoursBetweenReads, 'target >= 24'],
   ];
+  if (seam) {
+    rows.push(
+      [`arrivals on ${seam.lockId} (Seam, via its fake): covered`, `${seam.covered}/${seam.arrivals}`, 'all'],
+      ['  access codes created on Seam', seam.created, ''],
+      ['  codes changed in place', seam.changedInPlace, ''],
+      ['  codes created twice', seam.duplicates, 'target 0'],
+      ['  lock commands per booking', seam.commandsPerBooking, 'set + clear: 2'],
+    );
+  }
   console.log(`StayKey season: ${options.units} units, ${report.bookings} bookings, ${options.days} days (seed ${options.seed}), ${seconds} s`);
   for (const [label, value, note] of rows) console.log(`${label.padEnd(52)} ${String(value).padStart(6)}  ${note}`);
   for (const arrival of report.uncovered) {

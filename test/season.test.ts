@@ -4,11 +4,16 @@
  * late, a battery dying, a vendor outage and restarts; every guest booking comes through its unit's
  * iCal feed, which serves an empty calendar, an unreadable event and a mass disappearance once each.
  * Every guest has a working code at check-in, or the host was told in time, and no feed fault
- * cancels a booking.
+ * cancels a booking. Unit 3's door is a Seam lock: the real Seam provider against Seam's official
+ * fake, its device played on the season's clock (test/support/season-seam.ts), offline once for hours.
  */
 import { strict as assert } from 'node:assert';
+import * as fs from 'node:fs';
+import * as path from 'node:path';
+import { SEAM_DOOR, seamOutage } from '../lib/simulation/season-door';
 import { runSeason, SeasonReport } from '../lib/simulation/season';
 import { FeedFault, seasonPlan } from '../lib/simulation/season-plan';
+import { PROGRAM_AHEAD_MS, seamSeasonDoor } from './support/season-seam';
 
 const options = { units: 6, bookings: 36, days: 30, start: '2026-07-01', seed: 7 };
 
@@ -17,7 +22,7 @@ describe('a simulated season', function () {
   let report: SeasonReport;
 
   before(async () => {
-    report = await runSeason(options);
+    report = await runSeason(options, { seamDoor: seamSeasonDoor });
   });
 
   it('has the faults hosts meet', () => {
@@ -65,6 +70,56 @@ describe('a simulated season', function () {
     const readable = seasonPlan(options).locks.filter((lock) => lock.id !== 'door-2').length;
     assert.equal(foreign.locksRead, readable, 'every lock that reads codes back was read whole');
     assert.ok(foreign.fewestHoursBetweenReads >= 24, `two reads of one lock ${foreign.fewestHoursBetweenReads} h apart`);
+  });
+
+  it('covers every arrival on the Seam door, through Seam’s fake, with one access code per code and the cleaner’s hours moved in place', () => {
+    const seam = report.seamDoor;
+    assert.ok(seam, 'the season has a Seam door');
+    assert.equal(seam.lockId, SEAM_DOOR);
+    assert.ok(seam.arrivals >= 3, `only ${seam.arrivals} arrivals on ${seam.lockId}`);
+    assert.equal(seam.covered, seam.arrivals, JSON.stringify(report.uncovered));
+    assert.equal(seam.duplicates, 0, 'no code of StayKey’s was on the device twice');
+    const plan = seasonPlan(options);
+    const unit = plan.units.find((u) => u.locks.includes(SEAM_DOOR))!;
+    const stays = plan.bookings.filter((b) => b.unit === unit.name && !b.id.startsWith('staff:')).length;
+    // Each stay's code, the cleaner's and the backup code, each made once on Seam: never again on a retry or a restart.
+    assert.ok(seam.created >= seam.arrivals + 2 && seam.created <= stays + 2, `${seam.created} access codes made for ${stays} stays`);
+    assert.ok(seam.changedInPlace >= 3, `the cleaner's weekly hours moved in place ${seam.changedInPlace} times`);
+    assert.ok(seam.commandsPerBooking <= 2.5, `${seam.commandsPerBooking} commands per booking`);
+  });
+
+  it('has the Seam device offline for hours across the moment Seam would program a guest’s code, and the guest still gets in', () => {
+    const plan = seasonPlan(options);
+    const [offline, online] = seamOutage(plan, SEAM_DOOR);
+    assert.ok(offline && online, 'the Seam door goes offline once');
+    assert.ok(Date.parse(online.at) - Date.parse(offline.at) >= 3 * 3600_000, 'for hours');
+    const unit = plan.units.find((u) => u.locks.includes(SEAM_DOOR))!.name;
+    const next = plan.events.find((e) => e.kind === 'check-in' && e.booking.unit === unit && Date.parse(e.at) > Date.parse(online.at))!;
+    const programAt = Date.parse(next.at) - PROGRAM_AHEAD_MS;
+    assert.ok(Date.parse(offline.at) < programAt && programAt < Date.parse(online.at), 'the code was due on the device while it was offline');
+    assert.ok(!report.uncovered.some((arrival) => arrival.checkInAt === next.at), 'programmed once the device was back, before check-in');
+  });
+
+  it('keeps the Seam fake and the tests out of what ships: nothing in lib/ or nodes/ requires them', () => {
+    const shipped = path.join(__dirname, '..');
+    const requires = /require\("([^"]*)"\)/g;
+    const offenders: string[] = [];
+    let scanned = 0;
+    const walk = (dir: string): void => {
+      for (const entry of fs.readdirSync(dir, { withFileTypes: true })) {
+        const file = path.join(dir, entry.name);
+        if (entry.isDirectory()) walk(file);
+        else if (entry.name.endsWith('.js')) {
+          scanned += 1;
+          for (const [, target] of fs.readFileSync(file, 'utf8').matchAll(requires)) {
+            if (/fake-seam-connect|(^|\/)test\/|(^|\/)scripts\//.test(target)) offenders.push(`${path.relative(shipped, file)} -> ${target}`);
+          }
+        }
+      }
+    };
+    for (const dir of ['lib', 'nodes']) walk(path.join(shipped, dir));
+    assert.ok(scanned > 100, `only ${scanned} files read`);
+    assert.deepEqual(offenders, []);
   });
 
   it('has an empty calendar, an unreadable event and a mass disappearance, each on a unit with upcoming guests', () => {

@@ -1,8 +1,8 @@
 /** What a season reports, and how each figure is worked out from what happened. */
 import type { Booking } from '../bookings/booking';
 import type { LedgerData } from '../ledger/ledger-types';
-import type { SimulatedLocks } from '../locks/simulated';
 import type { AlertMessage } from '../messages';
+import type { SeasonLock } from './season-door';
 import type { FeedAlertKind } from './season-feeds';
 import type { SeasonEvent, SeasonPlan } from './season-plan';
 
@@ -58,6 +58,11 @@ export interface SeasonReport {
   zhaDoor: { lockId: string; arrivals: number; covered: number; notConfirmedAlerts: number; codesSetNotVerifiable: number };
   /** The door and the gate that hold the owner's and the cleaner's own codes: still there, untouched, at the season's end? */
   foreignCodes: { locks: string[]; kept: number; of: number; arrivals: number; covered: number; locksRead: number; fewestHoursBetweenReads: number };
+  /**
+   * The Seam door (when the season was given one): its arrivals and those with a working code; access
+   * codes created on Seam, changed in place, and made twice; guests' commands to it per booking.
+   */
+  seamDoor?: { lockId: string; arrivals: number; covered: number; created: number; changedInPlace: number; duplicates: number; commandsPerBooking: number };
 }
 
 /** An alert as the season recorded it: when the host got it. */
@@ -79,7 +84,7 @@ export interface SeasonSeen {
   plan: SeasonPlan;
   arrivals: Arrival[];
   alerts: SeasonAlert[];
-  lockFor: (lockId: string) => SimulatedLocks;
+  lockFor: (lockId: string) => SeasonLock;
 }
 
 const MINUTE = 60_000;
@@ -89,6 +94,15 @@ export const FOREIGN_CODES_OF_SEASON: ForeignCodeOfSeason[] = [
   { lockId: 'door-4', slot: 2, name: 'Owner', pin: '720416' },
   { lockId: 'gate', slot: 1, name: 'Cleaner', pin: '803152' },
 ];
+
+/** A guest at the door at check-in: do the PINs they were told open every lock of their unit? If not, why, and were they told? */
+export function arrivalOf(seen: SeasonSeen, booking: Booking, pins: Map<string, string> | undefined, now: Date): Arrival {
+  const unit = seen.plan.units.find((u) => u.name === booking.unit)!;
+  const missing = unit.locks.filter((lockId) => !pins?.get(lockId) || !seen.lockFor(lockId).opens(lockId, pins.get(lockId)!));
+  const arrival: Arrival = { bookingId: booking.id, checkInAt: now.toISOString(), covered: missing.length === 0 };
+  if (!arrival.covered) explainMissing(arrival, booking, missing, seen.plan.events, seen.alerts);
+  return arrival;
+}
 
 /** When the fault behind a missing code became visible, and when the host first heard of this booking's trouble. */
 export function explainMissing(arrival: Arrival, booking: Booking, missing: string[], events: SeasonEvent[], alerts: SeasonAlert[]): void {
@@ -131,10 +145,47 @@ export function foreignCodesReport(seen: SeasonSeen, foreignCodes: ForeignCodeOf
   };
 }
 
-export function zhaDoorReport(seen: SeasonSeen, zhaDoor: string, codesSetNotVerifiable: number): SeasonReport['zhaDoor'] {
-  const units = new Set(seen.plan.units.filter((unit) => unit.locks.includes(zhaDoor)).map((unit) => unit.name));
+/** The owner and the cleaner keyed their own codes in before StayKey was linked to these locks. */
+export function keyInForeignCodes(plan: SeasonPlan, from: Date, until: Date, lockFor: (lockId: string) => SeasonLock): void {
+  for (const code of FOREIGN_CODES_OF_SEASON) {
+    if (!plan.locks.some((lock) => lock.id === code.lockId)) continue;
+    lockFor(code.lockId).addCodeBehindOurBack(code.lockId, { slot: code.slot, name: code.name, pin: code.pin, startsAt: from.toISOString(), endsAt: until.toISOString() });
+  }
+}
+
+/** A guest's codes that still open a door after checkout: on a lock that is online, and on one that is not. */
+export function codesStillOpening(pins: Map<string, string> | undefined, lockFor: (lockId: string) => SeasonLock): { online: number; offline: number } {
+  const left = { online: 0, offline: 0 };
+  for (const [lockId, pin] of pins ?? []) {
+    const view = lockFor(lockId).inspect(lockId);
+    if (!view.codes.some((code) => code.pin === pin) || !lockFor(lockId).opens(lockId, pin)) continue;
+    left[view.online ? 'online' : 'offline'] += 1;
+  }
+  return left;
+}
+
+/** The arrivals on the units a door serves. */
+function arrivalsOn(seen: SeasonSeen, lockId: string): Arrival[] {
+  const units = new Set(seen.plan.units.filter((unit) => unit.locks.includes(lockId)).map((unit) => unit.name));
   const unitOf = new Map(seen.plan.bookings.map((booking) => [booking.id, booking.unit]));
-  const arrivals = seen.arrivals.filter((arrival) => units.has(unitOf.get(arrival.bookingId) ?? ''));
+  return seen.arrivals.filter((arrival) => units.has(unitOf.get(arrival.bookingId) ?? ''));
+}
+
+export function seamDoorReport(seen: SeasonSeen, lockId: string, counts: { created: number; changedInPlace: number; duplicates: number }, commands: number): NonNullable<SeasonReport['seamDoor']> {
+  const arrivals = arrivalsOn(seen, lockId);
+  const units = new Set(seen.plan.units.filter((unit) => unit.locks.includes(lockId)).map((unit) => unit.name));
+  const bookings = seen.plan.bookings.filter((booking) => units.has(booking.unit) && !booking.id.startsWith('staff:')).length;
+  return {
+    lockId,
+    arrivals: arrivals.length,
+    covered: arrivals.filter((arrival) => arrival.covered).length,
+    ...counts,
+    commandsPerBooking: Math.round((commands / Math.max(bookings, 1)) * 100) / 100,
+  };
+}
+
+export function zhaDoorReport(seen: SeasonSeen, zhaDoor: string, codesSetNotVerifiable: number): SeasonReport['zhaDoor'] {
+  const arrivals = arrivalsOn(seen, zhaDoor);
   const name = seen.plan.locks.find((lock) => lock.id === zhaDoor)?.name ?? zhaDoor;
   const notConfirmed = seen.alerts.filter(({ alert }) => alert.text.includes(`not confirmed on ${name}`)).length;
   return {
@@ -147,7 +198,7 @@ export function zhaDoorReport(seen: SeasonSeen, zhaDoor: string, codesSetNotVeri
 }
 
 /** Commands never answered, and codes the ledger says are on a lock that the lock does not hold. */
-export function lostOperations(data: LedgerData, lockFor: (lockId: string) => SimulatedLocks): number {
+export function lostOperations(data: LedgerData, lockFor: (lockId: string) => SeasonLock): number {
   let lost = Object.values(data.codes).filter((code) => code.inFlight).length;
   for (const code of Object.values(data.codes)) {
     if (!code.onLock) continue;

@@ -13,18 +13,20 @@ import type { BookingUpdate } from '../bookings/message-bookings';
 import { Ledger, LedgerStore } from '../ledger/ledger';
 import type { LedgerData } from '../ledger/ledger-types';
 import { CommandRunner, sealReadCodes } from '../locks/command-runner';
-import type { LockConfig, LockStatus } from '../locks/provider';
+import type { LockConfig, LockProvider, LockStatus } from '../locks/provider';
 import { SimulatedLocks } from '../locks/simulated';
 import type { AlertMessage, CodeMessage, LockCommand, LockResultMessage } from '../messages';
 import { Vault } from '../pins/vault';
 import { ManualClock } from '../time/clock';
 import { addDays } from '../time/zoned';
 import { windowFor, WindowOptions } from '../windows/window';
+import { SEAM_DOOR, seamOutage, SeasonDoor, SeasonLock, SeasonWiring } from './season-door';
 import { ChannelFeeds, FeedAlertKind, feedAlertKind } from './season-feeds';
 import { seasonPlan, SeasonEvent, SeasonPlan } from './season-plan';
-import { Arrival, explainMissing, FOREIGN_CODES_OF_SEASON, foreignCodesReport, lostOperations, SeasonOptions, SeasonReport, SeasonSeen, zhaDoorReport } from './season-report';
+import { Arrival, arrivalOf, codesStillOpening, FOREIGN_CODES_OF_SEASON, foreignCodesReport, keyInForeignCodes, lostOperations, SeasonOptions, SeasonReport, SeasonSeen, seamDoorReport, zhaDoorReport } from './season-report';
 
 export type { Arrival, SeasonOptions, SeasonReport } from './season-report';
+export type { SeasonDoor, SeasonDoorFactory, SeasonWiring } from './season-door';
 
 const READINESS_EVERY_MS = 15 * 60_000;
 /** Unit 2's door is a Zigbee lock through ZHA: it cannot read codes back. */
@@ -33,20 +35,28 @@ const CHECK_HOURS = [24, 2];
 const MINUTE = 60_000;
 const FETCH_EVERY_MS = 60 * MINUTE;
 
-/** Runs one season and reports. Deterministic for a seed, apart from the PINs (crypto-random). */
-export async function runSeason(options: SeasonOptions): Promise<SeasonReport> {
+/**
+ * Runs one season and reports. Deterministic for a seed, apart from the PINs (crypto-random). With
+ * `wiring.seamDoor`, unit 3's door is a Seam lock made by that factory, and goes offline once for hours.
+ */
+export async function runSeason(options: SeasonOptions, wiring: SeasonWiring = {}): Promise<SeasonReport> {
   const plan = seasonPlan(options);
-  const world = new SeasonWorld(plan, options);
+  const clock = new ManualClock(`${addDays(options.start, -3)}T00:00:00Z`);
+  const seamLock = wiring.seamDoor && plan.locks.find((lock) => lock.id === SEAM_DOOR);
+  const door = seamLock ? await wiring.seamDoor!(seamLock, clock) : undefined;
+  if (door) plan.events.push(...seamOutage(plan, SEAM_DOOR));
+  let world: SeasonWorld | undefined;
   try {
+    world = new SeasonWorld(plan, options, clock, door);
     await world.run();
     return world.report();
   } finally {
-    world.close();
+    world?.close();
+    await door?.close();
   }
 }
 
 class SeasonWorld {
-  readonly clock: ManualClock;
   private readonly vault = Vault.withKey(crypto.randomBytes(32));
   private readonly locks: SimulatedLocks;
   private readonly store: LedgerStore & { data?: string };
@@ -58,6 +68,9 @@ class SeasonWorld {
   /** When each lock was read whole (successfully): on its first link, then at most daily. */
   private readonly wholeReads = new Map<string, number[]>();
   private zhaRunner: CommandRunner | undefined;
+  private seamRunner: CommandRunner | undefined;
+  /** Guests' commands to the Seam door, for its commands per booking. */
+  private seamCommands = 0;
   private codesSetNotVerifiable = 0;
   private generation = 0;
   private queue: Promise<void> = Promise.resolve();
@@ -82,13 +95,15 @@ class SeasonWorld {
   constructor(
     private readonly plan: SeasonPlan,
     private readonly options: SeasonOptions,
+    readonly clock: ManualClock,
+    private readonly door: SeasonDoor | undefined,
   ) {
-    this.clock = new ManualClock(`${addDays(options.start, -3)}T00:00:00Z`);
     // One door is a Zigbee lock through ZHA: it cannot read codes back, so what it accepts is final.
     const zha = plan.locks.find((lock) => lock.id === ZHA_DOOR);
-    this.locks = new SimulatedLocks({ locks: plan.locks.filter((lock) => lock !== zha), clock: this.clock, latencyMs: 1500, drainPerOperation: 0.05 });
+    this.locks = new SimulatedLocks({ locks: plan.locks.filter((lock) => lock !== zha && lock.id !== door?.config.id), clock: this.clock, latencyMs: 1500, drainPerOperation: 0.05 });
     this.zhaLocks = zha ? new SimulatedLocks({ locks: [zha], clock: this.clock, latencyMs: 1500, drainPerOperation: 0.05, codeCheck: 'accepted' }) : undefined;
-    this.lockConfigs = plan.locks.map((lock) => ({ ...lock, codeCheck: lock === zha ? 'accepted' : 'read-back' }));
+    // The Seam door's row is its provider's: the rules the device adds reach the ledger, as through a locks config.
+    this.lockConfigs = plan.locks.map((lock) => (lock.id === door?.config.id ? door.config : { ...lock, codeCheck: lock === zha ? 'accepted' : 'read-back' }));
     this.store = {
       load: () => (this.store.data ? (JSON.parse(this.store.data) as LedgerData) : undefined),
       save: (data) => {
@@ -101,14 +116,14 @@ class SeasonWorld {
     this.nextReadiness = this.clock.now().getTime();
     this.nextFetch = this.clock.now().getTime();
     this.end = Date.parse(`${addDays(options.start, options.days + 2)}T00:00:00Z`);
-    this.keyInForeignCodes();
+    keyInForeignCodes(plan, this.clock.now(), new Date(this.end + 365 * 24 * 3600_000), (lockId) => this.lockFor(lockId));
   }
 
   /** A Node-RED start: a ledger read from its store, a new runner; unanswered commands go out again. */
   private start(): void {
     this.generation += 1;
-    this.runner?.close();
-    this.zhaRunner?.close();
+    for (const runner of [this.runner, this.zhaRunner, this.seamRunner]) runner?.close();
+    if (this.generation > 1) this.door?.restart();
     this.ledger = new Ledger({
       clock: this.clock,
       vault: this.vault,
@@ -120,8 +135,10 @@ class SeasonWorld {
       // ones (a second per code on a busy gate) is skipped: the season measures the locks, not bcrypt.
       quickPins: true,
     });
-    this.runner = new CommandRunner(this.locks, { clock: this.clock, maxAttempts: 30, baseDelayMs: 2000 });
-    this.zhaRunner = this.zhaLocks ? new CommandRunner(this.zhaLocks, { clock: this.clock, maxAttempts: 30, baseDelayMs: 2000 }) : undefined;
+    const runnerOf = (provider: LockProvider) => new CommandRunner(provider, { clock: this.clock, maxAttempts: 30, baseDelayMs: 2000 });
+    this.runner = runnerOf(this.locks);
+    this.zhaRunner = this.zhaLocks ? runnerOf(this.zhaLocks) : undefined;
+    this.seamRunner = this.door ? runnerOf(this.door.provider()) : undefined;
     this.dispatch(this.ledger.commandsInFlight());
     for (const update of this.feeds.reopen()) this.acceptUpdate(update);
   }
@@ -169,6 +186,7 @@ class SeasonWorld {
       this.nextFetch += FETCH_EVERY_MS;
       this.fetchAll();
     }
+    this.door?.tick();
     this.enqueue(() => this.reconcile());
     await this.settle();
   }
@@ -260,7 +278,9 @@ class SeasonWorld {
     for (const command of commands) {
       // Guests' commands only: staff hours and the backup pool have their own rhythm.
       const forGuest = !command.codeId.startsWith('staff:') && !command.codeId.startsWith('backup:');
-      this.commandsSent += forGuest && !command.resent && command.action !== 'read' ? 1 : 0;
+      const counted = forGuest && !command.resent && command.action !== 'read' ? 1 : 0;
+      this.commandsSent += counted;
+      if (command.lockId === this.door?.config.id) this.seamCommands += counted;
       this.busy += 1;
       const pin = command.pin ? this.vault.open(command.pin) : undefined;
       void this.runnerFor(command.lockId).execute(command, pin).then((result) => {
@@ -294,24 +314,13 @@ class SeasonWorld {
   }
 
   private checkArrival(booking: Booking): void {
-    const unit = this.plan.units.find((u) => u.name === booking.unit)!;
-    const pins = this.toldPins.get(booking.id);
-    const missing = unit.locks.filter((lockId) => !pins?.get(lockId) || !this.lockFor(lockId).opens(lockId, pins.get(lockId)!));
-    const arrival: Arrival = { bookingId: booking.id, checkInAt: this.clock.now().toISOString(), covered: missing.length === 0 };
-    if (!arrival.covered) explainMissing(arrival, booking, missing, this.plan.events, this.alerts);
-    this.arrivals.push(arrival);
+    this.arrivals.push(arrivalOf(this.seen(), booking, this.toldPins.get(booking.id), this.clock.now()));
   }
 
   private checkGone(booking: Booking): void {
-    const pins = this.toldPins.get(booking.id);
-    if (!pins) return;
-    for (const [lockId, pin] of pins) {
-      const view = this.lockFor(lockId).inspect(lockId);
-      const stillOpens = view.codes.some((code) => code.pin === pin) && this.lockFor(lockId).opens(lockId, pin);
-      if (!stillOpens) continue;
-      if (view.online) this.aliveAfterCheckout += 1;
-      else this.leftOnOffline += 1;
-    }
+    const left = codesStillOpening(this.toldPins.get(booking.id), (lockId) => this.lockFor(lockId));
+    this.aliveAfterCheckout += left.online;
+    this.leftOnOffline += left.offline;
   }
 
   private async finish(): Promise<void> {
@@ -323,21 +332,13 @@ class SeasonWorld {
     }
   }
 
-  /** The owner and the cleaner keyed their own codes in before StayKey was linked to these locks. */
-  private keyInForeignCodes(): void {
-    const startsAt = this.clock.now().toISOString();
-    const endsAt = new Date(this.end + 365 * 24 * 3600_000).toISOString();
-    for (const code of FOREIGN_CODES_OF_SEASON) {
-      if (!this.plan.locks.some((lock) => lock.id === code.lockId)) continue;
-      this.lockFor(code.lockId).addCodeBehindOurBack(code.lockId, { slot: code.slot, name: code.name, pin: code.pin, startsAt, endsAt });
-    }
-  }
-
-  private lockFor(lockId: string): SimulatedLocks {
+  private lockFor(lockId: string): SeasonLock {
+    if (this.door && lockId === this.door.config.id) return this.door;
     return lockId === ZHA_DOOR && this.zhaLocks ? this.zhaLocks : this.locks;
   }
 
   private runnerFor(lockId: string): CommandRunner {
+    if (this.seamRunner && lockId === this.door?.config.id) return this.seamRunner;
     return lockId === ZHA_DOOR && this.zhaRunner ? this.zhaRunner : this.runner;
   }
 
@@ -369,6 +370,7 @@ class SeasonWorld {
       cancellationsFromBadFeeds: this.badCancellations.size,
       zhaDoor: zhaDoorReport(this.seen(), ZHA_DOOR, this.codesSetNotVerifiable),
       foreignCodes: foreignCodesReport(this.seen(), FOREIGN_CODES_OF_SEASON, this.wholeReads),
+      ...(this.door ? { seamDoor: seamDoorReport(this.seen(), this.door.config.id, this.door.counts(), this.seamCommands) } : {}),
     };
   }
 
@@ -379,11 +381,12 @@ class SeasonWorld {
     });
   }
 
-  /** Lets queued work and promise chains run out at the current instant. */
+  /** Lets queued work, promise chains and the Seam door's requests (real HTTP) run out at the current instant. */
   private async settle(): Promise<void> {
     for (let i = 0; i < 20; i++) {
       await this.queue;
-      await new Promise((resolve) => setImmediate(resolve));
+      do await new Promise((resolve) => setImmediate(resolve));
+      while (this.door && this.door.inFlight() > 0);
     }
   }
 }

@@ -39,6 +39,7 @@ export interface FakeSeamDatabase {
   getState(): FakeSeamDatabase;
   access_codes: FakeAccessCode[];
   devices: Array<{ device_id: string; [field: string]: unknown }>;
+  events: Array<{ event_type: string; device_id?: string; [field: string]: unknown }>;
   updateAccessCode(params: { access_code_id: string; [field: string]: unknown }): unknown;
   deleteAccessCode(accessCodeId: string): void;
   updateDevice(params: { device_id: string; [field: string]: unknown }): unknown;
