@@ -3,7 +3,8 @@
  * own code ids, the writes sent but not seen yet, and a stable slot for each code StayKey did not make.
  * What a slot holds and what a pending write remembers differ by vendor; the bookkeeping does not.
  */
-import { dictionaryOf } from '../ids';
+import { dictionary, dictionaryOf } from '../ids';
+import { readJson, writeJsonAtomic } from '../store/atomic-file';
 
 /**
  * Codes StayKey did not make get slots from here up: above the highest slot a locks config can
@@ -50,4 +51,72 @@ export function forgetGone<Held, Pending>(
 /** The next foreign slot: one above every foreign slot given out, never below FIRST_FOREIGN_SLOT. */
 export function nextForeignSlot(foreign: Record<string, number>): number {
   return Math.max(FIRST_FOREIGN_SLOT - 1, ...Object.values(foreign)) + 1;
+}
+
+/**
+ * A vendor's slot book kept in a file (never a PIN in it): per lock, StayKey's slots over the vendor's code
+ * ids, the writes sent but not yet seen, and the slots of codes StayKey did not make. The vendor says what a
+ * slot holds (`idOf`), how a record is read back (`recordOf`) and how a listing is matched (its own reconcile).
+ */
+export abstract class VendorSlotBook<Held, Pending, LockRecord extends VendorSlots<Held, Pending>> {
+  protected readonly records: Record<string, LockRecord> = dictionary();
+
+  /** `field` names the file's map of records ("locks", "devices"), as files already written have it. */
+  constructor(
+    private readonly file: string | undefined,
+    private readonly field: string,
+    vendor: string,
+  ) {
+    const saved = file ? readJson<{ version?: number } & Record<string, unknown>>(file) : undefined;
+    if (saved && saved.version !== 1) throw new Error(`${file} was written by a newer StayKey (${vendor} slots version ${saved.version})`);
+    const records = saved?.[field];
+    if (!records || typeof records !== 'object') return;
+    for (const [key, record] of Object.entries(records as Record<string, Partial<LockRecord>>)) this.records[key] = this.recordOf(record);
+  }
+
+  protected abstract idOf(held: Held): string;
+  protected abstract recordOf(saved: Partial<LockRecord> | undefined): LockRecord;
+
+  /** The slot a vendor code sits in, StayKey's or foreign; undefined when it has none yet. */
+  slotOf(key: string, codeId: string | number): number | undefined {
+    const record = this.record(key);
+    for (const [slot, held] of Object.entries(record.slots)) if (this.idOf(held) === String(codeId)) return Number(slot);
+    return record.foreign[codeId];
+  }
+
+  isOurs(key: string, codeId: string | number): boolean {
+    return Object.values(this.record(key).slots).some((held) => this.idOf(held) === String(codeId));
+  }
+
+  remove(key: string, slot: number): void {
+    const record = this.record(key);
+    delete record.slots[slot];
+    delete record.pending[slot];
+    this.save();
+  }
+
+  pending(key: string, slot: number): Pending | undefined {
+    return this.record(key).pending[slot];
+  }
+
+  /** Written before the write leaves, so even a restart cannot lose track of a code that landed. */
+  expect(key: string, slot: number, pending: Pending): void {
+    this.record(key).pending[slot] = pending;
+    this.save();
+  }
+
+  forgetPending(key: string, slot: number): void {
+    const record = this.record(key);
+    if (!record.pending[slot]) return;
+    delete record.pending[slot];
+    this.save();
+  }
+
+  protected record(key: string): LockRecord {
+    return (this.records[key] ??= this.recordOf(undefined));
+  }
+
+  protected save(): void {
+    if (this.file) writeJsonAtomic(this.file, { version: 1, [this.field]: this.records });
+  }
 }

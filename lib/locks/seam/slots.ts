@@ -1,6 +1,5 @@
-import { dictionary, dictionaryOf } from '../../ids';
-import { readJson, writeJsonAtomic } from '../../store/atomic-file';
-import { forgetGone, nextForeignSlot, VendorSlots, vendorSlotsOf } from '../vendor-slots';
+import { dictionaryOf } from '../../ids';
+import { forgetGone, nextForeignSlot, VendorSlotBook, VendorSlots, vendorSlotsOf } from '../vendor-slots';
 
 /**
  * Seam has no slots: a device holds access codes, each with Seam's `access_code_id`. This book keeps
@@ -27,11 +26,6 @@ export interface ChosenCode {
 
 type DeviceRecord = VendorSlots<string, PendingCreate> & { chosen: Record<string, ChosenCode> };
 
-interface SavedBook {
-  version: 1;
-  devices: Record<string, DeviceRecord>;
-}
-
 /** An access code as Seam lists it, reduced to what the book needs. */
 export interface ListedCode {
   accessCodeId: string;
@@ -40,28 +34,21 @@ export interface ListedCode {
   endsAt?: string;
 }
 
-export class SeamSlots {
-  private readonly devices: Record<string, DeviceRecord> = dictionary();
+export class SeamSlots extends VendorSlotBook<string, PendingCreate, DeviceRecord> {
+  constructor(file?: string) {
+    super(file, 'devices', 'Seam');
+  }
 
-  constructor(private readonly file?: string) {
-    const saved = file ? readJson<SavedBook>(file) : undefined;
-    if (saved && saved.version !== 1) throw new Error(`${file} was written by a newer StayKey (Seam slots version ${saved.version})`);
-    for (const [device, record] of Object.entries(saved?.devices ?? {})) this.devices[device] = deviceRecordOf(record);
+  protected idOf(accessCodeId: string): string {
+    return accessCodeId;
+  }
+
+  protected recordOf(saved: Partial<DeviceRecord> | undefined): DeviceRecord {
+    return deviceRecordOf(saved);
   }
 
   codeIn(device: string, slot: number): string | undefined {
     return this.record(device).slots[slot];
-  }
-
-  /** The slot an access code sits in, StayKey's or foreign; undefined when it has none yet. */
-  slotOf(device: string, accessCodeId: string): number | undefined {
-    const record = this.record(device);
-    for (const [slot, id] of Object.entries(record.slots)) if (id === accessCodeId) return Number(slot);
-    return record.foreign[accessCodeId];
-  }
-
-  isOurs(device: string, accessCodeId: string): boolean {
-    return Object.values(this.record(device).slots).includes(accessCodeId);
   }
 
   /** The code in the slot was chosen by the lock's system (an offline code, a pulled backup), for this window. */
@@ -87,29 +74,9 @@ export class SeamSlots {
     this.save();
   }
 
-  remove(device: string, slot: number): void {
-    const record = this.record(device);
-    delete record.slots[slot];
-    delete record.chosen[slot];
-    delete record.pending[slot];
-    this.save();
-  }
-
-  pending(device: string, slot: number): PendingCreate | undefined {
-    return this.record(device).pending[slot];
-  }
-
-  /** Written before the create leaves, so a restart cannot lose track of a code that landed. */
-  expect(device: string, slot: number, create: PendingCreate): void {
-    this.record(device).pending[slot] = create;
-    this.save();
-  }
-
-  forgetPending(device: string, slot: number): void {
-    const record = this.record(device);
-    if (!record.pending[slot]) return;
-    delete record.pending[slot];
-    this.save();
+  override remove(device: string, slot: number): void {
+    delete this.record(device).chosen[slot];
+    super.remove(device, slot);
   }
 
   /**
@@ -135,14 +102,6 @@ export class SeamSlots {
       record.foreign[code.accessCodeId] = nextForeignSlot(record.foreign);
     }
     this.save();
-  }
-
-  private record(device: string): DeviceRecord {
-    return (this.devices[device] ??= deviceRecordOf(undefined));
-  }
-
-  private save(): void {
-    if (this.file) writeJsonAtomic(this.file, { version: 1, devices: this.devices });
   }
 }
 

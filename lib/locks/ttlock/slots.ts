@@ -1,6 +1,4 @@
-import { readJson, writeJsonAtomic } from '../../store/atomic-file';
-import { dictionary } from '../../ids';
-import { FIRST_FOREIGN_SLOT, forgetGone, nextForeignSlot, VendorSlots, vendorSlotsOf } from '../vendor-slots';
+import { FIRST_FOREIGN_SLOT, forgetGone, nextForeignSlot, VendorSlotBook, VendorSlots, vendorSlotsOf } from '../vendor-slots';
 
 /**
  * TTLock has no slots: a lock holds passcodes, each with TTLock's own `keyboardPwdId`. StayKey's
@@ -29,11 +27,6 @@ export interface PendingAdd {
 /** slot -> passcode; slot -> an add not answered yet; keyboardPwdId -> slot, for passcodes StayKey did not make. */
 type LockRecord = VendorSlots<SlotRecord, PendingAdd>;
 
-interface SavedSlots {
-  version: 1;
-  locks: Record<string, LockRecord>;
-}
-
 /** A passcode as the cloud lists it, reduced to what the slot map needs. */
 export interface ListedPasscode {
   keyboardPwdId: number;
@@ -42,60 +35,28 @@ export interface ListedPasscode {
   endDate?: number;
 }
 
-export class TTLockSlots {
-  private readonly state: SavedSlots;
+export class TTLockSlots extends VendorSlotBook<SlotRecord, PendingAdd, LockRecord> {
+  constructor(file?: string) {
+    super(file, 'locks', 'TTLock');
+  }
 
-  constructor(private readonly file?: string) {
-    const saved = file ? readJson<SavedSlots>(file) : undefined;
-    if (saved && saved.version !== 1) throw new Error(`${file} was written by a newer StayKey (TTLock slots version ${saved.version})`);
-    this.state = { version: 1, locks: dictionary() };
-    for (const [device, record] of Object.entries(saved?.locks ?? {})) this.state.locks[device] = vendorSlotsOf(record);
+  protected idOf(held: SlotRecord): string {
+    return String(held.keyboardPwdId);
+  }
+
+  protected recordOf(saved: Partial<LockRecord> | undefined): LockRecord {
+    return vendorSlotsOf(saved);
   }
 
   slot(device: string, slot: number): SlotRecord | undefined {
-    return this.lock(device).slots[slot];
-  }
-
-  /** The slot a passcode sits in, ours or foreign. */
-  slotOf(device: string, keyboardPwdId: number): number | undefined {
-    const record = this.lock(device);
-    for (const [slot, held] of Object.entries(record.slots)) if (held.keyboardPwdId === keyboardPwdId) return Number(slot);
-    return record.foreign[keyboardPwdId];
-  }
-
-  isOurs(device: string, keyboardPwdId: number): boolean {
-    return Object.values(this.lock(device).slots).some((held) => held.keyboardPwdId === keyboardPwdId);
+    return this.record(device).slots[slot];
   }
 
   place(device: string, slot: number, held: SlotRecord): void {
-    const record = this.lock(device);
+    const record = this.record(device);
     record.slots[slot] = held;
     delete record.pending[slot];
     delete record.foreign[held.keyboardPwdId];
-    this.save();
-  }
-
-  remove(device: string, slot: number): void {
-    const record = this.lock(device);
-    delete record.slots[slot];
-    delete record.pending[slot];
-    this.save();
-  }
-
-  pending(device: string, slot: number): PendingAdd | undefined {
-    return this.lock(device).pending[slot];
-  }
-
-  /** Written before the add leaves, so even a restart cannot lose track of a passcode that landed. */
-  expect(device: string, slot: number, add: PendingAdd): void {
-    this.lock(device).pending[slot] = add;
-    this.save();
-  }
-
-  forgetPending(device: string, slot: number): void {
-    const record = this.lock(device);
-    if (!record.pending[slot]) return;
-    delete record.pending[slot];
     this.save();
   }
 
@@ -105,7 +66,7 @@ export class TTLockSlots {
    * foreign slot of its own, the same one each time.
    */
   reconcile(device: string, listed: ListedPasscode[]): void {
-    const record = this.lock(device);
+    const record = this.record(device);
     const ids = new Set(listed.map((passcode) => passcode.keyboardPwdId));
     forgetGone(record, (held) => ids.has(held.keyboardPwdId), (id) => ids.has(Number(id)));
     for (const passcode of listed) {
@@ -119,14 +80,6 @@ export class TTLockSlots {
       record.foreign[passcode.keyboardPwdId] = nextForeignSlot(record.foreign);
     }
     this.save();
-  }
-
-  private lock(device: string): LockRecord {
-    return (this.state.locks[device] ??= vendorSlotsOf(undefined));
-  }
-
-  private save(): void {
-    if (this.file) writeJsonAtomic(this.file, this.state);
   }
 }
 
