@@ -241,3 +241,21 @@ export function lockIdFromName(name: string): string {
     .replace(/^-+|-+$/g, '')
     .slice(0, 60);
 }
+
+/** A lock as a row of the locks config editor: what a vendor's "list locks" button adds for the host to name and save. */
+export function lockRowOf(lock: LockConfig): LockRow {
+  const [codeLength, ...others] = lock.rules.codeLengths;
+  return {
+    ...defaultLockRow,
+    id: lock.id,
+    name: lock.name,
+    codeLength,
+    firstSlot: lock.rules.firstSlot,
+    lastSlot: lock.rules.lastSlot,
+    schedules: lock.schedules,
+    device: lock.device ?? '',
+    forbiddenDigits: lock.rules.forbiddenDigits ?? '',
+    forbiddenPrefixes: (lock.rules.forbiddenPrefixes ?? []).join(', '),
+    otherCodeLengths: others.join(', '),
+  };
+}

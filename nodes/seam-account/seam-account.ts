@@ -4,7 +4,7 @@
  * client and write gate, never the key itself. The editor's "list Seam devices" asks this node.
  */
 import type { NodeDef } from 'node-red';
-import type { LockConfig } from '../../lib/locks/provider';
+import { LockRow, lockRowOf } from '../../lib/locks/lock-rows';
 import { listSeamDevices, openSeamAccount, SeamDevice, suggestedSeamLock } from '../../lib/locks/seam';
 import type { SeamAccountNode, SeamCredentials } from '../locks-config/provider-seam';
 import { errorText, numberSetting, RED } from '../shared/runtime';
@@ -25,7 +25,7 @@ interface ListedDevice {
   battery: number | null;
   onlineCodes: boolean;
   offlineCodes: boolean;
-  row: Record<string, unknown>;
+  row: LockRow;
 }
 
 export = function (RED: RED) {
@@ -87,24 +87,6 @@ function listed(device: SeamDevice): ListedDevice {
     battery: device.battery,
     onlineCodes: device.onlineCodes,
     offlineCodes: device.offlineCodes,
-    row: rowOf(suggestedSeamLock(device)),
-  };
-}
-
-/** The row as the locks config editor keeps it (lib/locks/lock-rows.ts), as the TTLock list gives it. */
-function rowOf(lock: LockConfig): Record<string, unknown> {
-  return {
-    id: lock.id,
-    name: lock.name,
-    codeLength: lock.rules.codeLengths[0],
-    firstSlot: lock.rules.firstSlot,
-    lastSlot: lock.rules.lastSlot,
-    schedules: lock.schedules,
-    batteryType: '',
-    device: lock.device ?? '',
-    reservedSlots: '',
-    forbiddenDigits: lock.rules.forbiddenDigits ?? '',
-    forbiddenPrefixes: (lock.rules.forbiddenPrefixes ?? []).join(', '),
-    otherCodeLengths: '',
+    row: lockRowOf(suggestedSeamLock(device)),
   };
 }

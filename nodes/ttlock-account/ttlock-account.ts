@@ -4,7 +4,7 @@
  * flows_cred.json, never in an exported flow); locks configs with provider TTLock use it.
  */
 import type { Node, NodeDef } from 'node-red';
-import { LockConfig } from '../../lib/locks/provider';
+import { LockRow, lockRowOf } from '../../lib/locks/lock-rows';
 import { listAccountLocks, suggestedLock, TTLockLockInfo } from '../../lib/locks/ttlock/ttlock';
 import { normalizeBaseUrl, TTLockApi } from '../../lib/locks/ttlock/api';
 import { assertTimeZone } from '../../lib/time/zoned';
@@ -35,7 +35,7 @@ interface ListedLock {
   alias: string;
   battery: number | null;
   hasGateway: boolean;
-  row: Record<string, unknown>;
+  row: LockRow;
 }
 
 export = function (RED: RED) {
@@ -96,24 +96,6 @@ function listed(info: TTLockLockInfo): ListedLock {
     alias: info.lockAlias || info.lockName,
     battery: info.electricQuantity,
     hasGateway: info.hasGateway,
-    row: rowOf(suggestedLock(info)),
-  };
-}
-
-/** The row as the locks config editor keeps it (lib/locks/lock-rows.ts). */
-function rowOf(lock: LockConfig): Record<string, unknown> {
-  return {
-    id: lock.id,
-    name: lock.name,
-    codeLength: lock.rules.codeLengths[0],
-    firstSlot: lock.rules.firstSlot,
-    lastSlot: lock.rules.lastSlot,
-    schedules: lock.schedules,
-    batteryType: '',
-    device: lock.device ?? '',
-    reservedSlots: '',
-    forbiddenDigits: '',
-    forbiddenPrefixes: '',
-    otherCodeLengths: '',
+    row: lockRowOf(suggestedLock(info)),
   };
 }
