@@ -14,6 +14,7 @@ import { FIRST_FOREIGN_SLOT } from '../lib/locks/vendor-slots';
 import { generatePin, ruleBroken } from '../lib/pins/pin-rules';
 import type { LockCommand } from '../lib/messages';
 import { ManualClock } from '../lib/time/clock';
+import { driveClock, until } from './doubles/nuki-cloud';
 import { AUGUST_BACK, AUGUST_FRONT, LossyProxy, SEAM_ACCOUNT, SEAM_KEY, SEAM_WORKSPACE, SeamFake } from './doubles/seam-fake';
 
 const PIN = '482913';
@@ -94,7 +95,7 @@ describe('Seam provider against Seam’s official fake', function () {
       const runner = new CommandRunner(locks, { clock, maxAttempts: 5, baseDelayMs: 1000, random: () => 0.5 });
       // The device takes the code only after the first reading found Seam still setting it.
       const result = runner.execute(command('set'), PIN, () => fake.programDevice(AUGUST_FRONT));
-      await driveClock(clock, result);
+      await driveClock(clock, result, { stepMs: 1000 });
       const done = await result;
       assert.equal(done.ok, true, done.error);
       assert.equal(done.confirmed, true);
@@ -297,7 +298,7 @@ describe('Seam provider against Seam’s official fake', function () {
       // The device reports the failure only once Seam tried: after the first reading.
       clock.advanceTo('2027-03-05T15:30:00Z');
       const result = runner.execute(startsSoon, PIN, failOnDevice);
-      await driveClock(clock, result);
+      await driveClock(clock, result, { stepMs: 1000 });
       const done = await result;
       assert.equal(done.ok, true, done.error);
       assert.equal(done.fromLock?.why, 'backup-pool');
@@ -393,7 +394,7 @@ describe('Seam provider against Seam’s official fake', function () {
       fake.db.addEvent({ event_type: 'lock.unlocked', workspace_id: SEAM_WORKSPACE, device_id: AUGUST_FRONT, created_at: at, occurred_at: at });
       fake.db.addEvent({ event_type: 'lock.access_denied', workspace_id: SEAM_WORKSPACE, device_id: AUGUST_BACK, created_at: at, occurred_at: at });
       clock.advance(60_000);
-      await until(() => heard.length >= 2);
+      await until('two keypad events are heard', () => heard.length >= 2);
       clock.advance(60_000);
       await new Promise((resolve) => setTimeout(resolve, 200));
       stop();
@@ -404,21 +405,3 @@ describe('Seam provider against Seam’s official fake', function () {
     });
   });
 });
-
-async function until(check: () => boolean, ms = 5000): Promise<void> {
-  const end = Date.now() + ms;
-  while (!check()) {
-    if (Date.now() > end) throw new Error('timed out waiting');
-    await new Promise((resolve) => setTimeout(resolve, 10));
-  }
-}
-
-/** Moves the manual clock on while a runner waits between attempts, until the result is in. */
-async function driveClock(clock: ManualClock, result: Promise<unknown>): Promise<void> {
-  let done = false;
-  void result.finally(() => (done = true));
-  while (!done) {
-    await new Promise((resolve) => setTimeout(resolve, 20));
-    clock.advance(1000);
-  }
-}
