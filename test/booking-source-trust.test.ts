@@ -122,6 +122,44 @@ describe('booking-source: no feed takes a code away', () => {
       assert.equal(source.count, 4);
     });
 
+    it('lists what it holds, by feed and guest, for the editor\'s sidebar', () => {
+      const source = open();
+      source.readFeed(feed(...stays));
+      source.readFeed(feed(ana));
+      const held = source.heldCancellations();
+      assert.deepEqual(held.map((stay) => [stay.feed, stay.bookingId, stay.heldSince]), [
+        ['airbnb', 'ben@airbnb.com', '2026-07-01T09:00:00.000Z'],
+        ['airbnb', 'cleo@airbnb.com', '2026-07-01T09:00:00.000Z'],
+        ['airbnb', 'dan@airbnb.com', '2026-07-01T09:00:00.000Z'],
+      ]);
+      assert.equal(held[0].arrival, '2026-07-20');
+    });
+
+    it('keeps the stays when the host rejects the cancellations, past the wait, across a restart, until the feed lists them again', () => {
+      const source = open();
+      source.readFeed(feed(...stays));
+      source.readFeed(feed(ana));
+      assert.deepEqual(summary(source.receive({ kind: 'reject-cancellations', feed: 'airbnb', bookings: ['ben@airbnb.com'] })), []);
+      assert.deepEqual(source.heldCancellations().map((stay) => stay.bookingId), ['cleo@airbnb.com', 'dan@airbnb.com']);
+      clock.advance(2 * 3600_000);
+      assert.deepEqual(summary(open().readFeed(feed(ana))), ['cancelled cleo@airbnb.com', 'cancelled dan@airbnb.com'], 'only the rejected one is kept');
+      const restarted = open();
+      assert.equal(restarted.count, 2);
+      assert.deepEqual(summary(restarted.readFeed(feed(ana))), [], 'still kept while the feed lacks it');
+      restarted.readFeed(feed(ana, ben));
+      assert.deepEqual(summary(restarted.readFeed(feed(ana))), ['cancelled ben@airbnb.com'], 'listed again, it is followed as any other stay');
+    });
+
+    it('refuses a rejection with nothing held, or for a feed it does not have', () => {
+      const source = open();
+      source.readFeed(feed(...stays));
+      assert.throws(() => source.receive({ kind: 'reject-cancellations' }), /reject-cancellations: no cancellation is waiting/);
+      source.readFeed(feed(ana));
+      assert.throws(() => source.receive({ kind: 'reject-cancellations', feed: 'vrbo' }), /reject-cancellations: there is no feed "vrbo"/);
+      assert.throws(() => source.receive({ kind: 'reject-cancellations', bookings: 'all' }), /reject-cancellations: bookings must be a list/);
+      assert.equal(source.warnings.held, 3);
+    });
+
     it('takes its threshold and wait from the options', () => {
       const source = open({ massCancel: { atLeast: 5 } });
       source.readFeed(feed(...stays));
