@@ -71,11 +71,13 @@ describe('the sidebar overview of a pin-issuer (lib/ledger/overview.ts)', () => 
     const { ledger, input } = setUp('2026-07-09T10:00:00Z');
     ledger.acceptWindow(windowMessage('HM1', 'Ada', '2026-07-09', '2026-07-12', ['door']));
     ledger.acceptWindow(windowMessage('HM2', 'Grace', '2026-07-10', '2026-07-11', ['gate']));
+    ledger.acceptWindow(windowMessage('HM3', 'Alan', '2026-07-14', '2026-07-15', ['door']));
     await settle(ledger);
     const statuses = healthy();
     statuses.set('gate', { lockId: 'gate', online: false, battery: 80 });
     const overview = issuerOverview(input(statuses));
-    assert.deepEqual(overview.arrivals.map((arrival) => [arrival.who, arrival.ready]), [['Ada', true], ['Grace', false]]);
+    assert.deepEqual(overview.arrivals.map((arrival) => [arrival.who, arrival.readiness]), [['Ada', 'ready'], ['Grace', 'not-ready'], ['Alan', 'not-due']]);
+    assert.deepEqual(overview.arrivals[2].problems, [], 'Alan\'s code is issued 48 h ahead: none yet is as planned');
     assert.ok(overview.arrivals[1].problems.includes('Main gate is offline'));
     assert.ok(overview.alerts.some((alert) => alert.severity === 'critical' && alert.text === 'Main gate is offline'));
     assert.ok(!overview.alerts.some((alert) => alert.bookingId === 'HM2'), 'Grace arrives in more than a day: her lock is the alert, not her stay yet');
@@ -100,6 +102,15 @@ describe('the sidebar overview of a pin-issuer (lib/ledger/overview.ts)', () => 
     const door = issuerOverview(input()).locks[0];
     assert.equal(door.verifying, false);
     assert.equal(door.verifiedAt, '2026-07-09T10:00:00.000Z');
+  });
+
+  it('names a guest the feed gives no name by the reservation code', async () => {
+    const { ledger, input } = setUp();
+    const message = windowMessage('HM1', '', '2026-07-09', '2026-07-12', ['door']);
+    message.booking = { ...message.booking, guestName: undefined, summary: 'Reserved', reservationCode: 'HMADA1' };
+    ledger.acceptWindow(message);
+    await settle(ledger);
+    assert.equal(issuerOverview(input()).locks[0].codes[0].who, 'reservation HMADA1');
   });
 
   it('a lock that could not be reached is unknown, not offline, and says why', () => {

@@ -67,12 +67,17 @@ export interface LockView {
   codes: CodeView[];
 }
 
+/** ready: nothing stands between the guest and the door; not-due: the code is not issued yet, as planned. */
+export type Readiness = 'ready' | 'not-ready' | 'not-due';
+
 export interface ArrivalView {
   bookingId: string;
   who: string;
   checkInAt: string;
+  /** When the code is issued (reserved, set on locks with schedules, told to the guest). */
+  issueAt: string;
   locks: string[];
-  ready: boolean;
+  readiness: Readiness;
   problems: string[];
 }
 
@@ -160,9 +165,15 @@ function codeView(code: CodeEntry, entry: BookingEntry | undefined): CodeView {
   return view;
 }
 
-/** A guest by name; a staff, one-time or manual code by the label the host gave it. */
+/**
+ * A guest by name; a staff, one-time or manual code by the label the host gave it. Airbnb's feed names
+ * no guest ("Reserved"): its reservation code is what the host finds in the app.
+ */
 function whoOf(bookingId: string, entry: BookingEntry | undefined): string {
-  return entry?.booking.guestName || entry?.booking.summary || bookingId;
+  const booking = entry?.booking;
+  if (booking?.guestName) return booking.guestName;
+  if (booking?.reservationCode) return `reservation ${booking.reservationCode}`;
+  return booking?.summary || bookingId;
 }
 
 function nextArrivals(input: OverviewInput, codes: CodeEntry[]): ArrivalView[] {
@@ -175,8 +186,11 @@ function nextArrivals(input: OverviewInput, codes: CodeEntry[]): ArrivalView[] {
     .map(([bookingId, entry]) => {
       const own = codes.filter((code) => code.bookingId === bookingId);
       const othersOnLock = (lockId: string) => codes.filter((code) => code.lockId === lockId && code.bookingId !== bookingId && code.state !== 'revoked');
-      const problems = arrivalProblems({ bookingId, entry, codes: own, othersOnLock }, locks, input.statuses, input.now);
-      return { bookingId, who: whoOf(bookingId, entry), checkInAt: entry.window.checkInAt, locks: entry.window.locks, ready: problems.length === 0, problems: problems.map((problem) => problem.text) };
+      const view = { bookingId, who: whoOf(bookingId, entry), checkInAt: entry.window.checkInAt, issueAt: entry.window.issueAt, locks: entry.window.locks };
+      // Before its issue time a stay has no code by design: that is not a problem to show.
+      if (Date.parse(entry.window.issueAt) > now) return { ...view, readiness: 'not-due' as const, problems: [] };
+      const problems = arrivalProblems({ bookingId, entry, codes: own, othersOnLock }, locks, input.statuses, input.now).map((problem) => problem.text);
+      return { ...view, readiness: problems.length ? ('not-ready' as const) : ('ready' as const), problems };
     });
 }
 
@@ -199,7 +213,7 @@ function openAlerts(locks: LockView[], arrivals: ArrivalView[], input: OverviewI
     }
   }
   const soon = input.now.getTime() + 24 * 3600_000;
-  for (const arrival of arrivals.filter((a) => !a.ready && Date.parse(a.checkInAt) <= soon)) {
+  for (const arrival of arrivals.filter((a) => a.readiness === 'not-ready' && Date.parse(a.checkInAt) <= soon)) {
     alerts.push({ severity: 'warning', bookingId: arrival.bookingId, text: `${arrival.who} (check-in ${arrival.checkInAt}) is not ready: ${arrival.problems.join('; ')}` });
   }
   return alerts;
