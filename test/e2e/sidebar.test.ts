@@ -14,6 +14,7 @@ import type { Page } from 'playwright-core';
 import { PIN_MASK } from '../../lib/notify/render';
 import { Vault } from '../../lib/pins/vault';
 import { launchChromium, TestBrowser } from '../support/browser';
+import { nodeRedResolve } from '../support/node-red-path';
 import { Editor } from './editor';
 import { PACKAGE_ROOT, RedServer, startDemo, startNodeRed } from './red-server';
 
@@ -110,6 +111,12 @@ describe('the StayKey sidebar in the editor (Chromium)', function () {
       await editor?.page.close();
       await red?.stop();
       fs.rmSync(userDir, { recursive: true, force: true });
+    });
+
+    it('runs on the Node-RED this test run is for (STAYKEY_NODE_RED, else node_modules)', async () => {
+      const settings = (await (await fetch(`${red.url}/settings`)).json()) as { version: string };
+      const wanted = (JSON.parse(fs.readFileSync(nodeRedResolve('node-red/package.json'), 'utf8')) as { version: string }).version;
+      assert.equal(settings.version.replace(/-git$/, ''), wanted);
     });
 
     it('shows both demo locks, online, with their provider, battery and codes, each PIN masked', async () => {
