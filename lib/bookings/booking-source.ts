@@ -191,7 +191,7 @@ export class BookingSource {
    */
   confirmCancellations(payload: unknown): SourceUpdate {
     const { feed, ids } = readConfirmation(payload);
-    const trackers = this.heldTrackers(feed, 'confirm-cancellations');
+    const trackers = this.heldTrackers(feed, 'confirm-cancellations', ids);
     return this.transaction(() => {
       for (const tracker of trackers) tracker.confirmHeld(ids);
       return this.reconcile();
@@ -204,7 +204,7 @@ export class BookingSource {
    */
   rejectCancellations(payload: unknown): SourceUpdate {
     const { feed, ids } = readConfirmation(payload);
-    const trackers = this.heldTrackers(feed, 'reject-cancellations');
+    const trackers = this.heldTrackers(feed, 'reject-cancellations', ids);
     return this.transaction(() => {
       for (const tracker of trackers) tracker.keepHeld(ids);
       return this.reconcile();
@@ -222,10 +222,13 @@ export class BookingSource {
     );
   }
 
-  private heldTrackers(feed: string | undefined, kind: string): FeedTracker[] {
+  /** The feeds an answer is for; refuses one that would change nothing, so the host hears why. */
+  private heldTrackers(feed: string | undefined, kind: string, ids: string[] | undefined): FeedTracker[] {
     if (feed !== undefined && !this.feeds.has(feed)) throw new Error(`${kind}: there is no feed "${feed}" here (${[...this.feeds.keys()].join(', ')})`);
     const trackers = [...this.feeds].filter(([name]) => feed === undefined || name === feed).map(([, tracker]) => tracker);
-    if (!trackers.some((tracker) => tracker.held.length > 0)) throw new Error(`${kind}: no cancellation is waiting for the host`);
+    const held = trackers.flatMap((tracker) => tracker.held.map((booking) => booking.id));
+    if (!held.length) throw new Error(`${kind}: no cancellation is waiting for the host`);
+    if (ids && !ids.some((id) => held.includes(id))) throw new Error(`${kind}: none of ${ids.slice(0, 5).join(', ')} is held`);
     return trackers;
   }
 

@@ -6,19 +6,14 @@
  * not: every editor connected to the runtime receives comms messages, read-only users included.
  */
 import type { Request, Response } from 'express';
-import { errorText, RED } from '../shared/runtime';
+import { clockFor, errorText, RED } from '../shared/runtime';
+import { Publisher } from './publisher';
 import { HeldAnswer, IssuerAction, IssuerPanel, SidebarBoard, sidebarBoard, SourcePanel } from '../shared/sidebar-board';
 
-/** At most one message per node per this long, however busy its ledger. */
-const PUBLISH_EVERY_MS = 1000;
-/** A burst of changes (a feed's first read) is drawn once, after it settles a little. */
-const SETTLE_MS = 200;
 /** Ids in a request are checked against the board; anything longer is not one of them. */
 const MAX_ID = 200;
 const MAX_BOOKINGS = 500;
 const TOPIC = 'staykey/sidebar';
-
-type Kind = 'issuer' | 'source';
 
 interface IssuerItem {
   id: string;
@@ -74,8 +69,13 @@ export = function register(RED: RED) {
     }
   });
 
-  const publisher = new Publisher(board, (kind, id, data) => api.comms.publish(`${TOPIC}/${kind}/${id}`, data, false));
-  board.listen((kind, id) => publisher.changed(kind, id));
+  const publisher = new Publisher({
+    clock: clockFor(RED),
+    look: (key) => current(board, key),
+    comparable: withoutLookTime,
+    publish: (key, data) => api.comms.publish(`${TOPIC}/${key}`, data, false),
+  });
+  board.listen((kind, id) => publisher.changed(`${kind}/${id}`));
 };
 
 async function everything(board: SidebarBoard): Promise<{ issuers: IssuerItem[]; sources: SourceItem[] }> {
@@ -92,6 +92,16 @@ async function issuerItem(panel: IssuerPanel): Promise<IssuerItem> {
     item.error = errorText(err);
   }
   return item;
+}
+
+/** A panel by its key (`issuer/<id>`, `source/<id>`) as it is now, or word that its node is gone. */
+async function current(board: SidebarBoard, key: string): Promise<unknown> {
+  const [kind, id] = [key.slice(0, key.indexOf('/')), key.slice(key.indexOf('/') + 1)];
+  const issuer = kind === 'issuer' ? board.issuers.get(id) : undefined;
+  if (issuer) return issuerItem(issuer);
+  const source = kind === 'source' ? board.sources.get(id) : undefined;
+  if (source) return sourceItem(source);
+  return { id, removed: true };
 }
 
 function sourceItem(panel: SourcePanel): SourceItem {
@@ -133,60 +143,4 @@ function readBookings(body: unknown): string[] {
 function idIn(value: unknown, what: string): string {
   if (typeof value !== 'string' || value === '' || value.length > MAX_ID) throw new Error(`${what} must be an id of at most ${MAX_ID} characters`);
   return value;
-}
-
-/**
- * Tells the editors what one node's panel shows now, when it changed: at most once per PUBLISH_EVERY_MS
- * per node, one look at a time, and nothing when the look finds what was sent last.
- */
-class Publisher {
-  private readonly sent = new Map<string, string>();
-  private readonly lastAt = new Map<string, number>();
-  private readonly waiting = new Map<string, ReturnType<typeof setTimeout>>();
-  private readonly looking = new Set<string>();
-  private readonly again = new Set<string>();
-
-  constructor(
-    private readonly board: SidebarBoard,
-    private readonly publish: (kind: Kind, id: string, data: unknown) => void,
-  ) {}
-
-  changed(kind: Kind, id: string): void {
-    const key = `${kind}/${id}`;
-    if (this.looking.has(key)) return void this.again.add(key);
-    if (this.waiting.has(key)) return;
-    const since = Date.now() - (this.lastAt.get(key) ?? 0);
-    const wait = Math.max(SETTLE_MS, PUBLISH_EVERY_MS - since);
-    const timer = setTimeout(() => {
-      this.waiting.delete(key);
-      void this.look(kind, id, key);
-    }, wait);
-    timer.unref?.();
-    this.waiting.set(key, timer);
-  }
-
-  private async look(kind: Kind, id: string, key: string): Promise<void> {
-    this.looking.add(key);
-    try {
-      const data = await this.current(kind, id);
-      const text = JSON.stringify(withoutLookTime(data));
-      if (this.sent.get(key) !== text) {
-        this.sent.set(key, text);
-        this.lastAt.set(key, Date.now());
-        this.publish(kind, id, data);
-      }
-    } finally {
-      this.looking.delete(key);
-      if (this.again.delete(key)) this.changed(kind, id);
-    }
-  }
-
-  private async current(kind: Kind, id: string): Promise<unknown> {
-    if (kind === 'issuer') {
-      const panel = this.board.issuers.get(id);
-      return panel ? issuerItem(panel) : { id, removed: true };
-    }
-    const panel = this.board.sources.get(id);
-    return panel ? sourceItem(panel) : { id, removed: true };
-  }
 }
