@@ -5,6 +5,7 @@
 import type { CodeIssuer } from '../../lib/ledger/issuer';
 import type { Ledger } from '../../lib/ledger/ledger';
 import { issuerOverview } from '../../lib/ledger/overview';
+import { ledgerWithDictionaries } from '../../lib/ledger/ledger-types';
 import type { LockSet } from '../../lib/locks/lock-set';
 import type { LockStatus } from '../../lib/locks/provider';
 import { Clock, ManualClock } from '../../lib/time/clock';
@@ -55,7 +56,7 @@ export function issuerPanel(options: PanelOptions): IssuerPanel {
       for (const lock of locks) known.set(lock.id, await statusOf(lockSet, lock.id));
       const now = options.clock.now();
       const plan = await options.ledger.forecast(new Date(now.getTime() + options.planDays * DAY), new ManualClock(now));
-      return issuerOverview({ data: options.ledger.snapshot(), locks, provider: lockSet.provider.kind, statuses: known, now, plan });
+      return issuerOverview({ data: ledgerWithDictionaries(options.ledger.snapshot()), locks, provider: lockSet.provider.kind, statuses: known, now, plan });
     },
     async act(action: IssuerAction) {
       const lockSet = options.lockSet();
