@@ -59,6 +59,7 @@ export function issuerPanel(options: PanelOptions): IssuerPanel {
       return issuerOverview({ data: ledgerWithDictionaries(options.ledger.snapshot()), locks, provider: lockSet.provider.kind, statuses: known, now, plan });
     },
     async act(action: IssuerAction) {
+      if (options.dryRun) throw new Error(`${options.name} is a dry run: it touches no lock`);
       const lockSet = options.lockSet();
       if (action.kind === 'reissue') {
         if (!options.ledger.codesOf(action.bookingId).length) throw new Error(`${options.name} has no codes for booking "${action.bookingId}"`);
