@@ -39,6 +39,16 @@ function pinsOnLocks(userDir: string): string[] {
   return Object.values(saved.locks).flatMap((lock) => lock.codes.flatMap((code) => (code.pin ? [vault.open(code.pin)] : [])));
 }
 
+/** The PINs once Ada's code is on both demo locks (the flow may still be setting them when a test starts). */
+async function untilPinsOnLocks(userDir: string): Promise<string[]> {
+  for (let tries = 0; tries < 150; tries++) {
+    const pins = fs.existsSync(path.join(userDir, 'staykey', 'locks', `${locksConfig}.json`)) ? pinsOnLocks(userDir) : [];
+    if (pins.length >= 2) return pins;
+    await new Promise((resolve) => setTimeout(resolve, 100));
+  }
+  throw new Error('Ada\'s code did not reach both demo locks');
+}
+
 async function newEditor(browser: TestBrowser): Promise<Editor> {
   const page: Page = await browser.context.newPage();
   await page.setViewportSize({ width: 1600, height: 1000 });
@@ -266,17 +276,21 @@ describe('the StayKey sidebar in the editor (Chromium)', function () {
     it('shows a read-only user the locks and no action button, and the admin the buttons', async () => {
       const viewer = await editorAs('viewer');
       assert.equal(await viewer.page.locator('.staykey-sb-lock').count(), 2);
+      await untilCodesShown(viewer);
+      assert.equal(await viewer.page.locator('.staykey-sb-pin').first().innerText(), PIN_MASK);
       assert.equal(await viewer.page.locator(ACTION_BUTTONS).count(), 0, 'a read-only user is offered no action');
       const admin = await editorAs('admin');
       assert.equal(await admin.page.locator('.staykey-sb-verify').count(), 2, 'the admin may verify each lock');
     });
 
     it('answers the read-only user without a PIN, and refuses it an action', async () => {
+      const pins = await untilPinsOnLocks(userDir);
       const viewer = (await token('viewer')).access_token;
       const board = await fetch(`${red.url}/staykey/sidebar`, { headers: { authorization: `Bearer ${viewer}` } });
       assert.equal(board.status, 200);
       const text = await board.text();
-      for (const pin of pinsOnLocks(userDir)) assert.ok(!text.includes(pin), 'a PIN is in the board route\'s answer');
+      assert.ok(text.includes(PIN_MASK), 'the answer has the codes, masked');
+      for (const pin of pins) assert.ok(!text.includes(pin), 'a PIN is in the board route\'s answer');
       const issuer = demo.find((node) => node.type === 'staykey-pin-issuer')!.id;
       const verify = await fetch(`${red.url}/staykey/sidebar/issuer/${issuer}/verify`, {
         method: 'POST',
