@@ -8,6 +8,7 @@ import type { AlertMessage, BookingMessage } from '../lib/messages';
 import { ManualClock } from '../lib/time/clock';
 import bookingSourceNode = require('../nodes/booking-source/booking-source');
 import { FeedServer } from './support/feed-server';
+import { sidebarBoard } from '../nodes/shared/sidebar-board';
 import { helper, SpyCall } from './support/red';
 
 /** [uid, first night, checkout day, summary] */
@@ -120,6 +121,45 @@ describe('booking-source: no feed takes a code away', () => {
       assert.throws(() => source.receive({ kind: 'confirm-cancellations', feed: 'vrbo' }), /there is no feed "vrbo"/);
       assert.throws(() => source.receive({ kind: 'confirm-cancellations', bookings: 'all' }), /list of booking ids/);
       assert.equal(source.count, 4);
+    });
+
+    it('lists what it holds, by feed and guest, for the editor\'s sidebar', () => {
+      const source = open();
+      source.readFeed(feed(...stays));
+      source.readFeed(feed(ana));
+      const held = source.heldCancellations();
+      assert.deepEqual(held.map((stay) => [stay.feed, stay.bookingId, stay.heldSince]), [
+        ['airbnb', 'ben@airbnb.com', '2026-07-01T09:00:00.000Z'],
+        ['airbnb', 'cleo@airbnb.com', '2026-07-01T09:00:00.000Z'],
+        ['airbnb', 'dan@airbnb.com', '2026-07-01T09:00:00.000Z'],
+      ]);
+      assert.equal(held[0].arrival, '2026-07-20');
+    });
+
+    it('keeps the stays when the host rejects the cancellations, past the wait, across a restart, until the feed lists them again', () => {
+      const source = open();
+      source.readFeed(feed(...stays));
+      source.readFeed(feed(ana));
+      assert.deepEqual(summary(source.receive({ kind: 'reject-cancellations', feed: 'airbnb', bookings: ['ben@airbnb.com'] })), []);
+      assert.deepEqual(source.heldCancellations().map((stay) => stay.bookingId), ['cleo@airbnb.com', 'dan@airbnb.com']);
+      clock.advance(2 * 3600_000);
+      assert.deepEqual(summary(open().readFeed(feed(ana))), ['cancelled cleo@airbnb.com', 'cancelled dan@airbnb.com'], 'only the rejected one is kept');
+      const restarted = open();
+      assert.equal(restarted.count, 2);
+      assert.deepEqual(summary(restarted.readFeed(feed(ana))), [], 'still kept while the feed lacks it');
+      restarted.readFeed(feed(ana, ben));
+      assert.deepEqual(summary(restarted.readFeed(feed(ana))), ['cancelled ben@airbnb.com'], 'listed again, it is followed as any other stay');
+    });
+
+    it('refuses a rejection with nothing held, or for a feed it does not have', () => {
+      const source = open();
+      source.readFeed(feed(...stays));
+      assert.throws(() => source.receive({ kind: 'reject-cancellations' }), /reject-cancellations: no cancellation is waiting/);
+      source.readFeed(feed(ana));
+      assert.throws(() => source.receive({ kind: 'reject-cancellations', feed: 'vrbo' }), /reject-cancellations: there is no feed "vrbo"/);
+      assert.throws(() => source.receive({ kind: 'reject-cancellations', bookings: 'all' }), /reject-cancellations: bookings must be a list/);
+      assert.throws(() => source.receive({ kind: 'confirm-cancellations', bookings: ['ana@airbnb.com'] }), /confirm-cancellations: none of ana@airbnb.com is held/, 'Ana is listed, not held');
+      assert.equal(source.warnings.held, 3);
     });
 
     it('takes its threshold and wait from the options', () => {
@@ -282,6 +322,27 @@ describe('booking-source node: feeds that look good but are not', function () {
     helper.getNode('source').receive({ payload: { kind: 'confirm-cancellations' } });
     await settle();
     assert.match((caught[0]?.error as { message?: string })?.message ?? '', /no cancellation is waiting/);
+  });
+
+  it('lists the held stays for the editor\'s sidebar and takes the host\'s answer from it: keep these, cancel those', async () => {
+    await load();
+    server.serve(200, feed(...stays));
+    await poll(/^4 bookings$/);
+    server.serve(200, feed(ana));
+    await poll(/held/);
+    await settle();
+    const panel = sidebarBoard.sources.get('source');
+    assert.ok(panel, 'the running node is on the sidebar\'s board');
+    assert.equal(panel.unit, 'Room 101');
+    assert.deepEqual(panel.held().map((stay) => stay.bookingId), ['ben@airbnb.com', 'cleo@airbnb.com', 'dan@airbnb.com']);
+    panel.answer('reject', ['ben@airbnb.com']);
+    panel.answer('confirm', ['cleo@airbnb.com']);
+    await settle();
+    assert.deepEqual(changes().slice(4), ['cancelled cleo@airbnb.com'], 'Ben is kept, Cleo cancelled');
+    assert.deepEqual(panel.held().map((stay) => stay.bookingId), ['dan@airbnb.com']);
+    assert.throws(() => panel.answer('reject', ['no-such-stay@airbnb.com']), /reject-cancellations: none of no-such-stay@airbnb.com is held/);
+    await helper.unload();
+    assert.equal(sidebarBoard.sources.has('source'), false, 'a stopped node leaves the board');
   });
 
   it('takes the guard\'s threshold and wait from its options', async () => {

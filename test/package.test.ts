@@ -17,7 +17,7 @@ const pkg = JSON.parse(fs.readFileSync(path.join(root, 'package.json'), 'utf8'))
   engines?: { node?: string };
   dependencies?: Record<string, string>;
   optionalDependencies?: Record<string, string>;
-  'node-red': { version: string; nodes: Record<string, string> };
+  'node-red': { version: string; nodes: Record<string, string>; plugins?: Record<string, string> };
 };
 
 interface Semver {
@@ -141,6 +141,19 @@ describe('the package', () => {
       assert.ok(runtime.includes(`registerType('${type}'`) || runtime.includes(`registerType("${type}"`), 'runtime registers the same type');
     });
   }
+
+  it('declares the editor sidebar as a plugin, registered under the same id in its runtime .js and its .html', () => {
+    const plugins = Object.entries(pkg['node-red'].plugins ?? {});
+    assert.deepEqual(plugins.map(([id]) => id), ['staykey-sidebar']);
+    for (const [id, file] of plugins) {
+      assert.ok(fs.existsSync(path.join(root, file)), `${file} is built`);
+      assert.ok(fs.readFileSync(path.join(root, file), 'utf8').includes(`registerPlugin('${id}'`), 'the runtime registers it');
+      const html = fs.readFileSync(path.join(root, file.replace(/\.js$/, '.html')), 'utf8');
+      assert.ok(html.includes(`RED.plugins.registerPlugin('${id}'`), 'the editor registers it');
+      assert.ok(html.includes('RED.sidebar.addTab('), 'as a sidebar tab');
+      assert.doesNotMatch(html, /\.html\(/, 'every value goes into the page as text, never as HTML');
+    }
+  });
 
   it('gives every palette node the plain name a host knows', () => {
     const labels = Object.values(pkg['node-red'].nodes)

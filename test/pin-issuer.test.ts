@@ -14,6 +14,8 @@ import { windowFor } from '../lib/windows/window';
 import type { LockSetNode } from '../nodes/shared/lock-set';
 import { clearRecorded, messages, RECORDER, recorderNode, until } from './support/recorder';
 import { helper } from './support/red';
+import { sidebarBoard } from '../nodes/shared/sidebar-board';
+import { PIN_MASK } from '../lib/notify/render';
 
 // eslint-disable-next-line @typescript-eslint/no-require-imports
 const pinIssuerNode = require('../nodes/pin-issuer/pin-issuer') as unknown;
@@ -497,5 +499,25 @@ describe('pin-issuer node', () => {
     assert.equal(ledger().codes[entry.codeId].state, 'revoked');
     assert.deepEqual(messages('alerts'), []);
     assert.deepEqual(messages('provider-alerts'), []);
+  });
+
+  it('is on the editor sidebar\'s board: its overview masks the code, verify goes to the lock through its queue, a lock or booking it lacks is refused', async () => {
+    await start('2026-07-09T00:00:00Z');
+    const { pin } = await issued();
+    const panel = sidebarBoard.issuers.get('issuer');
+    assert.ok(panel, 'the running pin-issuer is on the board');
+    const overview = await panel.overview();
+    const [door] = overview.locks;
+    assert.deepEqual([door.lockId, door.provider, door.online, door.codes.map((code) => [code.who, code.state, code.pin])], ['front-door', 'simulated', true, [['Ada', 'confirmed', PIN_MASK]]]);
+    assert.ok(!JSON.stringify(overview).includes(pin), 'no PIN in the overview');
+    await assert.rejects(panel.act({ kind: 'verify', lockId: 'back-door' }), /has no lock "back-door"/);
+    await assert.rejects(panel.act({ kind: 'reissue', bookingId: 'nobody@airbnb.com' }), /has no codes for booking "nobody@airbnb.com"/);
+    clearRecorded();
+    await panel.act({ kind: 'verify', lockId: 'front-door' });
+    await settle();
+    assert.deepEqual(commands().map((command) => [command.action, command.lockId]), [['read', 'front-door']]);
+    assert.equal((await panel.overview()).locks[0].verifying, true);
+    await helper.unload();
+    assert.equal(sidebarBoard.issuers.has('issuer'), false, 'a stopped pin-issuer leaves the board');
   });
 });

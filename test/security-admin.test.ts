@@ -98,6 +98,10 @@ describe('security: StayKey admin routes behind adminAuth (real node-red process
     for (const route of routes) assert.match(route.path, /^\/staykey\//);
     // The editor's device lists reach vendor accounts with the host's credentials: each must be among them.
     for (const list of ['/staykey/ttlock/:id/locks', '/staykey/seam/:id/devices']) assert.ok(routes.some((route) => route.method === 'GET' && route.path === list), `${list} is covered`);
+    // The sidebar plugin (nodes/sidebar) shows every lock and code and acts on them: its routes are among them too.
+    for (const [method, sidebar] of [['GET', '/staykey/sidebar'], ['POST', '/staykey/sidebar/issuer/:id/:action'], ['POST', '/staykey/sidebar/source/:id/:answer']]) {
+      assert.ok(routes.some((route) => route.method === method && route.path === sidebar), `${method} ${sidebar} is covered`);
+    }
   });
 
   it('refuses every one without a token (401)', async () => {

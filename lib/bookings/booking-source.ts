@@ -17,7 +17,7 @@ import { BookingUpdate, MessageBookings } from './message-bookings';
 import { MessageItem, readBookingMessage } from './message-shapes';
 import { mergeStays } from './unit-stays';
 import type { AlertMessage } from '../messages';
-import { isConfirmation, readConfirmation } from '../messages/parse-confirmation';
+import { isConfirmation, isRejection, readConfirmation } from '../messages/parse-confirmation';
 import { readJson, writeFileAtomic } from '../store/atomic-file';
 import { Clock, systemClock } from '../time/clock';
 import { addDays } from '../time/zoned';
@@ -55,6 +55,16 @@ export interface BookingSourceOptions {
 
 /** What the host says about one feed: see FeedOptions in ical-feed.ts. */
 export type FeedReadingSettings = Pick<FeedOptions, 'timeZone' | 'channel' | 'closed'>;
+
+/** A stay a feed dropped in a mass disappearance, waiting for the host to confirm or reject its cancellation. */
+export interface HeldCancellation {
+  feed: string;
+  bookingId: string;
+  guestName?: string;
+  arrival: string;
+  departure: string;
+  heldSince: string;
+}
 
 /** What one fetch or message changed: bookings to announce, and what the host should know. */
 export interface SourceUpdate {
@@ -181,13 +191,45 @@ export class BookingSource {
    */
   confirmCancellations(payload: unknown): SourceUpdate {
     const { feed, ids } = readConfirmation(payload);
-    if (feed !== undefined && !this.feeds.has(feed)) throw new Error(`confirm-cancellations: there is no feed "${feed}" here (${[...this.feeds.keys()].join(', ')})`);
-    const held = [...this.feeds].filter(([name]) => feed === undefined || name === feed).flatMap(([, tracker]) => tracker.held);
-    if (held.length === 0) throw new Error('confirm-cancellations: no cancellation is waiting to be confirmed');
+    const trackers = this.heldTrackers(feed, 'confirm-cancellations', ids);
     return this.transaction(() => {
-      for (const [name, tracker] of this.feeds) if (feed === undefined || name === feed) tracker.confirmHeld(ids);
+      for (const tracker of trackers) tracker.confirmHeld(ids);
       return this.reconcile();
     });
+  }
+
+  /**
+   * The host's "no" to held cancellations (`{kind: 'reject-cancellations', feed?, bookings?}`): the feed
+   * is wrong, those stays go on with their codes, kept until checkout unless the feed lists them again.
+   */
+  rejectCancellations(payload: unknown): SourceUpdate {
+    const { feed, ids } = readConfirmation(payload);
+    const trackers = this.heldTrackers(feed, 'reject-cancellations', ids);
+    return this.transaction(() => {
+      for (const tracker of trackers) tracker.keepHeld(ids);
+      return this.reconcile();
+    });
+  }
+
+  /** Every held cancellation waiting for the host, by feed: what the editor's sidebar lists. */
+  heldCancellations(): HeldCancellation[] {
+    return [...this.feeds].flatMap(([feed, tracker]) =>
+      tracker.heldSince.map(({ booking, since }) => {
+        const held: HeldCancellation = { feed, bookingId: booking.id, arrival: booking.arrival, departure: booking.departure, heldSince: since };
+        if (booking.guestName) held.guestName = booking.guestName;
+        return held;
+      }),
+    );
+  }
+
+  /** The feeds an answer is for; refuses one that would change nothing, so the host hears why. */
+  private heldTrackers(feed: string | undefined, kind: string, ids: string[] | undefined): FeedTracker[] {
+    if (feed !== undefined && !this.feeds.has(feed)) throw new Error(`${kind}: there is no feed "${feed}" here (${[...this.feeds.keys()].join(', ')})`);
+    const trackers = [...this.feeds].filter(([name]) => feed === undefined || name === feed).map(([, tracker]) => tracker);
+    const held = trackers.flatMap((tracker) => tracker.held.map((booking) => booking.id));
+    if (!held.length) throw new Error(`${kind}: no cancellation is waiting for the host`);
+    if (ids && !ids.some((id) => held.includes(id))) throw new Error(`${kind}: none of ${ids.slice(0, 5).join(', ')} is held`);
+    return trackers;
   }
 
   private applyListing(feed: string, listing: FeedListing): SourceUpdate {
@@ -218,6 +260,7 @@ export class BookingSource {
    */
   receive(payload: unknown, change?: unknown): SourceUpdate {
     if (isConfirmation(payload)) return this.confirmCancellations(payload);
+    if (isRejection(payload)) return this.rejectCancellations(payload);
     const { unit, source, include, exclude } = this.options;
     const items = readBookingMessage(payload, change, { unit, source, include, exclude });
     for (const item of items) if (item.cancel) this.checkCancellable(item);

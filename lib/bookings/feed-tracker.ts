@@ -54,6 +54,11 @@ interface Known {
   misses: number;
   /** When a mass disappearance took it out of the feed: its cancellation waits (ISO). */
   heldSince?: string;
+  /**
+   * The host rejected its held cancellation: the feed is wrong, the stay goes on. It is kept until its
+   * checkout even while the feed lacks it; once the feed lists it again it is followed as any other.
+   */
+  keptByHost?: boolean;
 }
 
 export interface FeedTrackerState {
@@ -139,6 +144,28 @@ export class FeedTracker {
   }
 
   /**
+   * The host rejects held cancellations (all, or those named): those stays go on, kept until their
+   * checkout whatever the feed says, or until the feed lists them again. Returns the bookings kept.
+   */
+  keepHeld(ids?: string[]): Booking[] {
+    const wanted = ids ? new Set(ids) : undefined;
+    const kept: Booking[] = [];
+    for (const [id, entry] of this.known) {
+      if (entry.heldSince === undefined || (wanted && !wanted.has(id))) continue;
+      entry.heldSince = undefined;
+      entry.misses = 0;
+      entry.keptByHost = true;
+      kept.push(entry.booking);
+    }
+    return kept;
+  }
+
+  /** The stays whose held cancellation waits, with the time each was held. */
+  get heldSince(): { booking: Booking; since: string }[] {
+    return [...this.known.values()].filter((entry) => entry.heldSince !== undefined).map((entry) => ({ booking: entry.booking, since: entry.heldSince! }));
+  }
+
+  /**
    * Forgets the stays that are over without a fetch, for a feed no longer set up: nothing will ever
    * fetch it again, and its stays must neither linger nor read as cancelled.
    */
@@ -165,6 +192,7 @@ export class FeedTracker {
       const misses = Number.isInteger(entry?.misses) && entry.misses >= 0 ? entry.misses : 0;
       const known: Known = { booking, misses };
       if (typeof entry.heldSince === 'string' && !Number.isNaN(Date.parse(entry.heldSince))) known.heldSince = entry.heldSince;
+      if (entry.keptByHost === true) known.keptByHost = true;
       tracker.known.set(booking.id, known);
     }
     if (typeof raw.emptySince === 'string') tracker.emptySince = raw.emptySince;
@@ -206,7 +234,7 @@ export class FeedTracker {
         this.known.delete(id);
         continue;
       }
-      if (kept(id)) continue;
+      if (kept(id) || entry.keptByHost) continue;
       entry.misses += 1;
       if (entry.misses >= this.missesBeforeCancel) missing.push([id, entry]);
     }

@@ -135,6 +135,8 @@ export class Ledger {
       clock,
       quickPins: true,
       store: { load: () => this.snapshot(), save: () => undefined },
+      // What a forecast imagines never happened at a door: the access log keeps only what did.
+      onAccessEvent: undefined,
     });
     const actions: PlannedAction[] = [];
     for (let step = 0; step < 10_000; step++) {

@@ -13,6 +13,7 @@ import { BookingSourceConfig, BookingSourceCredentials, readSourceSettings, Sour
 import type { BookingMessage } from '../../lib/messages';
 import { parseSourceInput, SourceInput } from '../../lib/messages/parse-source-input';
 import { clockFor, errorText, RED, reportInputError, showStatus, staykeyDirectory } from '../shared/runtime';
+import { sidebarBoard } from '../shared/sidebar-board';
 
 type BookingSourceDef = NodeDef & BookingSourceConfig;
 type Send = (msg: Array<NodeMessage | NodeMessage[] | null>) => void;
@@ -66,6 +67,19 @@ export = function (RED: RED) {
     RED.events.on('flows:started', restate);
     const restateFallback = setTimeout(restate, 5000);
 
+    // The editor's sidebar lists held cancellations and sends the host's answer here.
+    const leaveBoard = sidebarBoard.addSource({
+      id: node.id,
+      name: node.name || 'booking-source',
+      unit: settings.unit,
+      held: () => source.heldCancellations(),
+      answer: (answer, bookingIds) => {
+        const payload = { kind: `${answer}-cancellations`, bookings: bookingIds.length ? bookingIds : undefined };
+        const result = answer === 'confirm' ? source.confirmCancellations(payload) : source.rejectCancellations(payload);
+        announce(result, (messages) => node.send(messages));
+      },
+    });
+
     node.on('input', (msg: NodeMessage, send, done) => {
       const finish = (report: PollReport) => {
         announce(report, send);
@@ -75,8 +89,7 @@ export = function (RED: RED) {
       try {
         input = parseSourceInput(msg.payload, settings.mode === 'message', settings.maxFeedBytes);
         if (input.kind === 'bookings') {
-          sendResult(send, source.receive(input.value, msg.change));
-          showFeedStatus();
+          announce(source.receive(input.value, msg.change), send);
           done();
         } else if (input.kind === 'feed') {
           poller.readText(input.value, (msg as { feed?: unknown }).feed, finish);
@@ -90,15 +103,17 @@ export = function (RED: RED) {
 
     node.on('close', (_removed: boolean, done: () => void) => {
       closed = true;
+      leaveBoard();
       RED.events.removeListener('flows:started', restate);
       clearTimeout(restateFallback);
       void poller.stop().then(() => done());
     });
 
     /** The status first, then what the reads found. */
-    function announce(report: PollReport, send: Send): void {
+    function announce(report: SourceUpdate, send: Send): void {
       showFeedStatus();
       sendResult(send, report);
+      sidebarBoard.changed('source', node.id);
     }
 
     function showFeedStatus(): void {

@@ -12,6 +12,8 @@ import { hoursSetting, listSetting } from '../../lib/settings';
 import { lockSetFor } from '../shared/lock-set';
 import type { GuestPortalNode } from '../shared/guest-portal';
 import { LockWriters } from '../../lib/ledger/lock-writers';
+import { sidebarBoard } from '../shared/sidebar-board';
+import { issuerPanel } from './panel';
 
 interface PinIssuerDef extends NodeDef {
   locks: string;
@@ -76,16 +78,42 @@ export = function register(RED: RED) {
       pinsFromPhone: config.pinFromPhone === true,
     };
 
+    const sink = outputsOf(node);
+    // Whatever the issuer tells its outputs may change what the editor's sidebar shows.
+    const thenTell =
+      <A extends unknown[]>(work: (...args: A) => void) =>
+      (...args: A) => {
+        work(...args);
+        sidebarBoard.changed('issuer', node.id);
+      };
     const issuer = new CodeIssuer({
       ledger,
       clock,
       lockStatus: (lockId) => lockSetFor(RED, config.locks).provider.status(lockId),
       fallbackFor,
-      sink: outputsOf(node),
+      sink: {
+        ...sink,
+        send: thenTell(sink.send),
+        plan: thenTell(sink.plan),
+        counts: thenTell(sink.counts),
+      },
       dryRun: config.dryRun === true,
       planDays: numberSetting(config.planDays, 14),
       readinessHours: hoursSetting(config.readinessHours, [24, 2]),
     });
+
+    const leaveBoard = sidebarBoard.addIssuer(
+      issuerPanel({
+        id: node.id,
+        name: node.name || 'pin-issuer',
+        dryRun: config.dryRun === true,
+        planDays: numberSetting(config.planDays, 14),
+        ledger,
+        issuer,
+        clock,
+        lockSet: () => lockSetFor(RED, config.locks),
+      }),
+    );
 
     node.on('input', (msg, _send, done) => {
       const failed = (status?: string) => (err: unknown) => {
@@ -115,6 +143,7 @@ export = function register(RED: RED) {
     issuer.watchArrivals();
 
     node.on('close', (removed: boolean, done: () => void) => {
+      leaveBoard();
       started = true;
       RED.events.removeListener('flows:started', start);
       clearTimeout(fallback);

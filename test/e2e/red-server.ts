@@ -26,8 +26,8 @@ export interface RedServer {
   stop(): Promise<void>;
 }
 
-/** Node-RED with settings of our own: no telemetry question, no tours, no palette manager. */
-export async function startNodeRed(userDir: string): Promise<RedServer> {
+/** Node-RED with settings of our own: no telemetry question, no tours, no palette manager; `extra` adds more (adminAuth). */
+export async function startNodeRed(userDir: string, extra: Record<string, unknown> = {}): Promise<RedServer> {
   const port = await freePort();
   fs.mkdirSync(userDir, { recursive: true });
   const settings = {
@@ -39,6 +39,7 @@ export async function startNodeRed(userDir: string): Promise<RedServer> {
     editorTheme: { projects: { enabled: false }, tours: false },
     externalModules: { autoInstall: false, palette: { allowInstall: false } },
     telemetry: { enabled: false },
+    ...extra,
   };
   const settingsFile = path.join(userDir, 'settings.js');
   fs.writeFileSync(settingsFile, `module.exports = ${JSON.stringify(settings, null, 2)};\n`);
@@ -95,7 +96,8 @@ async function untilReady(url: string, printed: () => string, gone: () => boolea
     if (gone()) throw new Error(`Node-RED exited while starting:\n${printed().slice(-3000)}`);
     if (/Started flows/.test(printed())) {
       const answer = await fetch(`${url}/settings`, { signal: AbortSignal.timeout(2000) }).catch(() => undefined);
-      if (answer?.ok) return;
+      // Behind adminAuth the settings are refused to a caller without a token: an answer all the same.
+      if (answer?.ok || answer?.status === 401) return;
     }
     if (Date.now() > until) throw new Error(`Node-RED did not start within 45 s:\n${printed().slice(-3000)}`);
     await new Promise((resolve) => setTimeout(resolve, 100));
