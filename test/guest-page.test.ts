@@ -86,6 +86,32 @@ describe('guest-page over HTTP', function () {
     assert.equal(page.lastStatus().text, '1 guest verified');
   });
 
+  it("speaks the browser's language before the booking is proven, the booking's after, the page's own without either", async () => {
+    run = await startPage({ at: '2026-07-09T00:00:00Z', page: { language: 'de' } });
+    run.book({ ...ADA, language: 'fr' });
+    const pin = await run.issuedPin(ADA.id);
+    const plain = await new Visitor(run.url).open();
+    assert.match(plain.body, /<html lang="de">/);
+    assert.match(plain.body, /<label for="reference">Buchungscode<\/label>/);
+    assert.match(String(plain.headers.vary), /Accept-Language/);
+
+    const spanish = new Visitor(run.url, '127.0.0.1', { 'accept-language': 'es-MX, es;q=0.9, en;q=0.5' });
+    const form = await spanish.open();
+    assert.match(form.body, /<html lang="es">/);
+    assert.match(form.body, /Confirme su reserva para ver su estancia y su código de acceso\./);
+    assert.match(noticeOf((await spanish.verify('HMABC123', 'Byron')).body), /No encontramos ninguna reserva vigente/);
+
+    assert.equal((await spanish.verify('HMABC123', 'Lovelace')).status, 303);
+    const stay = await spanish.open();
+    assert.match(stay.body, /<html lang="fr">/, 'the booking says French: its guest reads the page in French, as their messages');
+    assert.match(stay.body, /<p>Bienvenue, Ada Lovelace\.<\/p>/);
+    const arrival = new Intl.DateTimeFormat('fr-FR', { timeZone: 'Europe/Lisbon', weekday: 'short', day: 'numeric', month: 'short', year: 'numeric', hour: '2-digit', minute: '2-digit', hourCycle: 'h23' });
+    assert.ok(stay.body.includes(`<dt>Arrivée</dt><dd>${arrival.format(new Date('2026-07-10T15:00:00Z'))}</dd>`), stay.body);
+    assert.match(stay.body, /<h2>Votre code d&#39;accès<\/h2>/);
+    assert.match(stay.body, new RegExp(`<span class="pin">${pin}</span>`));
+    assert.match(stay.body, /<button type="submit">Se déconnecter<\/button>/);
+  });
+
   it('answers an unknown reservation code and a wrong name alike', async () => {
     run = await startPage({ at: '2026-07-09T00:00:00Z' });
     run.book(ADA);

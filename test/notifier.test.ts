@@ -230,5 +230,44 @@ describe('notifier node', function () {
     const response = await helper.request().get('/staykey/notifier/templates');
     assert.equal(response.status, 200);
     assert.equal(response.body.guestTemplate, defaultGuestTemplate);
+    const languages = response.body.languages as Array<{ code: string; name: string; guestSubject: string; guestTemplate: string }>;
+    assert.deepEqual(
+      languages.map((language) => `${language.code} ${language.name}`),
+      ['en English', 'de Deutsch', 'fr Français', 'es Español', 'it Italiano', 'nl Nederlands', 'pt Português'],
+    );
+    assert.equal(languages[0].guestTemplate, defaultGuestTemplate);
+    assert.match(languages[2].guestTemplate, /Voici votre code d'accès/);
+  });
+
+  it("writes to each guest in their booking's language, to the others in its Guest language, with the host's own per language", async function () {
+    const guestTemplates = JSON.stringify({ it: { subject: 'Il suo codice', body: 'Codice: {{codesText}}' } });
+    await helper.load([notifierNode], flow({ guestLanguage: 'de', guestTemplates }));
+    const notifier = helper.getNode('n1');
+    const out = helper.getNode('out1');
+    const send = async (language?: string) => {
+      const message = codeMessage(vault);
+      if (language) message.booking.language = language;
+      const next = nextMessage(out);
+      notifier.receive({ payload: message });
+      return next;
+    };
+    const french = await send('fr');
+    assert.equal(french.topic, "Votre code d'accès pour Sea View");
+    assert.match(String(french.payload), /^Bonjour Maria,\n\nVoici votre code d'accès pour Sea View :\nRoom 101 : 482913\n/);
+    assert.equal(french.language, 'fr');
+    assert.equal(french.languageSource, 'booking');
+    const unknown = await send();
+    assert.match(String(unknown.payload), /^Hallo Maria,\n\nhier ist Ihr Türcode für Sea View:/);
+    assert.equal(unknown.languageSource, 'default');
+    const italian = await send('it-IT');
+    assert.equal(italian.topic, 'Il suo codice');
+    assert.equal(italian.payload, `Codice: Room 101: ${PIN}\n`);
+  });
+
+  it('turns red and refuses every message while its per-language templates cannot be read', async function () {
+    await helper.load([notifierNode], flow({ guestTemplates: '{"xx": {"body": "?"}}' }));
+    const caught = nextMessage(helper.getNode('caught'));
+    helper.getNode('n1').receive({ payload: codeMessage(vault) });
+    assert.match(((await caught).error as { message: string }).message, /per-language templates: "xx" is not one of en, de, fr, es, it, nl, pt/);
   });
 });

@@ -1,6 +1,8 @@
 import { checkId } from '../ids';
 import { text } from '../messages/text';
 import { isCalendarDate } from '../time/zoned';
+import { bookingLanguageTag } from '../i18n/languages';
+import { normaliseCallingCode } from '../i18n/phone';
 
 /** A guest's stay as a booking channel or PMS describes it, before any lock or time zone is involved. */
 export interface Booking {
@@ -21,6 +23,11 @@ export interface Booking {
   guestName?: string;
   reservationCode?: string;
   phoneLast4?: string;
+  /**
+   * The country calling code of the guest's phone ("+33"), where a PMS or feed gives the whole number:
+   * a hint of the guest's language. Nothing more of the number is kept.
+   */
+  phoneCountryCode?: string;
   guests?: number;
   email?: string;
   /** Release conditions and other flags the host's flow may set (paid, idVerified, ...). */
@@ -35,6 +42,11 @@ export interface Booking {
    * the host, who passes it on.
    */
   codeTo?: 'host';
+  /**
+   * The guest's language as a PMS or webhook gives it: StayKey's own languages in short form ("fr" for
+   * "FR-fr" or "fr-CA"), any other as its tag ("ja-JP"), for which guests get the host's default.
+   */
+  language?: string;
 }
 
 export type BookingChange = 'created' | 'changed' | 'cancelled';
@@ -64,6 +76,11 @@ export function parseBooking(input: unknown, defaults: { unit?: string; source?:
   if (units.length) booking.units = units;
   if (typeof raw.guests === 'number' && Number.isFinite(raw.guests)) booking.guests = raw.guests;
   if (raw.codeTo === 'host') booking.codeTo = 'host';
+  // A language or calling code that cannot be read is left out: the guest gets the host's default, never no booking.
+  const language = bookingLanguageTag(raw.language);
+  if (language) booking.language = language;
+  const callingCode = normaliseCallingCode(raw.phoneCountryCode);
+  if (callingCode) booking.phoneCountryCode = callingCode;
   if (raw.flags && typeof raw.flags === 'object') booking.flags = flagsOf(raw.flags as Record<string, unknown>, id);
   return booking;
 }

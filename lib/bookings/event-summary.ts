@@ -5,14 +5,21 @@
  * Vrbo says "Réservée - Claire Martin" to a French host and "Reserviert - Jonas Weber" to a German one.
  */
 
+import { bookingLanguageTag } from '../i18n/languages';
+import { callingCodeOf } from '../i18n/phone';
+
 export type EventKind = 'stay' | 'block' | 'arrival' | 'departure';
 
 export interface GuestDetails {
   guestName?: string;
   reservationCode?: string;
   phoneLast4?: string;
+  /** "+33" when a PMS writes the whole number: a hint of the guest's language, and nothing more of it. */
+  phoneCountryCode?: string;
   email?: string;
   guests?: number;
+  /** A PMS's "Language: fr" line, as a short language tag. */
+  language?: string;
 }
 
 /**
@@ -103,10 +110,14 @@ export function guestDetails(summary: string, description: string): GuestDetails
   if (code) details.reservationCode = code;
   const phone = phoneLast4(lines);
   if (phone) details.phoneLast4 = phone;
+  const callingCode = valueOf(lines, PHONE_LABEL, callingCodeOf);
+  if (callingCode) details.phoneCountryCode = callingCode;
   const email = valueOf(lines, EMAIL_LABEL, emailAddress);
   if (email) details.email = email;
   const guests = guestCount(lines);
   if (guests !== undefined) details.guests = guests;
+  const language = valueOf(lines, LANGUAGE_LABEL, bookingLanguageTag);
+  if (language) details.language = language;
   return details;
 }
 
@@ -149,6 +160,7 @@ const NAME_LABEL = /^(?:guest(?: name)?|name|gast|hu[ée]sped|voyageur|ospite)$/
 const CODE_LABEL = /^(?:reservation|confirmation|booking) ?(?:code|number|no\.?|id|#)$/;
 const PHONE_LABEL = /^(?:phone|telephone|tel\.?|mobile|telefon|tel[ée]fono)(?: number)?$/u;
 const EMAIL_LABEL = /^e-?mail(?: address)?$/;
+const LANGUAGE_LABEL = /^(?:(?:guest |preferred )?language|sprache|langue|idioma|lingua|taal)$/;
 const GUESTS_LABEL = /^(?:guests|number of guests|guest count|no\. of guests|personen|hu[ée]spedes|voyageurs|ospiti)$/u;
 
 function reservationCode(description: string, lines: DescriptionLine[]): string | undefined {

@@ -13,6 +13,8 @@ import { CalendarEvent, StayOptions, StayPoint, staysFromEvents } from './stays'
 import { checkId } from '../ids';
 import { isCalendarDate } from '../time/zoned';
 import { isRecord, textOrNumber } from '../messages/text';
+import { bookingLanguageTag, supportedLanguage } from '../i18n/languages';
+import { callingCodeOf, normaliseCallingCode } from '../i18n/phone';
 
 /** One booking a message names: to put, or to cancel. */
 export interface MessageItem {
@@ -164,6 +166,8 @@ function normalize(raw: Raw): Raw {
   setText(normal, 'email', textOrNumber(raw.email) ?? textOrNumber(guest.email) ?? textOrNumber(raw.guestEmail) ?? textOrNumber(raw.guest_email));
   setText(normal, 'reservationCode', textOrNumber(first(raw, ['reservationCode', 'confirmationCode', 'confirmation_code', 'code', 'reference-id'])));
   setText(normal, 'phoneLast4', textOrNumber(raw.phoneLast4) ?? last4(phoneOf(raw, guest)));
+  setText(normal, 'phoneCountryCode', normaliseCallingCode(raw.phoneCountryCode) ?? callingCodeOf(phoneOf(raw, guest)));
+  setText(normal, 'language', guestLanguageTag(raw, guest));
   const guests = guestCount(raw);
   if (guests !== undefined) normal.guests = guests;
   else delete normal.guests;
@@ -182,6 +186,17 @@ function guestName(raw: Raw, guest: Raw): string | undefined {
     joined(guest.firstName, guest.lastName) ??
     joined(guest.first_name, guest.last_name)
   );
+}
+
+/**
+ * PMSs name the guest's language every way, sometimes twice (a locale beside a language): the first
+ * that is one of StayKey's languages counts, else the first that is any language tag.
+ */
+const LANGUAGE_KEYS = ['language', 'lang', 'locale', 'guestLanguage', 'guest_language', 'preferredLanguage', 'preferred_language'];
+
+function guestLanguageTag(raw: Raw, guest: Raw): string | undefined {
+  const given = [raw, guest].flatMap((from) => LANGUAGE_KEYS.map((key) => from[key]));
+  return given.map(supportedLanguage).find((language) => language !== undefined) ?? given.map(bookingLanguageTag).find((tag) => tag !== undefined);
 }
 
 function phoneOf(raw: Raw, guest: Raw): string | undefined {

@@ -39,7 +39,7 @@ export function withoutGuest(booking: Booking): Booking {
 }
 
 /** What names or reaches a guest; the event's summary often holds their name ("Ada Lovelace (HM123)"). */
-export const GUEST_FIELDS = ['guestName', 'email', 'phoneLast4', 'reservationCode', 'summary'] as const;
+export const GUEST_FIELDS = ['guestName', 'email', 'phoneLast4', 'phoneCountryCode', 'reservationCode', 'summary', 'language'] as const;
 
 /** Reads a saved state of either version, checking every booking in it. */
 export function upgrade(saved: unknown, defaultFeed: string): SavedState {

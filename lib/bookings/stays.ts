@@ -154,7 +154,7 @@ function enrich(stay: Booking, marker: Marker): void {
   if (instant && marker.kind === 'departure' && !stay.departureAt) stay.departureAt = instant;
   const details = guestDetails('', marker.event.description);
   if (!stay.guestName && marker.guest) stay.guestName = marker.guest;
-  for (const key of ['reservationCode', 'phoneLast4', 'email', 'guests'] as const) {
+  for (const key of ['reservationCode', 'phoneLast4', 'phoneCountryCode', 'email', 'guests', 'language'] as const) {
     if (stay[key] === undefined && details[key] !== undefined) (stay as unknown as Record<string, unknown>)[key] = details[key];
   }
 }

@@ -24,7 +24,7 @@ export interface DoubleBooking {
   second: Booking;
 }
 
-const DETAILS = ['guestName', 'reservationCode', 'phoneLast4', 'email', 'guests', 'arrivalAt', 'departureAt'] as const;
+const DETAILS = ['guestName', 'reservationCode', 'phoneLast4', 'email', 'guests', 'arrivalAt', 'departureAt', 'language', 'phoneCountryCode'] as const;
 
 /**
  * `bookings` in order of preference (the configured feeds in order, then messages); `announced`

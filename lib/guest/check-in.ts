@@ -3,12 +3,20 @@
  * are counted per client and per booking (whichever way its reference was typed); an unknown reference
  * and a wrong name get the same answer, counted the same way, so the page never tells which references
  * exist. A code shown on a second device is told to the host.
+ *
+ * The page speaks the guest's language: the booking's own language field first (the guest's messages
+ * use it too), then what the browser asks for (Accept-Language), then the booking's hints (the channel's
+ * words, the phone's country code), then the page's default. Before a booking is proven, only the
+ * browser and the default count. Host alerts stay in English.
  */
 import type { AlertMessage } from '../messages';
 import type { Clock } from '../time/clock';
 import { TryLimit, TryLimiter } from './attempts';
 import { Notice, renderStayPage, renderVerifyPage, StayView } from './page';
 import { GuestSessions, isBrowserId, newBrowserId } from './sessions';
+import { phrase } from '../i18n/catalog';
+import { browserLanguage } from '../i18n/choose';
+import { DEFAULT_LANGUAGE, Language } from '../i18n/languages';
 
 /** What a pin-issuer lends the page (nodes/shared/guest-portal.ts). */
 export interface GuestBookings {
@@ -26,6 +34,8 @@ export interface CheckInOptions {
   perClient: TryLimit;
   perBooking: TryLimit;
   sessionMinutes: number;
+  /** The page's language when neither the booking nor the browser gives one of StayKey's (default English). */
+  language?: Language;
 }
 
 export interface GuestRequest {
@@ -33,6 +43,8 @@ export interface GuestRequest {
   browserId?: string;
   /** Who is asking: their address (see clientKey). */
   client: string;
+  /** The browser's Accept-Language header. */
+  acceptLanguage?: string | string[];
 }
 
 export type FormFields = Partial<Record<string, string>>;
@@ -51,18 +63,6 @@ export interface Reply {
 }
 
 const LONGEST_FIELD = 100;
-
-const TEXT = {
-  changed: 'Your host has changed your booking or reset your door code. Please confirm your booking again to see your code.',
-  ended: 'This stay is no longer current. Please confirm your booking again.',
-  expired: 'This page had expired. Please try again.',
-  missing: 'Enter your reservation code and your last name (or the last 4 digits of your phone).',
-  shortName: 'A last name of one letter is not enough to confirm a booking. Enter the last 4 digits of your phone instead.',
-  wrong: 'We could not find a current booking with these details. Check the reservation code in your booking confirmation and try again.',
-  unavailable: 'The check-in page cannot show bookings right now. Please contact your host.',
-  lockedOut: (minutes: number) =>
-    `Too many tries. For the safety of every guest this page is locked for you for ${minutes} minute${minutes === 1 ? '' : 's'}. Please try again later or contact your host.`,
-};
 
 export class CheckInDesk {
   private readonly sessions: GuestSessions;
@@ -86,30 +86,39 @@ export class CheckInDesk {
   show(request: GuestRequest): Reply {
     const browserId = isBrowserId(request.browserId) ? request.browserId : undefined;
     const session = this.sessions.find(browserId);
-    if (!session) return this.form(browserId);
+    const language = this.languageFor(request);
+    if (!session) return this.form(browserId, language);
     const bookings = this.bookingsOrUndefined();
-    if (!bookings) return this.unavailable(browserId);
+    if (!bookings) return this.unavailable(browserId, language);
     const stay = bookings.view(session.bookingId);
     if (!stay || stay.version !== session.version) {
       // A reset (or changed dates) makes the old session worthless: the guest proves the booking again.
       this.sessions.end(browserId);
-      return this.form(browserId, { tone: 'info', text: stay ? TEXT.changed : TEXT.ended });
+      const told = this.languageFor(request, stay);
+      return this.form(browserId, told, { tone: 'info', text: phrase(told, stay ? 'bookingChanged' : 'stayEnded') });
     }
-    const html = renderStayPage({ property: this.options.property, token: this.sessions.formToken(browserId!), stay, keepsPins: bookings.keepsPins });
+    const html = renderStayPage({
+      property: this.options.property,
+      token: this.sessions.formToken(browserId!),
+      stay,
+      keepsPins: bookings.keepsPins,
+      language: this.languageFor(request, stay),
+    });
     return { status: 200, html, alerts: this.revealed(stay, browserId!) };
   }
 
   /** A posted form: prove a booking, or sign out. */
   submit(request: GuestRequest, fields: FormFields): Reply {
     const browserId = isBrowserId(request.browserId) ? request.browserId : undefined;
+    const language = this.languageFor(request);
     if (!this.sessions.formTokenMatches(browserId, fields.token)) {
-      return this.form(browserId, { tone: 'error', text: TEXT.expired }, undefined, 403);
+      return this.form(browserId, language, { tone: 'error', text: phrase(language, 'pageExpired') }, undefined, 403);
     }
     if (fields.action === 'sign-out') {
       this.sessions.end(browserId);
       return { status: 303, redirect: true, setBrowserId: newBrowserId(), alerts: [] };
     }
-    return this.verify(browserId!, request.client, field(fields.reference), field(fields.proof));
+    return this.verify(browserId!, request.client, field(fields.reference), field(fields.proof), language);
   }
 
   status(): { verified: number; lockedOut: number } {
@@ -122,34 +131,34 @@ export class CheckInDesk {
     return times.length ? new Date(Math.min(...times.map((at) => at.getTime()))) : undefined;
   }
 
-  private verify(browserId: string, client: string, reference: string, proof: string): Reply {
-    if (!reference || !proof) return this.form(browserId, { tone: 'error', text: TEXT.missing }, reference);
+  private verify(browserId: string, client: string, reference: string, proof: string, language: Language): Reply {
+    if (!reference || !proof) return this.form(browserId, language, { tone: 'error', text: phrase(language, 'fieldsMissing') }, reference);
     // Known from what was typed alone, so it tells nothing about any booking and costs no try.
-    if (isOneLetter(proof)) return this.form(browserId, { tone: 'error', text: TEXT.shortName }, reference);
+    if (isOneLetter(proof)) return this.form(browserId, language, { tone: 'error', text: phrase(language, 'nameTooShort') }, reference);
     // Checked before the booking is looked up: during a lock-out even the right answer is refused.
     const clientLockedUntil = this.clients.lockedUntil(client);
-    if (clientLockedUntil) return this.lockedOut(browserId, clientLockedUntil, []);
+    if (clientLockedUntil) return this.lockedOut(browserId, clientLockedUntil, [], language);
     const bookings = this.bookingsOrUndefined();
-    if (!bookings) return this.unavailable(browserId);
+    if (!bookings) return this.unavailable(browserId, language);
     const keys = countedKeys(bookings.named(reference), reference);
     const lockedUntil = latest(keys.map((key) => this.references.lockedUntil(key)));
-    if (lockedUntil) return this.lockedOut(browserId, lockedUntil, []);
+    if (lockedUntil) return this.lockedOut(browserId, lockedUntil, [], language);
     const bookingId = bookings.find(reference, proof);
     const stay = bookingId !== undefined ? bookings.view(bookingId) : undefined;
-    if (bookingId === undefined || !stay) return this.wrongTry(browserId, client, reference, keys);
+    if (bookingId === undefined || !stay) return this.wrongTry(browserId, client, reference, keys, language);
     this.references.forget(bookingKey(bookingId));
     const sessionId = this.sessions.start(bookingId, stay.version);
     // No Max-Age: the cookie, and with it the code, goes when the browser session ends.
     return { status: 303, redirect: true, setBrowserId: sessionId, alerts: [] };
   }
 
-  private wrongTry(browserId: string, client: string, reference: string, keys: string[]): Reply {
+  private wrongTry(browserId: string, client: string, reference: string, keys: string[], language: Language): Reply {
     const alerts: AlertMessage[] = [];
     if (this.clients.recordWrong(client)) alerts.push(this.clientAlert(client));
     for (const key of keys) if (this.references.recordWrong(key)) alerts.push(this.referenceAlert(reference, this.references.lockedUntil(key)));
     const lockedUntil = latest([this.clients.lockedUntil(client), ...keys.map((key) => this.references.lockedUntil(key))]);
-    if (lockedUntil) return this.lockedOut(browserId, lockedUntil, alerts);
-    return this.form(browserId, { tone: 'error', text: TEXT.wrong }, reference);
+    if (lockedUntil) return this.lockedOut(browserId, lockedUntil, alerts, language);
+    return this.form(browserId, language, { tone: 'error', text: phrase(language, 'notFound') }, reference);
   }
 
   /** Notes who sees a code; the first session is the guest's, any later one a second device. */
@@ -167,20 +176,27 @@ export class CheckInDesk {
     return [this.secondDeviceAlert(stay.bookingId)];
   }
 
-  private lockedOut(browserId: string, until: Date, alerts: AlertMessage[]): Reply {
+  private lockedOut(browserId: string, until: Date, alerts: AlertMessage[], language: Language): Reply {
     const seconds = Math.max(1, Math.ceil((until.getTime() - this.options.clock.now().getTime()) / 1000));
-    const reply = this.form(browserId, { tone: 'error', text: TEXT.lockedOut(Math.ceil(seconds / 60)) }, undefined, 429);
+    const minutes = Math.ceil(seconds / 60);
+    const text = minutes === 1 ? phrase(language, 'lockedOutOneMinute') : phrase(language, 'lockedOutMinutes', { minutes });
+    const reply = this.form(browserId, language, { tone: 'error', text }, undefined, 429);
     return { ...reply, retryAfterSeconds: seconds, alerts };
   }
 
-  private form(browserId: string | undefined, notice?: Notice, reference?: string, status = 200): Reply {
+  private form(browserId: string | undefined, language: Language, notice?: Notice, reference?: string, status = 200): Reply {
     const id = browserId ?? newBrowserId();
-    const html = renderVerifyPage({ property: this.options.property, token: this.sessions.formToken(id), notice, reference });
+    const html = renderVerifyPage({ property: this.options.property, token: this.sessions.formToken(id), notice, reference, language });
     return { status, html, setBrowserId: browserId ? undefined : id, alerts: [] };
   }
 
-  private unavailable(browserId: string | undefined): Reply {
-    return { ...this.form(browserId, { tone: 'error', text: TEXT.unavailable }, undefined, 503), problem: this.problem };
+  private unavailable(browserId: string | undefined, language: Language): Reply {
+    return { ...this.form(browserId, language, { tone: 'error', text: phrase(language, 'unavailable') }, undefined, 503), problem: this.problem };
+  }
+
+  /** The page's language for this request, and for this stay once the guest has proven it (see the top). */
+  private languageFor(request: GuestRequest, stay?: StayView): Language {
+    return stay?.language ?? browserLanguage(request.acceptLanguage) ?? stay?.hintedLanguage ?? this.options.language ?? DEFAULT_LANGUAGE;
   }
 
   private bookingsOrUndefined(): GuestBookings | undefined {

@@ -6,6 +6,8 @@ import type { IncomingHttpHeaders, IncomingMessage } from 'node:http';
 import { isIPv4, isIPv6 } from 'node:net';
 import { CONTENT_SECURITY_POLICY } from './page';
 import { dictionary } from '../ids';
+import { phrase } from '../i18n/catalog';
+import { DEFAULT_LANGUAGE, Language } from '../i18n/languages';
 
 export const COOKIE_NAME = 'staykey_guest';
 
@@ -144,9 +146,9 @@ export function isHttps(request: RequestOrigin, behindProxy: boolean): boolean {
 }
 
 /** What a request that could not be answered gets: the guest never sees why, the host's log does (500). */
-export function failureAnswer(err: unknown): { status: number; text: string; close: boolean } {
+export function failureAnswer(err: unknown, language: Language = DEFAULT_LANGUAGE): { status: number; text: string; close: boolean } {
   const status = err instanceof FormError ? err.status : 500;
-  const text = status === 500 ? 'Something went wrong. Please try again or contact your host.' : 'Bad request';
+  const text = status === 500 ? phrase(language, 'somethingWrong') : 'Bad request';
   // An oversized body: no reason to read the rest of it.
   return { status, text, close: status === 413 };
 }

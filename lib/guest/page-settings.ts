@@ -5,6 +5,7 @@
 import { numberSetting } from '../settings';
 import type { Clock } from '../time/clock';
 import type { CheckInOptions } from './check-in';
+import { DEFAULT_LANGUAGE, supportedLanguage } from '../i18n/languages';
 
 export interface GuestPageSettings {
   property?: string;
@@ -14,6 +15,8 @@ export interface GuestPageSettings {
   bookingMinutes?: string | number;
   lockoutMinutes?: string | number;
   sessionMinutes?: string | number;
+  /** The page's language when neither the booking nor the browser gives one StayKey writes in (default en). */
+  language?: string;
 }
 
 export function checkInOptions(settings: GuestPageSettings, clock: Clock): CheckInOptions {
@@ -24,6 +27,7 @@ export function checkInOptions(settings: GuestPageSettings, clock: Clock): Check
     perClient: { tries: numberSetting(settings.clientTries, 5), windowMinutes: numberSetting(settings.clientMinutes, 15), lockoutMinutes },
     perBooking: { tries: numberSetting(settings.bookingTries, 10), windowMinutes: numberSetting(settings.bookingMinutes, 60), lockoutMinutes },
     sessionMinutes: numberSetting(settings.sessionMinutes, 60),
+    language: supportedLanguage(settings.language) ?? DEFAULT_LANGUAGE,
   };
 }
 

@@ -1,10 +1,13 @@
 /**
  * The check-in page as plain server-rendered HTML: a form to prove the booking, and the stay with its
- * codes. No script at all, one hashed style block, every value escaped.
+ * codes. No script at all, one hashed style block, every value escaped. Its words and dates are in
+ * the page's language (check-in.ts chooses it); English when none is given.
  */
 import { createHash } from 'node:crypto';
 import type { GuestView } from '../ledger/ledger';
 import { formatLocal } from '../time/zoned';
+import { CatalogKey, phrase } from '../i18n/catalog';
+import { DEFAULT_LANGUAGE, Language, LOCALES } from '../i18n/languages';
 
 /** What the ledger lends the page, and (once the ledger gives it) when the code is issued. */
 export type StayView = GuestView & { issueAt?: string };
@@ -20,6 +23,7 @@ export interface VerifyPage {
   notice?: Notice;
   /** What the guest typed, given back after a mistake (never the name or phone digits). */
   reference?: string;
+  language?: Language;
 }
 
 export interface StayPage {
@@ -28,6 +32,7 @@ export interface StayPage {
   stay: StayView;
   /** Whether the pin-issuer keeps codes for the page; without it a delivered code is gone from here. */
   keepsPins: boolean;
+  language?: Language;
 }
 
 const STYLE = `
@@ -69,62 +74,70 @@ export function escapeHtml(value: unknown): string {
 }
 
 export function renderVerifyPage(page: VerifyPage): string {
+  const language = page.language ?? DEFAULT_LANGUAGE;
+  const say = words(language);
   const body = `
-<h1>${escapeHtml(title(page.property))}</h1>
+<h1>${escapeHtml(title(page.property, language))}</h1>
 ${notice(page.notice)}
-<p>Confirm your booking to see your stay and your door code.</p>
+<p>${say('confirmIntro')}</p>
 <form method="post" autocomplete="off">
   <input type="hidden" name="token" value="${escapeHtml(page.token)}">
   <input type="hidden" name="action" value="verify">
-  <label for="reference">Reservation code</label>
+  <label for="reference">${say('referenceLabel')}</label>
   <input type="text" id="reference" name="reference" maxlength="100" required value="${escapeHtml(page.reference ?? '')}">
-  <label for="proof">Last name, or the last 4 digits of your phone</label>
+  <label for="proof">${say('proofLabel')}</label>
   <input type="text" id="proof" name="proof" maxlength="100" required>
-  <button type="submit">Show my stay</button>
+  <button type="submit">${say('showStay')}</button>
 </form>`;
-  return layout(title(page.property), body);
+  return layout(title(page.property, language), body, language);
 }
 
 export function renderStayPage(page: StayPage): string {
   const { stay } = page;
+  const language = page.language ?? DEFAULT_LANGUAGE;
+  const say = words(language);
   const body = `
-<h1>${escapeHtml(title(page.property))}</h1>
-${stay.guestName ? `<p>Welcome, ${escapeHtml(stay.guestName)}.</p>` : ''}
+<h1>${escapeHtml(title(page.property, language))}</h1>
+${stay.guestName ? `<p>${say('welcome', { guestName: stay.guestName })}</p>` : ''}
 <dl>
-  <dt>Unit</dt><dd class="unit">${escapeHtml(stay.unit)}</dd>
-  <dt>Check-in</dt><dd>${escapeHtml(localTime(stay.checkInAt, stay.timeZone))}</dd>
-  <dt>Check-out</dt><dd>${escapeHtml(localTime(stay.checkOutAt, stay.timeZone))}</dd>
+  <dt>${say('unitLabel')}</dt><dd class="unit">${escapeHtml(stay.unit)}</dd>
+  <dt>${say('checkInLabel')}</dt><dd>${escapeHtml(localTime(stay.checkInAt, stay.timeZone, language))}</dd>
+  <dt>${say('checkOutLabel')}</dt><dd>${escapeHtml(localTime(stay.checkOutAt, stay.timeZone, language))}</dd>
 </dl>
-<p class="zone">Times are local to the property (${escapeHtml(stay.timeZone)}).</p>
-<h2>Your door code</h2>
-${codesSection(page)}
+<p class="zone">${say('timesLocal', { timeZone: stay.timeZone })}</p>
+<h2>${say('yourCode')}</h2>
+${codesSection(page, language)}
 <form method="post" class="sign-out">
   <input type="hidden" name="token" value="${escapeHtml(page.token)}">
   <input type="hidden" name="action" value="sign-out">
-  <button type="submit">Sign out</button>
+  <button type="submit">${say('signOut')}</button>
 </form>`;
-  return layout(title(page.property), body);
+  return layout(title(page.property, language), body, language);
 }
 
-function codesSection({ stay, keepsPins }: StayPage): string {
+/** A text of the page's language, filled in and escaped for HTML. */
+function words(language: Language): (key: CatalogKey, values?: object) => string {
+  return (key, values) => escapeHtml(phrase(language, key, values));
+}
+
+function codesSection({ stay, keepsPins }: StayPage, language: Language): string {
+  const say = words(language);
   if (!stay.issued) {
-    const when = stay.issueAt ? ` on ${localTime(stay.issueAt, stay.timeZone)}` : ' before check-in';
-    return `<p class="not-yet">Your code is not ready yet. It will appear here${escapeHtml(when)}.</p>`;
+    const when = stay.issueAt ? say('notReadyOn', { when: localTime(stay.issueAt, stay.timeZone, language) }) : say('notReadyBeforeCheckIn');
+    return `<p class="not-yet">${when}</p>`;
   }
-  if (stay.onHold) return '<p class="on-hold">Your code is on hold. Please contact your host.</p>';
+  if (stay.onHold) return `<p class="on-hold">${say('onHold')}</p>`;
   const lines = stay.codes.map((code) => {
-    const what = code.pin !== null ? `<span class="pin">${escapeHtml(code.pin)}</span>` : `<span class="no-pin">${escapeHtml(missingPinText(keepsPins))}</span>`;
+    const what = code.pin !== null ? `<span class="pin">${escapeHtml(code.pin)}</span>` : `<span class="no-pin">${say(missingPinText(keepsPins))}</span>`;
     return `<li><span class="lock">${escapeHtml(code.lockName)}</span>${what}</li>`;
   });
   return `<ul class="codes">${lines.join('')}</ul>`;
 }
 
-function missingPinText(keepsPins: boolean): string {
+function missingPinText(keepsPins: boolean): CatalogKey {
   // Without kept PINs only a hash is left once the guest has their message; with them, a missing PIN is
   // one the host just reset and the lock is still taking.
-  return keepsPins
-    ? 'Your new code is on its way to the lock. Check back in a few minutes.'
-    : 'Your code was sent to you; ask your host to reset it if you lost it.';
+  return keepsPins ? 'codeOnItsWay' : 'codeWasSent';
 }
 
 function notice(value: Notice | undefined): string {
@@ -133,23 +146,23 @@ function notice(value: Notice | undefined): string {
   return `<p class="notice ${value.tone}" role="${role}">${escapeHtml(value.text)}</p>`;
 }
 
-function title(property: string): string {
-  return property ? `Check-in: ${property}` : 'Guest check-in';
+function title(property: string, language: Language): string {
+  return property ? phrase(language, 'pageTitle', { property }) : phrase(language, 'pageTitleNoProperty');
 }
 
-function localTime(iso: string, timeZone: string): string {
+function localTime(iso: string, timeZone: string, language: Language): string {
   const instant = new Date(iso);
   if (Number.isNaN(instant.getTime())) return iso;
   try {
-    return formatLocal(instant, timeZone);
+    return formatLocal(instant, timeZone, LOCALES[language]);
   } catch {
-    return formatLocal(instant, 'UTC');
+    return formatLocal(instant, 'UTC', LOCALES[language]);
   }
 }
 
-function layout(pageTitle: string, body: string): string {
+function layout(pageTitle: string, body: string, language: Language): string {
   return `<!DOCTYPE html>
-<html lang="en">
+<html lang="${language}">
 <head>
 <meta charset="utf-8">
 <meta name="viewport" content="width=device-width, initial-scale=1">

@@ -1,4 +1,5 @@
 import type { GuestView } from './ledger-options';
+import { hintedLanguage, ownLanguage } from '../i18n/choose';
 import type { GuestTelling } from './guest-telling';
 import { LedgerPart, LedgerRecords } from './ledger-records';
 import { isGuest } from './ledger-helpers';
@@ -63,6 +64,11 @@ export class GuestLookup extends LedgerPart {
     };
     if (entry.booking.guestName) view.guestName = entry.booking.guestName;
     if (onHold) view.onHold = true;
+    // As for messages: a booking that names a language StayKey lacks ("ja") gives no hint either.
+    const own = ownLanguage(entry.booking);
+    if (own?.language) view.language = own.language;
+    const hinted = own ? undefined : hintedLanguage(entry.booking)?.language;
+    if (hinted) view.hintedLanguage = hinted;
     return view;
   }
 }

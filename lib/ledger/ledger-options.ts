@@ -4,6 +4,7 @@ import type { RandomInt } from '../pins/pin-rules';
 import type { Vault } from '../pins/vault';
 import type { Clock } from '../time/clock';
 import type { LedgerData } from './ledger-types';
+import type { Language } from '../i18n/languages';
 
 export interface LedgerStore {
   load(): LedgerData | undefined;
@@ -66,6 +67,10 @@ export interface GuestView {
   /** A release flag is no longer set (a payment reversed): the codes are withheld until it is again. */
   onHold?: boolean;
   codes: { lockName: string; pin: string | null }[];
+  /** The guest's language as the booking names it (a PMS's field), when it is one StayKey writes in. */
+  language?: Language;
+  /** The language the booking hints at (the channel's words, the phone's country code), when it does. */
+  hintedLanguage?: Language;
 }
 
 export type AccessEventKind = 'issued' | 'set' | 'updated' | 'cleared' | 'used' | 'failed-attempt' | 'failed' | 'revoked' | 'backup-activated' | 'backup-expired';

@@ -7,14 +7,19 @@ import { parseCodeMessage } from '../messages/parse-code';
 import { assertTextFields, isRecord } from '../messages/text';
 import { checkId } from '../ids';
 import type { Audience } from './outbox';
-import { MessageDetails, OpenPin, RenderedMessage, Templates, renderGuestMessage, renderHostMessage, renderHtml } from './render';
+import { LanguageTexts, MessageDetails, OpenPin, RenderedMessage, Templates, renderGuestMessage, renderHostMessage, renderHtml } from './render';
+import type { Language } from '../i18n/languages';
+import type { LanguageSource } from '../i18n/choose';
 
 export interface NotifierOptions extends MessageDetails {
   /** Guests without an address in the message or the booking get this one (a shared inbox, a test). */
   guestTo?: string;
   /** Where alerts and battery reports go. */
   hostTo?: string;
+  /** The host's one guest template, written in the default language (`language`). */
   guest?: Partial<Templates>;
+  /** The host's guest templates (and instructions, contact) per language. */
+  guestByLanguage?: LanguageTexts;
   host?: Partial<Templates>;
 }
 
@@ -25,6 +30,12 @@ export interface Outgoing extends RenderedMessage {
   kind: 'code' | 'alert' | 'battery-report';
   /** A guest's code message sent to the host to pass on: the channel gives no way to reach the guest (Booking.com). */
   viaHost?: boolean;
+  /**
+   * A guest message: the language it is written in, and why: where the guest's language came from, or
+   * `template` when the host's one template (in the default language) was used for a guest of another.
+   */
+  language?: Language;
+  languageSource?: LanguageSource | 'template';
 }
 
 /**
@@ -36,10 +47,11 @@ export function composeMessage(payload: unknown, to: unknown, options: NotifierO
   const explicitTo = address(to);
   if (kind === 'code') {
     const message = parseCodeMessage(payload);
-    const rendered = renderGuestMessage(message, openPin, options, options.guest);
-    if (message.booking.codeTo === 'host' && !explicitTo) return passOn(rendered, message, options);
+    const { language, choice, ...rendered } = renderGuestMessage(message, openPin, options, options.guest, options.guestByLanguage);
+    const spoken = { language, languageSource: language === choice.language ? choice.source : ('template' as const) };
+    if (message.booking.codeTo === 'host' && !explicitTo) return { ...passOn(rendered, message, options), ...spoken };
     const recipient = explicitTo ?? address(message.booking.email) ?? address(options.guestTo);
-    return { ...rendered, kind, audience: 'guest', to: recipient, bookingId: message.bookingId };
+    return { ...rendered, kind, audience: 'guest', to: recipient, bookingId: message.bookingId, ...spoken };
   }
   if (kind === 'alert') {
     const message = checkAlertMessage(payload);

@@ -2,16 +2,23 @@
  * Guest and host messages from mustache templates. Text bodies are rendered without HTML escaping (a
  * guest named "O'Brien" must not become "O&#39;Brien" in an SMS); the HTML version of an email
  * escapes every value.
+ *
+ * Guests are written to in their language (lib/i18n/choose.ts says which), with dates in its locale;
+ * host messages stay in English.
  */
 import * as Mustache from 'mustache';
 import type { AlertMessage, BatteryReading, BatteryReportMessage, CodeMessage, GuestCode } from '../messages';
 import type { SealedPin } from '../pins/vault';
 import { formatLocal } from '../time/zoned';
+import { phrase, textOf } from '../i18n/catalog';
+import { en } from '../i18n/catalogs/en';
+import { LanguageChoice, languageOf } from '../i18n/choose';
+import { DEFAULT_LANGUAGE, Language, LOCALES } from '../i18n/languages';
 
 /** Opens a sealed PIN, e.g. `(sealed) => vault.open(sealed)`. */
 export type OpenPin = (sealed: SealedPin) => string;
 
-export const NO_CODE_TEXT = 'No access code for these dates';
+export const NO_CODE_TEXT = en.noCode;
 export const PIN_MASK = '••••••';
 
 /** What the host sets once for a property and every message may use. */
@@ -19,9 +26,19 @@ export interface MessageDetails {
   property?: string;
   instructions?: string;
   hostContact?: string;
-  /** BCP 47 locale for dates and times (default en-GB: "Sat 21 Nov 2026, 16:00"). */
+  /** BCP 47 locale for dates and times; without it, the guest's language's own (English: en-GB, "Sat 21 Nov 2026, 16:00"). */
   locale?: string;
+  /** The property's default language: guests whose booking says nothing of theirs get it (English when unset). */
+  language?: Language;
 }
+
+/** A host's own texts for the guests of one language: templates, and the words the options add. */
+export interface GuestTexts extends Partial<Templates> {
+  instructions?: string;
+  hostContact?: string;
+}
+
+export type LanguageTexts = Partial<Record<Language, GuestTexts>>;
 
 export interface CodeLine {
   unit: string;
@@ -33,7 +50,7 @@ export interface CodeLine {
 }
 
 /** Shown instead of a PIN the guest was told before and StayKey no longer holds in clear. */
-export const SAME_CODE_TEXT = 'same code as before';
+export const SAME_CODE_TEXT = en.sameCode;
 
 export interface GuestView {
   bookingId: string;
@@ -55,6 +72,10 @@ export interface GuestView {
   revoked: boolean;
   /** The guest was told before and something changed (dates, code). */
   changed: boolean;
+  /** The guest's own code could not reach an offline lock: this is a backup code, lent until checkout. */
+  backup: boolean;
+  /** The language the message is written in. */
+  language: Language;
   instructions?: string;
   hostContact?: string;
 }
@@ -111,34 +132,10 @@ export interface Templates {
   body: string;
 }
 
-export const defaultGuestSubject = '{{#hasCodes}}Your door code for {{place}}{{/hasCodes}}{{^hasCodes}}Your stay at {{place}}{{/hasCodes}}';
+/** The built-in English guest message; every language has its own (lib/i18n/catalogs). */
+export const defaultGuestSubject = en.guestSubject;
 
-export const defaultGuestTemplate = `Hello{{#guestName}} {{guestName}}{{/guestName}},
-
-{{#hasCodes}}
-{{#changed}}
-Your stay details have changed. Your door code:
-{{/changed}}
-{{^changed}}
-Here is your door code for {{place}}:
-{{/changed}}
-{{codesText}}
-
-Check-in: {{checkIn}}
-Check-out: {{checkOut}}
-{{#instructions}}
-
-{{instructions}}
-{{/instructions}}
-{{/hasCodes}}
-{{^hasCodes}}
-{{codesText}} ({{checkIn}} to {{checkOut}}). Any code you were sent before no longer opens the door.
-{{/hasCodes}}
-{{#hostContact}}
-
-Questions? {{hostContact}}
-{{/hostContact}}
-`;
+export const defaultGuestTemplate = en.guestBody;
 
 export const defaultAlertSubject = '{{#property}}{{property}}: {{/property}}[{{severityLabel}}] {{topic}}';
 
@@ -162,10 +159,10 @@ export const defaultBatteryTemplate = `These locks need you:
 {{/attention}}
 `;
 
-export function codesText(lines: CodeLine[]): string {
-  if (lines.length === 0) return NO_CODE_TEXT;
+export function codesText(lines: CodeLine[], language: Language = DEFAULT_LANGUAGE): string {
+  if (lines.length === 0) return phrase(language, 'noCode');
   return unitsInOrder(lines)
-    .flatMap((unit) => unitLines(unit, lines.filter((line) => line.unit === unit)))
+    .flatMap((unit) => unitLines(unit, lines.filter((line) => line.unit === unit), language))
     .join('\n');
 }
 
@@ -174,23 +171,32 @@ function unitsInOrder(lines: CodeLine[]): string[] {
 }
 
 /** One line when every lock of the unit takes the same code; else one line per code, naming its locks. */
-function unitLines(unit: string, lines: CodeLine[]): string[] {
+function unitLines(unit: string, lines: CodeLine[], language: Language): string[] {
   const locksByCode = new Map<string, string[]>();
   for (const line of lines) {
-    const code = (line.pin ?? SAME_CODE_TEXT) + (line.hours ? ` (${line.hours})` : '');
+    const code = (line.pin ?? phrase(language, 'sameCode')) + (line.hours ? ` (${line.hours})` : '');
     const locks = locksByCode.get(code) ?? [];
     if (!locks.includes(line.lockName)) locks.push(line.lockName);
     locksByCode.set(code, locks);
   }
-  if (locksByCode.size === 1) return [`${unit}: ${[...locksByCode.keys()][0]}`];
-  return [...locksByCode].map(([code, locks]) => `${unit} (${locks.join(', ')}): ${code}`);
+  if (locksByCode.size === 1) return [phrase(language, 'codeLine', { unit, code: [...locksByCode.keys()][0] })];
+  return [...locksByCode].map(([code, locks]) => phrase(language, 'codeLineLocks', { unit, locks: locks.join(', '), code }));
 }
 
-export function guestView(message: CodeMessage, openPin: OpenPin, details: MessageDetails = {}): GuestView {
+/**
+ * What a guest message may show. `language` is the one it is written in: by default the guest's own
+ * (languageOf), with the property's default language for a booking that says nothing.
+ */
+export function guestView(
+  message: CodeMessage,
+  openPin: OpenPin,
+  details: MessageDetails = {},
+  language: Language = languageOf(message.booking, details.language).language,
+): GuestView {
   const { booking, window } = message;
   const revoked = message.change === 'revoked';
-  const at = (iso: string) => formatLocal(new Date(iso), window.timeZone, details.locale || undefined);
-  const codes = revoked ? [] : message.codes.map((code) => codeLine(message, code, openPin, at));
+  const at = (iso: string) => formatLocal(new Date(iso), window.timeZone, details.locale || LOCALES[language]);
+  const codes = revoked ? [] : message.codes.map((code) => codeLine(message, code, openPin, at, language));
   return {
     bookingId: message.bookingId,
     change: message.change,
@@ -204,18 +210,20 @@ export function guestView(message: CodeMessage, openPin: OpenPin, details: Messa
     codeUntil: at(window.endsAt),
     timeZone: window.timeZone,
     codes,
-    codesText: codesText(codes),
+    codesText: codesText(codes, language),
     hasCodes: codes.length > 0,
     revoked,
     changed: message.change === 'updated' || message.change === 'reissued',
+    backup: message.change === 'backup',
+    language,
     instructions: details.instructions || undefined,
     hostContact: details.hostContact || undefined,
   };
 }
 
-function codeLine(message: CodeMessage, code: GuestCode, openPin: OpenPin, at: (iso: string) => string): CodeLine {
+function codeLine(message: CodeMessage, code: GuestCode, openPin: OpenPin, at: (iso: string) => string, language: Language): CodeLine {
   const line: CodeLine = { unit: code.unit || message.booking.unit, lockName: code.lockName || code.lockId };
-  if (code.validFrom && code.validUntil) line.hours = `works ${at(code.validFrom)} to ${at(code.validUntil)}`;
+  if (code.validFrom && code.validUntil) line.hours = phrase(language, 'codeHours', { from: at(code.validFrom), until: at(code.validUntil) });
   if (code.pin === undefined) return line;
   try {
     return { ...line, pin: openPin(code.pin) };
@@ -281,18 +289,55 @@ export function checkTemplate(template: string, label: string): void {
   }
 }
 
+/** A guest's message, with the language it is written in and why. */
+export interface RenderedGuestMessage extends RenderedMessage {
+  language: Language;
+  /** The guest's language as their booking gives it (the message may be in the default one: see renderGuestMessage). */
+  choice: LanguageChoice;
+}
+
+/**
+ * The guest's message in their language (languageOf). The host's texts, most specific first:
+ * 1. their own template for the guest's language (`byLanguage`), in that language;
+ * 2. their one general template (`templates`, the editor's Guest subject / message), written in the
+ *    property's default language: the whole message is then in that language, dates and all;
+ * 3. the built-in template of the guest's language.
+ * A part the host left empty is the built-in one of the message's language; a host template that
+ * renders to nothing gives way to it too, so a guest never gets an empty message.
+ */
 export function renderGuestMessage(
   message: CodeMessage,
   openPin: OpenPin,
   details: MessageDetails = {},
   templates: Partial<Templates> = {},
-): RenderedMessage {
-  const view = guestView(message, openPin, details);
+  byLanguage: LanguageTexts = {},
+): RenderedGuestMessage {
+  const fallback = details.language ?? DEFAULT_LANGUAGE;
+  const choice = languageOf(message.booking, fallback);
+  const { language, texts } = hostTexts(choice.language, fallback, templates, byLanguage);
+  const words = { ...details, instructions: texts.instructions || details.instructions, hostContact: texts.hostContact || details.hostContact };
+  const view = guestView(message, openPin, words, language);
   const pins = view.codes.flatMap((code) => (code.pin === undefined ? [] : [code.pin]));
-  return rendered(view, pins, {
-    subject: templates.subject || defaultGuestSubject,
-    body: templates.body || defaultGuestTemplate,
-  });
+  const builtIn = { subject: textOf(language, 'guestSubject', fallback), body: textOf(language, 'guestBody', fallback) };
+  let result = rendered(view, pins, { subject: texts.subject || builtIn.subject, body: texts.body || builtIn.body });
+  if (result.subject === '' || result.text.trim() === '') {
+    result = rendered(view, pins, {
+      subject: result.subject === '' ? builtIn.subject : texts.subject || builtIn.subject,
+      body: result.text.trim() === '' ? builtIn.body : texts.body || builtIn.body,
+    });
+  }
+  return { ...result, language, choice };
+}
+
+/** The host's own texts for a guest in `guest`, and the language the message is then written in. */
+function hostTexts(guest: Language, fallback: Language, general: Partial<Templates>, byLanguage: LanguageTexts): { language: Language; texts: GuestTexts } {
+  const own = byLanguage[guest];
+  if (own?.subject || own?.body) return { language: guest, texts: own };
+  if (general.subject || general.body) {
+    const words = byLanguage[fallback];
+    return { language: fallback, texts: { ...general, instructions: words?.instructions, hostContact: words?.hostContact } };
+  }
+  return { language: guest, texts: { instructions: own?.instructions, hostContact: own?.hostContact } };
 }
 
 export function renderHostMessage(

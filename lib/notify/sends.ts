@@ -115,6 +115,10 @@ export function outgoingFields(outgoing: Outgoing): Record<string, unknown> {
   if (outgoing.to !== undefined) fields.to = outgoing.to;
   if (outgoing.bookingId !== undefined) fields.bookingId = outgoing.bookingId;
   if (outgoing.viaHost) fields.viaHost = true;
+  if (outgoing.language) {
+    fields.language = outgoing.language;
+    fields.languageSource = outgoing.languageSource;
+  }
   return fields;
 }
 

@@ -6,6 +6,7 @@ import { checkInOptions, deskStatus, GuestPageSettings } from '../../lib/guest/p
 import { clockFor, errorText, RED, showStatus } from '../shared/runtime';
 import { guestPortalFor, PHONE_PINS_REFUSED } from '../shared/guest-portal';
 import { Handler, removeRoutes } from './routes';
+import { browserLanguage } from '../../lib/i18n/choose';
 
 interface GuestPageDef extends NodeDef, GuestPageSettings {
   issuer: string;
@@ -48,7 +49,12 @@ export = function register(RED: RED) {
     };
 
     const behindProxy = config.behindProxy === true;
-    const guest = (req: Request) => ({ browserId: cookieValue(req.headers.cookie, COOKIE_NAME), client: clientKey(guestAddress(req, behindProxy)) });
+    const guest = (req: Request) => ({
+      browserId: cookieValue(req.headers.cookie, COOKIE_NAME),
+      client: clientKey(guestAddress(req, behindProxy)),
+      acceptLanguage: req.headers['accept-language'],
+    });
+    const pageLanguage = checkInOptions(config, clock).language;
 
     /** Told once per cause, not on every guest's request. */
     const reportProblem = (problem: string | undefined) => {
@@ -69,6 +75,7 @@ export = function register(RED: RED) {
 
     const answer = (req: Request, res: Response, reply: Reply) => {
       res.set(SECURITY_HEADERS);
+      res.set('Vary', 'Accept-Language');
       const cookiePath = `${req.baseUrl ?? ''}${path}`;
       if (reply.setBrowserId) res.append('Set-Cookie', cookieHeader(reply.setBrowserId, { path: cookiePath, secure: isHttps(req, behindProxy) }));
       if (reply.retryAfterSeconds) res.set('Retry-After', String(reply.retryAfterSeconds));
@@ -83,8 +90,8 @@ export = function register(RED: RED) {
       res.status(reply.status).type('html').send(reply.html ?? '');
     };
 
-    const failed = (res: Response, err: unknown) => {
-      const failure = failureAnswer(err);
+    const failed = (req: Request, res: Response, err: unknown) => {
+      const failure = failureAnswer(err, browserLanguage(req.headers['accept-language']) ?? pageLanguage);
       if (failure.status === 500) node.error(`guest-page could not answer: ${errorText(err)}`);
       res.set(SECURITY_HEADERS);
       if (failure.close) res.set('Connection', 'close');
@@ -95,14 +102,14 @@ export = function register(RED: RED) {
       try {
         answer(req, res, desk.show(guest(req)));
       } catch (err) {
-        failed(res, err);
+        failed(req, res, err);
       }
     };
 
     const takeForm: Handler = (req, res) => {
       readForm(req)
         .then((fields) => answer(req, res, desk.submit(guest(req), fields)))
-        .catch((err: unknown) => failed(res, err));
+        .catch((err: unknown) => failed(req, res, err));
     };
 
     RED.httpNode.get(path, showPage);

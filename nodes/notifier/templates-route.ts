@@ -7,6 +7,8 @@ import {
   defaultGuestSubject,
   defaultGuestTemplate,
 } from '../../lib/notify/render';
+import { CATALOGS } from '../../lib/i18n/catalog';
+import { LANGUAGES, LANGUAGE_NAMES } from '../../lib/i18n/languages';
 import type { RED } from '../shared/runtime';
 
 export function serveTemplates(RED: RED): void {
@@ -18,6 +20,13 @@ export function serveTemplates(RED: RED): void {
       alertTemplate: defaultAlertTemplate,
       batterySubject: defaultBatterySubject,
       batteryTemplate: defaultBatteryTemplate,
+      // Every guest language, in the editor's order, with its built-in subject and message.
+      languages: LANGUAGES.map((code) => ({
+        code,
+        name: LANGUAGE_NAMES[code],
+        guestSubject: CATALOGS[code].guestSubject,
+        guestTemplate: CATALOGS[code].guestBody,
+      })),
     });
   });
 }

@@ -31,6 +31,7 @@ export interface TestBooking {
   arrival: string;
   departure: string;
   flags?: Record<string, boolean>;
+  language?: string;
 }
 
 export const ADA: TestBooking = {
