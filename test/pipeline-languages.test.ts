@@ -13,20 +13,19 @@ import { SimulatedLocks } from '../lib/locks/simulated';
 import { ManualClock } from '../lib/time/clock';
 import type { LockSetNode } from '../nodes/shared/lock-set';
 import { nodeRedResolve } from './support/node-red-path';
+import { demoFlow, demoNode, demoNodeOfType, demoTestFlow } from './support/demo-flow';
 import { eventually, helper, stayKeyNodes } from './support/red';
 
 // eslint-disable-next-line @typescript-eslint/no-require-imports
 const { demoFeed } = require('../../scripts/demo-feed') as { demoFeed: (today: Date) => string };
 
-type FlowNode = { id: string; type: string; name?: string; wires?: string[][]; [key: string]: unknown };
 type Told = NodeMessage & { payload: string; topic: string; bookingId?: string; language?: string; languageSource?: string; preview: string };
 
-const shipped = JSON.parse(fs.readFileSync(path.join(__dirname, '..', '..', 'flows', 'demo.json'), 'utf8')) as FlowNode[];
-const byName = (name: string) => shipped.find((node) => node.name === name)!;
+const byName = demoNode;
 const FEED_BUTTON = byName('read feed (every 15 min)').id;
 const OUTBOX = byName('outbox (codes masked)').id;
-const SOURCE = shipped.find((node) => node.type === 'staykey-booking-source')!.id;
-const LOCKS = shipped.find((node) => node.type === 'staykey-locks')!.id;
+const SOURCE = demoNodeOfType('staykey-booking-source').id;
+const LOCKS = demoNodeOfType('staykey-locks').id;
 const TODAY = new Date('2026-07-01T12:00:00Z');
 
 /** The demo's feed with a Vrbo guest in it, after the nights the Airbnb guests and the webhook's guest take. */
@@ -65,17 +64,6 @@ function french(iso: string): string {
   return format.format(new Date(iso));
 }
 
-function testFlow(): FlowNode[] {
-  return shipped
-    .filter((node) => node.type !== 'comment')
-    .map((node) => {
-      if (node.type === 'inject' || node.type === 'debug') return { id: node.id, type: 'helper', z: node.z, wires: node.wires ?? [] };
-      if (node.type === 'staykey-locks') return { ...node, latency: 0, retryDelay: 0.001 };
-      if (node.type === 'staykey-access-window') return { ...node, timeZone: 'Europe/Lisbon' };
-      return { ...node };
-    });
-}
-
 describe('the demo pipeline writes to French guests in French (real runtime)', function () {
   this.timeout(60_000);
   let userDir: string;
@@ -96,7 +84,7 @@ describe('the demo pipeline writes to French guests in French (real runtime)', f
     await helper.startServer();
     told = [];
     fs.writeFileSync(path.join(userDir, 'demo-feed.ics'), feedWithVrbo());
-    await helper.load(stayKeyNodes(), testFlow());
+    await helper.load(stayKeyNodes(), demoTestFlow());
     helper.getNode(OUTBOX).on('input', (msg: NodeMessage) => told.push(msg as Told));
     helper.getNode(FEED_BUTTON).send({ payload: Date.now() });
     helper.getNode(SOURCE).receive({ payload: WEBHOOK });
@@ -170,7 +158,7 @@ describe("the demo's \"French guest books (PMS)\" button (real runtime, real inj
   it('sends a PMS webhook whose booking carries the guest\'s French, for three nights', async () => {
     // eslint-disable-next-line @typescript-eslint/no-require-imports
     const inject = require(path.join(path.dirname(nodeRedResolve('@node-red/nodes/package.json')), 'core', 'common', '20-inject.js')) as unknown;
-    const source = shipped.find((node) => node.id === SOURCE)!;
+    const source = demoFlow.find((node) => node.id === SOURCE)!;
     await helper.load(
       [...stayKeyNodes(), inject],
       [

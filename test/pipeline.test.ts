@@ -12,32 +12,19 @@ import { LedgerData } from '../lib/ledger/ledger-types';
 import { SimulatedLocks } from '../lib/locks/simulated';
 import { ManualClock } from '../lib/time/clock';
 import type { LockSetNode } from '../nodes/shared/lock-set';
+import { demoNode, demoNodeOfType, demoTestFlow } from './support/demo-flow';
 import { eventually, helper, stayKeyNodes } from './support/red';
 
 // eslint-disable-next-line @typescript-eslint/no-require-imports
 const { demoFeed } = require('../../scripts/demo-feed') as { demoFeed: (today: Date) => string };
 
-type FlowNode = { id: string; type: string; name?: string; wires?: string[][]; [key: string]: unknown };
 
-const shipped = JSON.parse(fs.readFileSync(path.join(__dirname, '..', '..', 'flows', 'demo.json'), 'utf8')) as FlowNode[];
-const byName = (name: string) => shipped.find((node) => node.name === name)!;
+const byName = demoNode;
 const FEED_BUTTON = byName('read feed (every 15 min)').id;
 const OUTBOX = byName('outbox (codes masked)').id;
-const LOCKS = shipped.find((node) => node.type === 'staykey-locks')!.id;
-const PIN_ISSUER = shipped.find((node) => node.type === 'staykey-pin-issuer')!.id;
+const LOCKS = demoNodeOfType('staykey-locks').id;
+const PIN_ISSUER = demoNodeOfType('staykey-pin-issuer').id;
 const TODAY = new Date('2026-07-01T12:00:00Z');
-
-/** The demo flow as a test runs it: buttons and debug nodes become test helpers; locks answer at once. */
-function testFlow(): FlowNode[] {
-  return shipped
-    .filter((node) => node.type !== 'comment')
-    .map((node) => {
-      if (node.type === 'inject' || node.type === 'debug') return { id: node.id, type: 'helper', z: node.z, wires: node.wires ?? [] };
-      if (node.type === 'staykey-locks') return { ...node, latency: 0, retryDelay: 0.001 };
-      if (node.type === 'staykey-access-window') return { ...node, timeZone: 'Europe/Lisbon' };
-      return { ...node };
-    });
-}
 
 describe('the demo pipeline in a real runtime', function () {
   this.timeout(60_000);
@@ -56,7 +43,7 @@ describe('the demo pipeline in a real runtime', function () {
   const readFeed = () => helper.getNode(FEED_BUTTON).send({ payload: Date.now() });
 
   async function start() {
-    await helper.load(stayKeyNodes(), testFlow());
+    await helper.load(stayKeyNodes(), demoTestFlow());
     helper.getNode(OUTBOX).on('input', (msg: NodeMessage) => guestMessages.push(msg));
   }
 
