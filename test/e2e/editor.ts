@@ -77,13 +77,22 @@ export class Editor {
     );
   }
 
-  /** Deploy, failing with the editor's own words when it asks for a confirmation instead. */
+  /**
+   * Deploy, and return once the runtime has answered it; fails with the editor's own words when it asks
+   * for a confirmation instead. The button turns `disabled` the moment it is pressed (its spinner shows
+   * while the deploy is under way), so the disabled button alone does not say the flows are saved.
+   */
   async deploy(): Promise<void> {
+    const answered = this.page
+      .waitForResponse((response) => response.request().method() === 'POST' && new URL(response.url()).pathname.endsWith('/flows'), { timeout: 30_000 })
+      .then((response) => (response.ok() ? 'deployed' : `refused (${response.status()})`), () => 'no answer within 30 s');
     await this.page.locator('#red-ui-header-button-deploy:not(.disabled)').click();
-    const deployed = this.page.locator('#red-ui-header-button-deploy.disabled');
     const question = this.page.locator('.red-ui-notification').filter({ hasText: /Are you sure you want to deploy|not properly configured|unknown node types/ });
-    await deployed.or(question).first().waitFor();
-    if (await question.count()) throw new Error(`the editor asks before deploying: ${(await question.first().innerText()).replace(/\s+/g, ' ')}`);
+    const asked = question.first().waitFor({ timeout: 30_000 }).then(() => 'asked', () => 'no answer within 30 s');
+    const outcome = await Promise.race([answered, asked]);
+    if (outcome === 'asked') throw new Error(`the editor asks before deploying: ${(await question.first().innerText()).replace(/\s+/g, ' ')}`);
+    if (outcome !== 'deployed') throw new Error(`the deploy was ${outcome}`);
+    await this.page.locator('.red-ui-deploy-button-spinner').waitFor({ state: 'hidden' });
   }
 
   /** Presses an inject node's button, as a host does. */
