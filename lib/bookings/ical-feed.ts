@@ -112,7 +112,9 @@ function noteUnreadable(skipped: SkippedEvent, reading: FeedReading): void {
  * stay keeps its last good version. Events without a UID are each their own.
  */
 function latestCopies(copies: Copy[], reading: FeedReading): Copy[] {
-  const byUid = new Map<string, Copy[]>();
+  // The first copy of each UID, in feed order; the rare UIDs listed more than once have all their copies in `more`.
+  const byUid = new Map<string, Copy>();
+  const more = new Map<string, Copy[]>();
   const result: Copy[] = [];
   for (const copy of copies) {
     if (copy.repeats) reading.skipped.push({ uid: copy.uid, summary: summaryOf(copy), reason: 'repeats (RRULE): read once, as its first stay' });
@@ -120,13 +122,16 @@ function latestCopies(copies: Copy[], reading: FeedReading): Copy[] {
       result.push(copy);
       continue;
     }
-    const list = byUid.get(copy.uid);
-    if (list) list.push(copy);
-    else byUid.set(copy.uid, [copy]);
+    const first = byUid.get(copy.uid);
+    const list = first === undefined ? undefined : more.get(copy.uid);
+    if (first === undefined) byUid.set(copy.uid, copy);
+    else if (list) list.push(copy);
+    else more.set(copy.uid, [first, copy]);
   }
-  for (const [uid, list] of byUid) {
-    if (list.length === 1) {
-      result.push(list[0]);
+  for (const [uid, first] of byUid) {
+    const list = more.size === 0 ? undefined : more.get(uid);
+    if (!list) {
+      result.push(first);
       continue;
     }
     const newest = list.reduce((best, copy) => (newer(copy, best) > 0 ? copy : best));
@@ -197,11 +202,11 @@ function readPlainCopy(
   const departure = plainPoint(properties.dtend, zones);
   if (arrival === PLAIN_ONLY || departure === PLAIN_ONLY) return PLAIN_ONLY;
   if (departure.day < arrival.day || (departure.instant && arrival.instant && departure.instant < arrival.instant)) return PLAIN_ONLY;
-  const meta = { uid, revision: revisionOf(() => new ICAL.Component(vevent, calendar)), repeats: properties.rrule !== undefined };
   if (endedBefore && departure.day < endedBefore && departure.day > addDays(arrival.day, 1)) return { copy: undefined, uid };
   const event: CalendarEvent = { summary: summary ?? '', description: description ?? '', start: arrival, end: departure };
   if (uid) event.uid = uid;
-  return { copy: { ...meta, event }, uid };
+  const revision = revisionOf(() => new ICAL.Component(vevent, calendar));
+  return { copy: { uid, revision, repeats: properties.rrule !== undefined, event }, uid };
 }
 
 /** SEQUENCE and DTSTAMP, read once and only when asked (ical.js reads DTSTAMP's zone). */

@@ -11,7 +11,7 @@
  * answers `PLAIN_ONLY`, and the caller reads that event through ical.js's objects as before, so
  * every answer stays exactly what ical.js would give.
  */
-import { isCalendarDate, instantToZoned, zonedToInstant } from '../time/zoned';
+import { instantToZoned, zonedToInstant } from '../time/zoned';
 import type { StayPoint } from './stays';
 
 /** A jCal property: [name, parameters, value type, first value, ...more values]. */
@@ -73,7 +73,6 @@ export interface PlainZones {
   floating: string;
 }
 
-const DATE_ONLY = /^(\d{4})-(\d{2})-(\d{2})$/;
 const DATE_TIME = /^(\d{4})-(\d{2})-(\d{2})T(\d{2}):(\d{2}):(\d{2})(Z?)$/;
 
 /**
@@ -85,15 +84,13 @@ export function plainPoint(property: JCalProperty, zones: PlainZones): StayPoint
   if (property[1].tzid !== undefined) return PLAIN_ONLY;
   const raw = property[3];
   if (typeof raw !== 'string') return PLAIN_ONLY;
-  if (property[2] === 'date') {
-    return DATE_ONLY.test(raw) && Number(raw.slice(0, 4)) >= 1000 && isCalendarDate(raw) ? { day: raw } : PLAIN_ONLY;
-  }
+  if (property[2] === 'date') return isPlainDate(raw) ? { day: raw } : PLAIN_ONLY;
   if (property[2] !== 'date-time') return PLAIN_ONLY;
   const match = DATE_TIME.exec(raw);
   if (!match) return PLAIN_ONLY;
   const [year, month, dayOfMonth, hour, minute, second] = match.slice(1, 7).map(Number);
   const day = raw.slice(0, 10);
-  if (year < 1000 || hour > 23 || minute > 59 || second > 59 || !isCalendarDate(day)) return PLAIN_ONLY;
+  if (hour > 23 || minute > 59 || second > 59 || !isPlainDay(year, month, dayOfMonth)) return PLAIN_ONLY;
   if (match[7] === 'Z') {
     // ical.js's own arithmetic for a UTC time (Time#toUnixTime), so the instant is the same to the ms.
     const instant = new Date(Date.UTC(year, month - 1, dayOfMonth, hour, minute, second));
@@ -101,4 +98,39 @@ export function plainPoint(property: JCalProperty, zones: PlainZones): StayPoint
   }
   const local = zonedToInstant({ date: day, time: `${match[4]}:${match[5]}` }, zones.floating);
   return { day, instant: new Date(local.getTime() + second * 1000).toISOString() };
+}
+
+/**
+ * "2026-08-01" naming a real day, read digit by digit: a pattern's captures and Number() for each
+ * of tens of thousands of dates were a noticeable share of the ingest.
+ */
+function isPlainDate(raw: string): boolean {
+  if (raw.length !== 10 || raw.charCodeAt(4) !== 0x2d || raw.charCodeAt(7) !== 0x2d) return false;
+  const year = digits(raw, 0, 4);
+  const month = digits(raw, 5, 7);
+  const day = digits(raw, 8, 10);
+  return year >= 0 && month >= 0 && day >= 0 && isPlainDay(year, month, day);
+}
+
+/** The number written in raw[from, to) in ASCII digits, or -1 when something else is there. */
+function digits(raw: string, from: number, to: number): number {
+  let value = 0;
+  for (let at = from; at < to; at++) {
+    const digit = raw.charCodeAt(at) - 0x30;
+    if (digit < 0 || digit > 9) return -1;
+    value = value * 10 + digit;
+  }
+  return value;
+}
+
+const DAYS_IN_MONTH = [31, 28, 31, 30, 31, 30, 31, 31, 30, 31, 30, 31];
+
+/**
+ * A real day of a year from 1000 on (what isCalendarDate says, without building a Date for each of
+ * tens of thousands of dates); earlier years are left to ical.js, as Date.UTC reads 0-99 as 19xx.
+ */
+function isPlainDay(year: number, month: number, day: number): boolean {
+  if (year < 1000 || month < 1 || month > 12 || day < 1) return false;
+  const leap = year % 4 === 0 && (year % 100 !== 0 || year % 400 === 0);
+  return day <= (month === 2 && leap ? 29 : DAYS_IN_MONTH[month - 1]);
 }
