@@ -68,7 +68,7 @@ export function readFeed(text: string, options: FeedOptions): FeedReading {
     else if (copy) copies.push(copy);
   }
   const events: CalendarEvent[] = [];
-  for (const copy of latestCopies(copies, reading)) {
+  for (const copy of latestCopies(copies, reading, calendar)) {
     if ('problem' in copy) noteUnreadable({ uid: copy.uid, summary: copy.summary, reason: copy.problem }, reading);
     else events.push(copy.event);
   }
@@ -83,9 +83,14 @@ export function readFeed(text: string, options: FeedOptions): FeedReading {
 
 /**
  * One VEVENT as read: a calendar event, or why it cannot be read. Its SEQUENCE and DTSTAMP are read
- * only when another copy has its UID (`revision`).
+ * only when another copy has its UID (see revisionOf), from `vevent`: ical.js's object or the jCal it wraps.
  */
-type Copy = ({ event: CalendarEvent } | { problem: string; summary: string }) & { uid?: string; repeats: boolean; revision: () => Revision };
+type Copy = ({ event: CalendarEvent } | { problem: string; summary: string }) & {
+  uid?: string;
+  repeats: boolean;
+  vevent: Component | JCalComponent;
+  revision?: Revision;
+};
 
 interface Revision {
   sequence: number;
@@ -111,7 +116,7 @@ function noteUnreadable(skipped: SkippedEvent, reading: FeedReading): void {
  * Copies that neither settles and that say different things are a conflict: the host is told and the
  * stay keeps its last good version. Events without a UID are each their own.
  */
-function latestCopies(copies: Copy[], reading: FeedReading): Copy[] {
+function latestCopies(copies: Copy[], reading: FeedReading, calendar: Component): Copy[] {
   // The first copy of each UID, in feed order; the rare UIDs listed more than once have all their copies in `more`.
   const byUid = new Map<string, Copy>();
   const more = new Map<string, Copy[]>();
@@ -134,8 +139,8 @@ function latestCopies(copies: Copy[], reading: FeedReading): Copy[] {
       result.push(first);
       continue;
     }
-    const newest = list.reduce((best, copy) => (newer(copy, best) > 0 ? copy : best));
-    const rivals = list.filter((copy) => newer(copy, newest) === 0);
+    const newest = list.reduce((best, copy) => (newer(copy, best, calendar) > 0 ? copy : best));
+    const rivals = list.filter((copy) => newer(copy, newest, calendar) === 0);
     if (new Set(rivals.map(contentOf)).size > 1) {
       reading.skipped.push({ uid, summary: summaryOf(newest), reason: `${list.length} copies with this UID disagree and neither SEQUENCE nor DTSTAMP says which is newer` });
       reading.keep.push(uid);
@@ -147,8 +152,8 @@ function latestCopies(copies: Copy[], reading: FeedReading): Copy[] {
   return result;
 }
 
-function newer(a: Copy, b: Copy): number {
-  const [first, second] = [a.revision(), b.revision()];
+function newer(a: Copy, b: Copy, calendar: Component): number {
+  const [first, second] = [revisionOf(a, calendar), revisionOf(b, calendar)];
   return first.sequence - second.sequence || (first.stamp < second.stamp ? -1 : first.stamp > second.stamp ? 1 : 0);
 }
 
@@ -167,7 +172,7 @@ function contentOf(copy: Copy): string {
 function readCopy(vevent: Component, zones: Zones, endedBefore: string | undefined): Copy | undefined {
   const uid = safely(() => stringProperty(vevent, 'uid'));
   const summary = safely(() => stringProperty(vevent, 'summary')) ?? '';
-  const meta = { uid, revision: revisionOf(vevent), repeats: safely(() => vevent.hasProperty('rrule')) ?? false };
+  const meta = { uid, repeats: safely(() => vevent.hasProperty('rrule')) ?? false, vevent };
   try {
     const read = readEvent(vevent, zones, endedBefore);
     if (read === undefined) return undefined;
@@ -205,19 +210,15 @@ function readPlainCopy(
   if (endedBefore && departure.day < endedBefore && departure.day > addDays(arrival.day, 1)) return { copy: undefined, uid };
   const event: CalendarEvent = { summary: summary ?? '', description: description ?? '', start: arrival, end: departure };
   if (uid) event.uid = uid;
-  const revision = revisionOf(() => new ICAL.Component(vevent, calendar));
-  return { copy: { uid, revision, repeats: properties.rrule !== undefined, event }, uid };
+  return { copy: { uid, repeats: properties.rrule !== undefined, vevent, event }, uid };
 }
 
 /** SEQUENCE and DTSTAMP, read once and only when asked (ical.js reads DTSTAMP's zone). */
-function revisionOf(vevent: Component | (() => Component)): () => Revision {
-  let revision: Revision | undefined;
-  return () => {
-    if (revision) return revision;
-    const component = typeof vevent === 'function' ? vevent() : vevent;
-    revision = { sequence: safely(() => sequenceOf(component)) ?? 0, stamp: safely(() => stampOf(component)) ?? '' };
-    return revision;
-  };
+function revisionOf(copy: Copy, calendar: Component): Revision {
+  if (copy.revision) return copy.revision;
+  const component = copy.vevent instanceof ICAL.Component ? copy.vevent : new ICAL.Component(copy.vevent, calendar);
+  copy.revision = { sequence: safely(() => sequenceOf(component)) ?? 0, stamp: safely(() => stampOf(component)) ?? '' };
+  return copy.revision;
 }
 
 function safely<T>(read: () => T): T | undefined {
