@@ -2,6 +2,7 @@
  * Feed ingest: an Airbnb-style calendar read into bookings and compared with what the feed said last
  * time (parseFeed + FeedTracker.apply), beside node-ical parsing the same text.
  */
+import ICAL from 'ical.js';
 import * as ical from 'node-ical';
 import { parseFeed, FeedOptions } from '../lib/bookings/ical-feed';
 import { FeedTracker, FeedTrackerState } from '../lib/bookings/feed-tracker';
@@ -22,16 +23,24 @@ export interface FeedSizeResult {
   ingestAndDiff: Timing;
   /** parseFeed alone, to tell parsing from diffing. */
   parseOnly: Timing;
+  /** FeedTracker.apply alone, on bookings parsed outside the timing. */
+  diffOnly: Timing;
   /** node-ical sync.parseICS on the same text. */
   nodeIcal: Timing;
+  /** ical.js's raw ICAL.parse of the same text: the floor for any reader that keeps ical.js. */
+  icalParse: Timing;
   /** ingestAndDiff / nodeIcal; under 1 is faster than node-ical. */
   ratio: number;
+  /** ingestAndDiff / icalParse. */
+  icalRatio: number;
+  /** The hostile feed of the same number of events (see hostileFeed). */
+  hostile: { bytes: number; ingest: Timing; icalParse: Timing; ratio: number };
 }
 
 export interface FeedResults {
   sizes: FeedSizeResult[];
   /** Largest feed's time / smallest feed's time, beside the ratio of their sizes (4 when linear). */
-  linearity: { ratio: number; sizeRatio: number };
+  linearity: { ratio: number; sizeRatio: number; diffRatio: number; icalParseRatio: number };
 }
 
 const OPTIONS: FeedOptions = { unit: 'Beach house', source: 'airbnb' };
@@ -50,6 +59,8 @@ export async function benchFeeds(settings: FeedSettings): Promise<FeedResults> {
     linearity: {
       ratio: round(largest.ingestAndDiff.medianMs / smallest.ingestAndDiff.medianMs),
       sizeRatio: largest.events / smallest.events,
+      diffRatio: round(largest.diffOnly.medianMs / smallest.diffOnly.medianMs),
+      icalParseRatio: round(largest.icalParse.medianMs / smallest.icalParse.medianMs),
     },
   };
 }
@@ -82,16 +93,51 @@ async function benchFeedSize(events: number, settings: FeedSettings): Promise<Fe
       expectCount('node-ical VEVENTs', vevents, events);
     },
   });
-  const [ingestAndDiff, parseOnly, nodeIcal] = await measureInTurn([ingest, parseAlone, baseline], settings);
+  const parsedNow = parseFeed(feed.now, OPTIONS);
+  const diffAlone = trial({
+    setup: () => ({ tracker: FeedTracker.fromJSON(primed, { clock }), bookings: parsedNow.map((booking) => ({ ...booking })) }),
+    run: ({ tracker, bookings }) => tracker.apply(bookings),
+    check: (changes) => expectCount('diff changes', changes.created.length + changes.changed.length + changes.cancelled.length, feed.expected.created + feed.expected.changed + feed.expected.cancelled),
+  });
+  const rawParse = trial({
+    setup: () => feed.now,
+    run: (text) => ICAL.parse(text),
+    check: (parsed) => expectCount('ICAL.parse VEVENTs', veventsIn(parsed), events),
+  });
+  const hostile = hostileFeed(events);
+  const hostileIngest = trial({
+    setup: () => hostile,
+    run: (text) => parseFeed(text, OPTIONS),
+    check: (bookings) => expectCount('hostile feed bookings', bookings.length, events),
+  });
+  const hostileParse = trial({
+    setup: () => hostile,
+    run: (text) => ICAL.parse(text),
+    check: (parsed) => expectCount('ICAL.parse hostile VEVENTs', veventsIn(parsed), events),
+  });
+  const [ingestAndDiff, parseOnly, diffOnly, nodeIcal, icalParse, hostileTime, hostileIcal] = await measureInTurn(
+    [ingest, parseAlone, diffAlone, baseline, rawParse, hostileIngest, hostileParse],
+    settings,
+  );
   return {
     events,
     bytes: Buffer.byteLength(feed.now),
     expected: feed.expected,
     ingestAndDiff,
     parseOnly,
+    diffOnly,
     nodeIcal,
+    icalParse,
     ratio: round(ingestAndDiff.medianMs / nodeIcal.medianMs),
+    icalRatio: round(ingestAndDiff.medianMs / icalParse.medianMs),
+    hostile: { bytes: Buffer.byteLength(hostile), ingest: hostileTime, icalParse: hostileIcal, ratio: round(hostileTime.medianMs / parseOnly.medianMs) },
   };
+}
+
+/** VEVENTs in what ICAL.parse returns: [name, properties, components] for the one calendar. */
+function veventsIn(parsed: unknown): number {
+  const calendar = (Array.isArray(parsed) && Array.isArray(parsed[0]) ? parsed[0] : parsed) as [string, unknown[], [string][]];
+  return calendar[2].filter((component) => component[0] === 'vevent').length;
 }
 
 function expectCount(what: string, got: number, want: number): void {
@@ -195,4 +241,40 @@ function hex(seed: number, length: number): string {
     text += value.toString(16).padStart(8, '0');
   }
   return text.slice(0, length);
+}
+
+/**
+ * A feed of `events` stays, about the size in bytes of the normal feed, written to trip the readers:
+ * runs of blanks after every label ("Phone:" and dozens of spaces), lines folded every few octets
+ * (deep folding), labels with no value, and one event in four hundred with a description far past the
+ * readers' cap (20 KB of "Name:" and blanks). Every event is still a good stay, so a reader that
+ * gives up on the text early must still find every booking.
+ */
+export function hostileFeed(events: number): string {
+  const body: string[] = [];
+  for (let i = 0; i < events; i++) body.push(hostileEvent(i));
+  return calendar(body);
+}
+
+function hostileEvent(index: number): string {
+  const arrival = FIRST_ARRIVAL + index * 3 * DAY_MS;
+  const blanks = ' '.repeat(16 + (index % 16));
+  const huge = index % 400 === 7 ? `\\n${`Name:${' '.repeat(120)}\t`.repeat(160)}` : '';
+  const description = `Phone:${blanks}\\nGuest name:${blanks}x\\n${'\t'.repeat(20)}:${blanks}${huge}`;
+  const lines = [
+    'BEGIN:VEVENT',
+    `DTSTART;VALUE=DATE:${icalDay(arrival)}`,
+    `DTEND;VALUE=DATE:${icalDay(arrival + 2 * DAY_MS)}`,
+    `UID:hostile-${hex(index, 16)}@example.com`,
+    `SUMMARY:Reserved -${' '.repeat(20)}Anna${' '.repeat(20)}`,
+  ];
+  const folded = [...lines.map(fold), foldEvery(`DESCRIPTION:${description}`, 8), 'END:VEVENT'];
+  return folded.join('\r\n') + '\r\n';
+}
+
+/** Folds a line every `width` octets: legal RFC 5545, and the deepest folding a reader will meet. */
+function foldEvery(line: string, width: number): string {
+  const parts = [line.slice(0, width)];
+  for (let at = width; at < line.length; at += width) parts.push(` ${line.slice(at, at + width)}`);
+  return parts.join('\r\n');
 }

@@ -101,10 +101,11 @@ export function markerGuest(summary: string): string | undefined {
   return asName(rest.replace(/^(?:guest|gast)\s*(?:[-–:]\s*)?/i, ''), true);
 }
 
-export function guestDetails(summary: string, description: string): GuestDetails {
+/** `names` reads the guest's name from the summary: nameFromSummary, or a copy that remembers its answers. */
+export function guestDetails(summary: string, description: string, names: (summary: string) => string | undefined = nameFromSummary): GuestDetails {
   const details: GuestDetails = {};
   const lines = descriptionLines(description);
-  const guestName = nameFromSummary(summary) ?? valueOf(lines, NAME_LABEL, (value) => value);
+  const guestName = names(summary) ?? valueOf(lines, NAME_LABEL, (value) => value);
   if (guestName) details.guestName = guestName;
   const code = reservationCode(description, lines);
   if (code) details.reservationCode = code;
@@ -136,10 +137,15 @@ function descriptionLines(description: string): DescriptionLine[] {
     const text = raw.length > MAX_LINE ? raw.slice(0, MAX_LINE) : raw;
     const colon = text.indexOf(':');
     if (colon < 1 || colon > MAX_LABEL) continue;
-    const label = text.slice(0, colon).trim().toLowerCase().split(/\s+/).join(' ');
+    const label = singleSpaced(text.slice(0, colon).trim().toLowerCase());
     lines.push({ label, value: text.slice(colon + 1).trim() });
   }
   return lines;
+}
+
+/** Blanks inside a label as single spaces; most labels have none to change, so most are returned as they are. */
+function singleSpaced(label: string): string {
+  return label.includes('  ') || /[^\S ]/.test(label) ? label.split(/\s+/).join(' ') : label;
 }
 
 /** The first line whose label fits and whose value `read` accepts. */

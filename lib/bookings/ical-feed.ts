@@ -12,6 +12,7 @@ import ICAL from 'ical.js';
 import { Booking } from './booking';
 import { isReservedId } from '../ids';
 import { CalendarEvent, readStays, SkippedEvent, StayOptions, StayPoint } from './stays';
+import { eventProperties, JCalComponent, PLAIN_ONLY, plainPoint, textOf } from './jcal-event';
 import { addDays, instantToZoned, isCalendarDate, isTimeZone, serverTimeZone, zonedToInstant } from '../time/zoned';
 
 export interface FeedOptions extends StayOptions {
@@ -52,23 +53,26 @@ export function parseFeed(text: string, options: FeedOptions): Booking[] {
 
 export function readFeed(text: string, options: FeedOptions): FeedReading {
   if (options.unit.trim() === '') throw new Error('set the unit this feed\'s bookings are for');
-  const calendar = readCalendar(text);
+  const { calendar, jCal } = readCalendar(text);
   const zones = { named: calendarZone(calendar), floating: floatingZone(calendar, options) };
-  const vevents = calendar.getAllSubcomponents('vevent');
+  const vevents = jCal[2].filter((component) => component[0] === 'vevent');
   checkEventsPairUp(text, vevents.length);
   const reading: FeedReading = { bookings: [], events: vevents.length, skipped: [], keep: [], holdMissing: false };
   const copies: Copy[] = [];
+  const uids: (string | undefined)[] = [];
   for (const vevent of vevents) {
-    const copy = readCopy(vevent, zones, options.endedBefore);
+    const read = readPlainCopy(vevent, zones, options.endedBefore, calendar);
+    const copy = read === PLAIN_ONLY ? readCopy(new ICAL.Component(vevent, calendar), zones, options.endedBefore) : read.copy;
+    uids.push(read === PLAIN_ONLY || read.uid === PLAIN_ONLY ? safely(() => stringProperty(new ICAL.Component(vevent, calendar), 'uid')) : read.uid);
     if (copy && isReservedId(copy.uid)) reading.skipped.push({ uid: copy.uid, reason: 'its UID is a name JavaScript keeps for itself, not an id' });
     else if (copy) copies.push(copy);
   }
   const events: CalendarEvent[] = [];
-  for (const copy of latestCopies(copies, reading)) {
+  for (const copy of latestCopies(copies, reading, calendar)) {
     if ('problem' in copy) noteUnreadable({ uid: copy.uid, summary: copy.summary, reason: copy.problem }, reading);
     else events.push(copy.event);
   }
-  const stays = readStays(events, { ...options, closedAreStays: closedAreStays(calendar, options) });
+  const stays = readStays(events, { ...options, closedAreStays: closedAreStays(calendar, uids, options) });
   reading.bookings = stays.bookings;
   for (const skipped of stays.skipped) {
     if (skipped.unreadable) noteUnreadable(skipped, reading);
@@ -77,8 +81,21 @@ export function readFeed(text: string, options: FeedOptions): FeedReading {
   return reading;
 }
 
-/** One VEVENT as read: a calendar event, or why it cannot be read. */
-type Copy = ({ event: CalendarEvent } | { problem: string; summary: string }) & { uid?: string; sequence: number; stamp: string; repeats: boolean };
+/**
+ * One VEVENT as read: a calendar event, or why it cannot be read. Its SEQUENCE and DTSTAMP are read
+ * only when another copy has its UID (see revisionOf), from `vevent`: ical.js's object or the jCal it wraps.
+ */
+type Copy = ({ event: CalendarEvent } | { problem: string; summary: string }) & {
+  uid?: string;
+  repeats: boolean;
+  vevent: Component | JCalComponent;
+  revision?: Revision;
+};
+
+interface Revision {
+  sequence: number;
+  stamp: string;
+}
 
 interface Zones {
   /** X-WR-TIMEZONE: what UTC times are turned into the property's days with. */
@@ -99,8 +116,10 @@ function noteUnreadable(skipped: SkippedEvent, reading: FeedReading): void {
  * Copies that neither settles and that say different things are a conflict: the host is told and the
  * stay keeps its last good version. Events without a UID are each their own.
  */
-function latestCopies(copies: Copy[], reading: FeedReading): Copy[] {
-  const byUid = new Map<string, Copy[]>();
+function latestCopies(copies: Copy[], reading: FeedReading, calendar: Component): Copy[] {
+  // The first copy of each UID, in feed order; the rare UIDs listed more than once have all their copies in `more`.
+  const byUid = new Map<string, Copy>();
+  const more = new Map<string, Copy[]>();
   const result: Copy[] = [];
   for (const copy of copies) {
     if (copy.repeats) reading.skipped.push({ uid: copy.uid, summary: summaryOf(copy), reason: 'repeats (RRULE): read once, as its first stay' });
@@ -108,17 +127,20 @@ function latestCopies(copies: Copy[], reading: FeedReading): Copy[] {
       result.push(copy);
       continue;
     }
-    const list = byUid.get(copy.uid);
-    if (list) list.push(copy);
-    else byUid.set(copy.uid, [copy]);
+    const first = byUid.get(copy.uid);
+    const list = first === undefined ? undefined : more.get(copy.uid);
+    if (first === undefined) byUid.set(copy.uid, copy);
+    else if (list) list.push(copy);
+    else more.set(copy.uid, [first, copy]);
   }
-  for (const [uid, list] of byUid) {
-    if (list.length === 1) {
-      result.push(list[0]);
+  for (const [uid, first] of byUid) {
+    const list = more.size === 0 ? undefined : more.get(uid);
+    if (!list) {
+      result.push(first);
       continue;
     }
-    const newest = list.reduce((best, copy) => (newer(copy, best) > 0 ? copy : best));
-    const rivals = list.filter((copy) => newer(copy, newest) === 0);
+    const newest = list.reduce((best, copy) => (newer(copy, best, calendar) > 0 ? copy : best));
+    const rivals = list.filter((copy) => newer(copy, newest, calendar) === 0);
     if (new Set(rivals.map(contentOf)).size > 1) {
       reading.skipped.push({ uid, summary: summaryOf(newest), reason: `${list.length} copies with this UID disagree and neither SEQUENCE nor DTSTAMP says which is newer` });
       reading.keep.push(uid);
@@ -130,8 +152,9 @@ function latestCopies(copies: Copy[], reading: FeedReading): Copy[] {
   return result;
 }
 
-function newer(a: Copy, b: Copy): number {
-  return a.sequence - b.sequence || (a.stamp < b.stamp ? -1 : a.stamp > b.stamp ? 1 : 0);
+function newer(a: Copy, b: Copy, calendar: Component): number {
+  const [first, second] = [revisionOf(a, calendar), revisionOf(b, calendar)];
+  return first.sequence - second.sequence || (first.stamp < second.stamp ? -1 : first.stamp > second.stamp ? 1 : 0);
 }
 
 function summaryOf(copy: Copy): string {
@@ -149,7 +172,7 @@ function contentOf(copy: Copy): string {
 function readCopy(vevent: Component, zones: Zones, endedBefore: string | undefined): Copy | undefined {
   const uid = safely(() => stringProperty(vevent, 'uid'));
   const summary = safely(() => stringProperty(vevent, 'summary')) ?? '';
-  const meta = { uid, sequence: safely(() => sequenceOf(vevent)) ?? 0, stamp: safely(() => stampOf(vevent)) ?? '', repeats: safely(() => vevent.hasProperty('rrule')) ?? false };
+  const meta = { uid, repeats: safely(() => vevent.hasProperty('rrule')) ?? false, vevent };
   try {
     const read = readEvent(vevent, zones, endedBefore);
     if (read === undefined) return undefined;
@@ -158,6 +181,44 @@ function readCopy(vevent: Component, zones: Zones, endedBefore: string | undefin
   } catch (err) {
     return { ...meta, problem: `cannot be read (${err instanceof Error ? err.message : String(err)})`, summary };
   }
+}
+
+/**
+ * The plain event read from its jCal arrays (see jcal-event.ts), or PLAIN_ONLY when it needs
+ * ical.js's objects. `uid` is what stringProperty reads, for the Booking.com test.
+ */
+function readPlainCopy(
+  vevent: JCalComponent,
+  zones: Zones,
+  endedBefore: string | undefined,
+  calendar: Component,
+): { copy: Copy | undefined; uid: string | undefined | typeof PLAIN_ONLY } | typeof PLAIN_ONLY {
+  const properties = eventProperties(vevent);
+  const uid = textOf(properties.uid);
+  // A RECURRENCE-ID event overrides one occurrence of a repeating event; stays do not repeat.
+  if (properties.recurrenceId) return { copy: undefined, uid };
+  const status = textOf(properties.status);
+  const summary = textOf(properties.summary);
+  const description = textOf(properties.description);
+  if (uid === PLAIN_ONLY || status === PLAIN_ONLY || summary === PLAIN_ONLY || description === PLAIN_ONLY) return PLAIN_ONLY;
+  if (status?.toUpperCase() === 'CANCELLED') return { copy: undefined, uid };
+  if (!properties.dtstart || !properties.dtend || properties.duration) return PLAIN_ONLY;
+  const arrival = plainPoint(properties.dtstart, zones);
+  const departure = plainPoint(properties.dtend, zones);
+  if (arrival === PLAIN_ONLY || departure === PLAIN_ONLY) return PLAIN_ONLY;
+  if (departure.day < arrival.day || (departure.instant && arrival.instant && departure.instant < arrival.instant)) return PLAIN_ONLY;
+  if (endedBefore && departure.day < endedBefore && departure.day > addDays(arrival.day, 1)) return { copy: undefined, uid };
+  const event: CalendarEvent = { summary: summary ?? '', description: description ?? '', start: arrival, end: departure };
+  if (uid) event.uid = uid;
+  return { copy: { uid, repeats: properties.rrule !== undefined, vevent, event }, uid };
+}
+
+/** SEQUENCE and DTSTAMP, read once and only when asked (ical.js reads DTSTAMP's zone). */
+function revisionOf(copy: Copy, calendar: Component): Revision {
+  if (copy.revision) return copy.revision;
+  const component = copy.vevent instanceof ICAL.Component ? copy.vevent : new ICAL.Component(copy.vevent, calendar);
+  copy.revision = { sequence: safely(() => sequenceOf(component)) ?? 0, stamp: safely(() => stampOf(component)) ?? '' };
+  return copy.revision;
 }
 
 function safely<T>(read: () => T): T | undefined {
@@ -180,7 +241,7 @@ function stampOf(vevent: Component): string {
   return value instanceof ICAL.Time ? new Date(value.toUnixTime() * 1000).toISOString() : '';
 }
 
-function readCalendar(text: string): Component {
+function readCalendar(text: string): { calendar: Component; jCal: JCalComponent } {
   checkBody(text);
   let parsed: unknown;
   try {
@@ -192,7 +253,7 @@ function readCalendar(text: string): Component {
   const first = Array.isArray(parsed) && Array.isArray(parsed[0]) ? parsed[0] : parsed;
   const calendar = new ICAL.Component(first as unknown[]);
   if (calendar.name !== 'vcalendar') throw new Error('feed is not an iCal calendar (no VCALENDAR)');
-  return calendar;
+  return { calendar, jCal: first as JCalComponent };
 }
 
 /**
@@ -220,14 +281,33 @@ function checkBody(text: string): void {
 function checkEventsPairUp(text: string, read: number): void {
   let begins = 0;
   let ends = 0;
-  for (const line of text.split('\n')) {
-    const trimmed = line.trim().toUpperCase();
-    if (trimmed === 'BEGIN:VEVENT') begins += 1;
-    else if (trimmed === 'END:VEVENT') ends += 1;
+  for (let start = 0; start <= text.length; ) {
+    const newline = text.indexOf('\n', start);
+    const end = newline === -1 ? text.length : newline;
+    if (mayBeEventEdge(text, start, end)) {
+      const trimmed = text.slice(start, end).trim().toUpperCase();
+      if (trimmed === 'BEGIN:VEVENT') begins += 1;
+      else if (trimmed === 'END:VEVENT') ends += 1;
+    }
+    start = end + 1;
   }
   if (begins !== ends || begins !== read) {
     throw new Error(`feed is garbled: ${begins} BEGIN:VEVENT, ${ends} END:VEVENT and ${read} events that pair up; keeping the last good bookings`);
   }
+}
+
+/**
+ * Whether a line can be BEGIN:VEVENT or END:VEVENT once trimmed and upper-cased: after blanks and
+ * tabs it starts with B or E, or with a character trim() or toUpperCase() may treat otherwise (any
+ * non-ASCII one, a vertical tab, a form feed, a CR). Splitting the feed into a string per line and
+ * upper-casing every one cost as much as a tenth of ical.js's whole parse.
+ */
+function mayBeEventEdge(text: string, start: number, end: number): boolean {
+  let at = start;
+  while (at < end && (text.charCodeAt(at) === 0x20 || text.charCodeAt(at) === 0x09)) at += 1;
+  if (at === end) return false;
+  const code = text.charCodeAt(at) | 0x20;
+  return code === 0x62 || code === 0x65 || text.charCodeAt(at) >= 0x80 || (text.charCodeAt(at) >= 0x0b && text.charCodeAt(at) <= 0x0d);
 }
 
 /** X-WR-TIMEZONE names the calendar's zone; UTC times are turned into the property's days with it. */
@@ -242,12 +322,13 @@ function floatingZone(calendar: Component, options: FeedOptions): string {
   return calendarZone(calendar) ?? serverTimeZone();
 }
 
-function closedAreStays(calendar: Component, options: FeedOptions): boolean {
+/** `uids`: every VEVENT's UID, as stringProperty reads it. */
+function closedAreStays(calendar: Component, uids: (string | undefined)[], options: FeedOptions): boolean {
   if (options.closed === 'blocks') return false;
   if (options.closed === 'stays' || isBookingCom(options.channel ?? options.source)) return true;
   const prodid = safely(() => calendar.getFirstPropertyValue('prodid'));
   if (typeof prodid === 'string' && /booking\.com/i.test(prodid)) return true;
-  return calendar.getAllSubcomponents('vevent').some((vevent) => /@booking\.com$/i.test(safely(() => stringProperty(vevent, 'uid')) ?? ''));
+  return uids.some((uid) => /@booking\.com$/i.test(uid ?? ''));
 }
 
 /** "booking.com", "Booking", "bookingcom": what hosts call the Booking.com feed. */

@@ -5,7 +5,7 @@
  * one booking per stay, by pairing each check-in with the next check-out of the same guest.
  */
 import { Booking } from './booking';
-import { eventKind, guestDetails, markerGuest } from './event-summary';
+import { eventKind, EventKind, guestDetails, markerGuest, nameFromSummary } from './event-summary';
 
 /** Where a stay starts or ends: the day at the property, and the instant when the calendar gives a time. */
 export interface StayPoint {
@@ -71,18 +71,20 @@ export function readStays(events: CalendarEvent[], options: StayOptions): { book
   const skip = (event: CalendarEvent, reason: string, unreadable = false) => {
     skipped.push(unreadable ? { uid: event.uid, summary: event.summary, reason, unreadable } : { uid: event.uid, summary: event.summary, reason });
   };
+  const wanted = summaryFilter(options);
+  const summaries = summaryReaders();
   for (const event of events) {
-    if (!wanted(event.summary, options)) {
+    if (!wanted(event.summary)) {
       skip(event, 'left out by the include / exclude setting');
       continue;
     }
-    const kind = closedStay(event.summary, options) ? 'stay' : eventKind(event.summary, nights(event));
+    const kind = closedStay(event.summary, options) ? 'stay' : summaries.kind(event.summary, nights(event));
     if (kind === 'block') {
       skip(event, 'a block (dates closed, no guest)');
       continue;
     }
     if (kind === 'stay') {
-      const booking = stayBooking(event, options);
+      const booking = stayBooking(event, options, summaries.name);
       if (!booking) skip(event, 'its checkout is not after its arrival', true);
       // A later copy of the same UID replaces an earlier one: feeds append the newer version.
       else bookings.set(booking.id, booking);
@@ -99,29 +101,72 @@ export function readStays(events: CalendarEvent[], options: StayOptions): { book
   return { bookings: kept, skipped };
 }
 
+/** Summaries longer than this are read each time: the memory is for the few summaries a channel repeats. */
+const REMEMBERED_SUMMARY = 200;
+
+/**
+ * eventKind and nameFromSummary for one calendar, remembering their answer per summary: an Airbnb
+ * feed of 20,000 events has two summaries ("Reserved", "Airbnb (Not available)"), and reading each
+ * again (accents taken off, a dozen patterns tried) was a tenth of a feed's ingest.
+ */
+function summaryReaders(): { kind: (summary: string, nights: number) => EventKind; name: (summary: string) => string | undefined } {
+  const oneNight = remembering((summary) => eventKind(summary, 1));
+  const longer = remembering((summary) => eventKind(summary, 2));
+  // eventKind only asks whether the event is one night or less.
+  return { kind: (summary, nights) => (nights <= 1 ? oneNight(summary) : longer(summary)), name: remembering(nameFromSummary) };
+}
+
+function remembering<T>(read: (summary: string) => T): (summary: string) => T {
+  const answers = new Map<string, { answer: T }>();
+  return (summary) => {
+    if (summary.length > REMEMBERED_SUMMARY) return read(summary);
+    const known = answers.get(summary);
+    if (known) return known.answer;
+    const answer = read(summary);
+    answers.set(summary, { answer });
+    return answer;
+  };
+}
+
 /** Booking.com's "CLOSED - Not available" is a reservation on a feed marked as Booking.com. */
 function closedStay(summary: string, options: StayOptions): boolean {
   return options.closedAreStays === true && /^closed\s*-\s*not available$/i.test(summary.trim());
 }
 
 function nights(event: CalendarEvent): number {
-  const start = Date.parse(`${event.start.day}T00:00:00Z`);
-  const end = Date.parse(`${event.end.day}T00:00:00Z`);
-  return Math.round((end - start) / 86_400_000);
+  return Math.round((dayMillis(event.end.day) - dayMillis(event.start.day)) / 86_400_000);
 }
 
-function wanted(summary: string, options: StayOptions): boolean {
-  const text = summary.trim().toLowerCase();
-  const startsWith = (prefixes: string[]) => prefixes.some((prefix) => text.startsWith(prefix.trim().toLowerCase()));
-  const include = (options.include ?? []).filter((prefix) => prefix.trim() !== '');
-  const exclude = (options.exclude ?? []).filter((prefix) => prefix.trim() !== '');
-  if (include.length > 0 && !startsWith(include)) return false;
-  return !startsWith(exclude);
+/** Months 01-12, days 01-31: the days Date.parse reads (it rolls February 30th over, as Date.UTC does). */
+const ISO_DAY = /^\d{4}-(?:0[1-9]|1[0-2])-(?:0[1-9]|[12]\d|3[01])$/;
+
+/** Midnight UTC of a YYYY-MM-DD day, without parsing a date text for each of tens of thousands of events. */
+function dayMillis(day: string): number {
+  const year = Number(day.slice(0, 4));
+  // Date.UTC reads years 0-99 as 1900-1999; anything not plainly a day is left to Date.parse.
+  if (year < 100 || !ISO_DAY.test(day)) return Date.parse(`${day}T00:00:00Z`);
+  return Date.UTC(year, Number(day.slice(5, 7)) - 1, Number(day.slice(8, 10)));
 }
 
-function stayBooking(event: CalendarEvent, options: StayOptions): Booking | undefined {
+/** The host's include / exclude prefixes, read once per calendar rather than once per event. */
+function summaryFilter(options: StayOptions): (summary: string) => boolean {
+  const include = prefixes(options.include);
+  const exclude = prefixes(options.exclude);
+  if (include.length === 0 && exclude.length === 0) return () => true;
+  return (summary) => {
+    const text = summary.trim().toLowerCase();
+    if (include.length > 0 && !include.some((prefix) => text.startsWith(prefix))) return false;
+    return !exclude.some((prefix) => text.startsWith(prefix));
+  };
+}
+
+function prefixes(list: string[] | undefined): string[] {
+  return (list ?? []).filter((prefix) => prefix.trim() !== '').map((prefix) => prefix.trim().toLowerCase());
+}
+
+function stayBooking(event: CalendarEvent, options: StayOptions, names: (summary: string) => string | undefined): Booking | undefined {
   if (event.end.day <= event.start.day) return undefined;
-  const details = guestDetails(event.summary, event.description);
+  const details = guestDetails(event.summary, event.description, names);
   const id = event.uid ?? details.reservationCode ?? `${event.start.day}/${event.end.day}/${event.summary}`;
   const booking: Booking = { id, unit: options.unit, source: options.source, arrival: event.start.day, departure: event.end.day };
   if (event.start.instant) booking.arrivalAt = event.start.instant;
