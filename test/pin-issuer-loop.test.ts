@@ -13,6 +13,7 @@ import { ManualClock } from '../lib/time/clock';
 import { windowFor } from '../lib/windows/window';
 import type { LockSetNode } from '../nodes/shared/lock-set';
 import { eventually, helper, stayKeyNodes } from './support/red';
+import { readFileLedger } from '../lib/ledger/ledger-file';
 
 const rows = [{ id: 'door', name: 'Front door', codeLength: 6, firstSlot: 1, lastSlot: 10, schedules: true }];
 
@@ -109,7 +110,7 @@ describe('pin-issuer with a lock-provider in the loop', function () {
     await eventually('the backup code is on the door and confirmed in the ledger', () => {
       const file = path.join(directory, 'ledgers', 'issuer.json');
       if (!fs.existsSync(file)) return false;
-      const ledger = JSON.parse(fs.readFileSync(file, 'utf8')) as { codes: Record<string, { state: string }> };
+      const ledger = readFileLedger(file)!;
       return ledger.codes['backup:door:1@door']?.state === 'confirmed';
     });
     lock().setOnline('door', false);

@@ -14,6 +14,7 @@ import type { LedgerData } from '../../lib/ledger/ledger-types';
 import type { Vault } from '../../lib/pins/vault';
 import { freePort } from './mosquitto';
 import { nodeRedResolve } from './node-red-path';
+import { readFileLedger } from '../../lib/ledger/ledger-file';
 
 export type FlowNode = { id: string; type: string; z?: string; wires?: string[][]; [key: string]: unknown };
 
@@ -496,7 +497,7 @@ export function pipelineFlow(options: PipelineOptions): FlowNode[] {
 
 /** The pin-issuer's ledger as last saved, or undefined before the first save. */
 export function readLedger(userDir: string, issuerId: string = PIPELINE.issuer): LedgerData | undefined {
-  return readJsonFile<LedgerData>(path.join(userDir, 'staykey', 'ledgers', `${issuerId}.json`));
+  return readFileLedger(path.join(userDir, 'staykey', 'ledgers', `${issuerId}.json`));
 }
 
 export interface HeldCode {
