@@ -8,8 +8,8 @@ import { emptyLedger, LedgerData, ledgerWithDictionaries } from './ledger-types'
 
 export interface FileLedgerOptions {
   /**
-   * The journal is folded into the snapshot once it is larger than the snapshot and than this many
-   * bytes (default 4 MB): a small ledger is not rewritten for every few changes.
+   * The journal is folded into the snapshot once it is larger than this many bytes. By default: once it
+   * is larger than the snapshot and than 4 MB, so a small ledger is not rewritten every few changes.
    */
   compactAfterBytes?: number;
   /** Told what loading repaired (a torn last record dropped); never holds a PIN or a guest. */
@@ -59,7 +59,7 @@ class FileLedger implements LedgerStore {
   }
 
   load(): LedgerData | undefined {
-    removeTempFiles(this.file);
+    if (removeTempFiles(this.file)) this.options.onNotice?.(`${path.basename(this.file)}: a write stopped halfway had left a temp file; it is removed (the ledger is as last saved).`);
     return this.read();
   }
 
@@ -68,6 +68,7 @@ class FileLedger implements LedgerStore {
     const records = readJournal(this.journal, this.options.onNotice);
     if (!records || records.generation < this.generation) {
       // No journal yet, or one a compaction had already folded in when it stopped.
+      if (records) this.options.onNotice?.(`${path.basename(this.file)}: a compaction was stopped after its snapshot; the older journal it had folded in is replaced.`);
       this.keep = undefined;
       return snapshot;
     }
@@ -91,7 +92,7 @@ class FileLedger implements LedgerStore {
   }
 
   compactionDue(): boolean {
-    return this.journalBytes > Math.max(this.snapshotBytes, this.options.compactAfterBytes ?? DEFAULT_COMPACT_AFTER);
+    return this.journalBytes > (this.options.compactAfterBytes ?? Math.max(this.snapshotBytes, DEFAULT_COMPACT_AFTER));
   }
 
   /**
@@ -212,21 +213,25 @@ function checkBatch(batch: unknown, file: string): void {
   }
 }
 
-/** Temp files of a write a kill stopped: they may hold a guest's name, and nothing reads them. */
-function removeTempFiles(file: string): void {
+/** Temp files of a write a kill stopped: they may hold a guest's name, and nothing reads them. True when there were some. */
+function removeTempFiles(file: string): boolean {
   const directory = path.dirname(file);
   const base = path.basename(file);
   let names: string[];
   try {
     names = fs.readdirSync(directory);
   } catch {
-    return;
+    return false;
   }
+  let removed = false;
   for (const name of names) {
     if (!name.startsWith(`${base}.`) || !name.endsWith('.tmp')) continue;
     const middle = name.slice(base.length + 1, -'.tmp'.length);
-    if (/^(journal\.)?\d+\.\d+$/.test(middle)) fs.rmSync(path.join(directory, name), { force: true });
+    if (!/^(journal\.)?\d+\.\d+$/.test(middle)) continue;
+    fs.rmSync(path.join(directory, name), { force: true });
+    removed = true;
   }
+  return removed;
 }
 
 /**

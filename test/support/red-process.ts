@@ -497,7 +497,15 @@ export function pipelineFlow(options: PipelineOptions): FlowNode[] {
 
 /** The pin-issuer's ledger as last saved, or undefined before the first save. */
 export function readLedger(userDir: string, issuerId: string = PIPELINE.issuer): LedgerData | undefined {
-  return readFileLedger(path.join(userDir, 'staykey', 'ledgers', `${issuerId}.json`));
+  const file = path.join(userDir, 'staykey', 'ledgers', `${issuerId}.json`);
+  // A compaction between reading the snapshot and reading the journal makes them disagree: read again.
+  for (let attempt = 0; ; attempt++) {
+    try {
+      return readFileLedger(file);
+    } catch (err) {
+      if (attempt >= 5) throw err;
+    }
+  }
 }
 
 export interface HeldCode {
