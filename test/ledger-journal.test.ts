@@ -132,6 +132,18 @@ describe('ledger journal: the ledger on disk', () => {
     assert.deepEqual(Object.keys(third.snapshot().bookings).sort(), ['b1', 'b2']);
   });
 
+  it('lets go of the journal when closed, and appends to it as it is when saved again', async () => {
+    const ledger = open();
+    ledger.acceptWindow(windowMessage('b1', '2026-07-10', '2026-07-13'));
+    await ledger.reconcile();
+    ledger.acceptWindow(windowMessage('b2', '2026-07-10', '2026-07-12'));
+    await ledger.reconcile();
+    ledger.close();
+    ledger.acceptWindow(windowMessage('b3', '2026-07-10', '2026-07-12'));
+    await ledger.reconcile();
+    assert.deepEqual(Object.keys(open().snapshot().bookings).sort(), ['b1', 'b2', 'b3']);
+  });
+
   it('refuses a journal damaged before its last record, and leaves it for the host', async () => {
     const ledger = open();
     ledger.acceptWindow(windowMessage('b1', '2026-07-10', '2026-07-13'));

@@ -91,6 +91,10 @@ class FileLedger implements LedgerStore {
     this.journalBytes += Buffer.byteLength(line);
   }
 
+  close(): void {
+    this.closeJournal();
+  }
+
   compactionDue(): boolean {
     return this.journalBytes > (this.options.compactAfterBytes ?? Math.max(this.snapshotBytes, DEFAULT_COMPACT_AFTER));
   }
@@ -139,6 +143,8 @@ class FileLedger implements LedgerStore {
     if (this.fd === undefined) return;
     fs.closeSync(this.fd);
     this.fd = undefined;
+    // Opened again, the journal is appended to as it now is.
+    this.keep = this.journalBytes;
   }
 }
 

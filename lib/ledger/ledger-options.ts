@@ -32,6 +32,8 @@ export interface LedgerStore {
   apply(batch: LedgerBatch): void | Promise<void>;
   compactionDue?(): boolean;
   compact?(data: LedgerData): void | Promise<void>;
+  /** Lets go of what the store holds open (a file, a connection); a later save opens it again. */
+  close?(): void;
 }
 
 export interface LedgerOptions {

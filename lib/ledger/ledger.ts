@@ -126,6 +126,11 @@ export class Ledger {
     return this.records.save();
   }
 
+  /** The pin-issuer is closing: the store lets go of its files. */
+  close(): void {
+    this.options.store?.close?.();
+  }
+
   /**
    * What would happen to the locks from now until `until` if every command worked: a dry run on a copy
    * of the ledger and a clock of its own. The real ledger and the locks are not touched.

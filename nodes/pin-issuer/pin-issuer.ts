@@ -150,7 +150,11 @@ export = function register(RED: RED) {
       started = true;
       RED.events.removeListener('flows:started', start);
       clearTimeout(fallback);
-      issuer.stop(removed).catch((err) => node.error(`pin-issuer could not close: ${errorText(err)}`)).then(done, done);
+      issuer
+        .stop(removed)
+        .catch((err) => node.error(`pin-issuer could not close: ${errorText(err)}`))
+        .then(() => ledger.close())
+        .then(done, done);
     });
   }
 
