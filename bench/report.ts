@@ -21,7 +21,7 @@ export const TARGETS = {
   feedRatio: 1,
   feedLinearity: 5,
   reconcileRatio: 3,
-  reconcileScaling: 12,
+  reconcileScaling: 11,
   eventLoopP99Ms: 10,
 };
 
