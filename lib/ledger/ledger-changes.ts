@@ -11,7 +11,8 @@ const HOLDER: Record<LedgerRecordKind, 'bookings' | 'codes' | 'foreign' | 'reads
   lastUse: 'lastUse',
 };
 
-export const RECORD_KINDS = Object.keys(HOLDER) as LedgerRecordKind[];
+/** Every kind of record a batch may name (a journal line naming another is no ledger change). */
+export const RECORD_KINDS: ReadonlySet<string> = new Set(Object.keys(HOLDER));
 
 /**
  * The records touched since the last save, by kind and id. Parts mark what they change; a save writes

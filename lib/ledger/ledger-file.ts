@@ -2,7 +2,7 @@ import { createHash } from 'node:crypto';
 import * as fs from 'node:fs';
 import * as path from 'node:path';
 import { readJson, writeFileAtomic } from '../store/atomic-file';
-import { applyBatch } from './ledger-changes';
+import { applyBatch, RECORD_KINDS } from './ledger-changes';
 import type { LedgerBatch, LedgerStore } from './ledger-options';
 import { emptyLedger, LedgerData, ledgerWithDictionaries } from './ledger-types';
 
@@ -209,13 +209,11 @@ function parseLine(line: string): unknown {
   }
 }
 
-const KINDS: ReadonlySet<string> = new Set(['booking', 'code', 'foreign', 'reads', 'lastUse']);
-
 function checkBatch(batch: unknown, file: string): void {
   const refuse = () => new Error(`${file} holds a record that is no ledger change; StayKey will not guess what it held. Restore it from a backup or move it away.`);
   if (!isRecord(batch) || !Array.isArray(batch.changes) || !Number.isInteger(batch.commandSeq)) throw refuse();
   for (const change of batch.changes as unknown[]) {
-    if (!isRecord(change) || typeof change.kind !== 'string' || !KINDS.has(change.kind) || typeof change.id !== 'string') throw refuse();
+    if (!isRecord(change) || typeof change.kind !== 'string' || !RECORD_KINDS.has(change.kind) || typeof change.id !== 'string') throw refuse();
   }
 }
 
