@@ -144,6 +144,28 @@ describe('ledger journal: the ledger on disk', () => {
     assert.deepEqual(Object.keys(open().snapshot().bookings).sort(), ['b1', 'b2', 'b3']);
   });
 
+  it('saves again what a failed save held, with the next save', async () => {
+    const files = fileLedgerStore(file);
+    let refuse = false;
+    const store: LedgerStore = {
+      load: () => files.load(),
+      apply: (batch) => {
+        if (refuse) throw new Error('ENOSPC: no space left on device');
+        return files.apply(batch);
+      },
+    };
+    const ledger = open(store);
+    ledger.acceptWindow(windowMessage('b1', '2026-07-10', '2026-07-13'));
+    await ledger.reconcile();
+    ledger.acceptWindow(windowMessage('b2', '2026-07-10', '2026-07-12'));
+    refuse = true;
+    await assert.rejects(ledger.reconcile(), /ENOSPC/);
+    refuse = false;
+    ledger.acceptWindow(windowMessage('b3', '2026-07-10', '2026-07-12'));
+    await ledger.reconcile();
+    assert.deepEqual(asSaved(open().snapshot()), asSaved(ledger.snapshot()), 'b2 and its code reached the journal with the next save');
+  });
+
   it('refuses a journal damaged before its last record, and leaves it for the host', async () => {
     const ledger = open();
     ledger.acceptWindow(windowMessage('b1', '2026-07-10', '2026-07-13'));

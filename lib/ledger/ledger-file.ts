@@ -86,8 +86,15 @@ class FileLedger implements LedgerStore {
   apply(batch: LedgerBatch): void {
     const fd = this.openJournal();
     const line = journalLine(batch);
-    fs.writeSync(fd, line);
-    fs.fdatasyncSync(fd);
+    try {
+      fs.writeSync(fd, line);
+      fs.fdatasyncSync(fd);
+    } catch (err) {
+      // Half a record left at the end would be taken for a torn save now, and for damage once another
+      // record follows it: cut it off, so the next save appends after the last whole one.
+      fs.ftruncateSync(fd, this.journalBytes);
+      throw err;
+    }
     this.journalBytes += Buffer.byteLength(line);
   }
 

@@ -72,10 +72,22 @@ export class LedgerRecords {
     const store = this.options.store;
     if (!this.dirty) return;
     const batch = this.changes.take(this.data);
+    const savedBefore = this.savedCommandSeq;
     this.savedCommandSeq = batch.commandSeq;
     if (!store) return;
-    const applied = store.apply(batch);
-    return applied ? applied.then(() => this.compactIfDue(store)) : this.compactIfDue(store);
+    // A save that failed (a full disk) is not lost: its records are marked again for the next save.
+    const putBack = (err: unknown): never => {
+      for (const change of batch.changes) this.changes.touch(change.kind, change.id);
+      this.savedCommandSeq = savedBefore;
+      throw err;
+    };
+    let applied: void | Promise<void>;
+    try {
+      applied = store.apply(batch);
+    } catch (err) {
+      return putBack(err);
+    }
+    return applied ? applied.then(() => this.compactIfDue(store), putBack) : this.compactIfDue(store);
   }
 
   private compactIfDue(store: NonNullable<LedgerOptions['store']>): void | Promise<void> {
