@@ -5,9 +5,14 @@
  * own data, so the benchmark follows the ledger's format as it changes.
  */
 import * as crypto from 'node:crypto';
+import * as fs from 'node:fs';
+import * as os from 'node:os';
+import * as path from 'node:path';
 import type { Booking } from '../lib/bookings/booking';
 import { Ledger, LedgerStore } from '../lib/ledger/ledger';
 import type { LedgerData } from '../lib/ledger/ledger-types';
+import { fileLedgerStore } from '../lib/ledger/ledger-file';
+import type { LedgerBatch } from '../lib/ledger/ledger-options';
 import type { LockConfig } from '../lib/locks/provider';
 import type { LockCommand, LockResultMessage, WindowMessage } from '../lib/messages';
 import { Vault } from '../lib/pins/vault';
@@ -128,18 +133,33 @@ export function ledgerText(template: LockTemplate, locks: number): string {
   return `{"version":1,"bookings":{${bookings.join(',')}},"codes":{${codes.join(',')}},"commandSeq":${template.commandSeq}}`;
 }
 
-/** Keeps the ledger in memory; saving still turns it into text, as the file store does, but skips the disk. */
-export function memoryStore(text: string): LedgerStore & { saves: number; saveMs: number } {
+/** Keeps the ledger in memory, as loaded from its text; changes go nowhere (the memory benchmark measures the heap). */
+export function memoryStore(text: string): LedgerStore {
+  return { load: () => JSON.parse(text) as LedgerData, apply: () => undefined };
+}
+
+/**
+ * The pin-issuer's own store on a temp directory: the ledger text as its snapshot (as a ledger from before
+ * the journal is), and each save the journal append, fsync included, that the node would do.
+ */
+export function journalStore(text: string): LedgerStore & { saves: number; saveMs: number; remove(): void } {
+  const directory = fs.mkdtempSync(path.join(os.tmpdir(), 'staykey-bench-ledger-'));
+  const file = path.join(directory, 'ledger.json');
+  fs.writeFileSync(file, text);
+  const files = fileLedgerStore(file);
   const store = {
     saves: 0,
     saveMs: 0,
-    load: () => JSON.parse(text) as LedgerData,
-    save: (data: LedgerData) => {
+    load: () => files.load(),
+    apply: (batch: LedgerBatch) => {
       const start = process.hrtime.bigint();
-      text = JSON.stringify(data);
+      void files.apply(batch);
       store.saveMs += Number(process.hrtime.bigint() - start) / 1e6;
       store.saves += 1;
     },
+    compactionDue: () => files.compactionDue!(),
+    compact: (data: LedgerData) => files.compact!(data),
+    remove: () => fs.rmSync(directory, { recursive: true, force: true }),
   };
   return store;
 }

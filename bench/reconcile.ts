@@ -19,7 +19,7 @@ import {
   lockConfigs,
   LockTemplate,
   lockName,
-  memoryStore,
+  journalStore,
   steadyLockTemplate,
   windowMessage,
 } from './ledger-fixture';
@@ -263,7 +263,7 @@ async function runInChild({ template, locks, scenario, settings }: ChildRequest)
   const reconcile = await measure({
     ...timing,
     setup: () => {
-      const store = memoryStore(text);
+      const store = journalStore(text);
       const ledger = new Ledger({ clock: new ManualClock(BENCH_NOW), vault: benchVault, locks: () => lockList, store });
       if (scenario === 'changed') changeDates(ledger, lockList);
       return { ledger, store };
@@ -272,6 +272,7 @@ async function runInChild({ template, locks, scenario, settings }: ChildRequest)
     check: ({ plan, store }) => {
       checkPlan(plan, scenario, locks);
       saves.push(store.saveMs);
+      store.remove();
       commands = plan.commands.length;
     },
     onStart: () => report({ type: 'start' }),

@@ -25,7 +25,7 @@ export const TARGETS = {
   /** Issue 17: a feed built to trip the readers ingests within 2x of a normal one. */
   feedHostileRatio: 2,
   reconcileRatio: 3,
-  reconcileScaling: 12,
+  reconcileScaling: 11,
   eventLoopP99Ms: 10,
 };
 

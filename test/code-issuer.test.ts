@@ -4,7 +4,8 @@ import * as crypto from 'node:crypto';
 import { Booking } from '../lib/bookings/booking';
 import { CodeIssuer, IssuerOutput, IssuerSink, PlanMessage } from '../lib/ledger/issuer';
 import { Ledger } from '../lib/ledger/ledger';
-import type { LedgerData } from '../lib/ledger/ledger-types';
+import { emptyLedger, LedgerData } from '../lib/ledger/ledger-types';
+import { applyBatch } from '../lib/ledger/ledger-changes';
 import type { LockConfig, LockStatus } from '../lib/locks/provider';
 import type { LockSummary, WindowMessage } from '../lib/messages';
 import { Vault } from '../lib/pins/vault';
@@ -54,7 +55,7 @@ function world(options: { dryRun?: boolean; status?: LockStatus; data?: { value?
     clock,
     vault,
     locks: () => [door],
-    store: { load: () => saved.value && (JSON.parse(JSON.stringify(saved.value)) as LedgerData), save: (data) => (saved.value = JSON.parse(JSON.stringify(data)) as LedgerData) },
+    store: { load: () => saved.value && (JSON.parse(JSON.stringify(saved.value)) as LedgerData), apply: (batch) => applyBatch((saved.value ??= emptyLedger()), batch) },
   });
   const sink = new Recorded();
   const status = options.status ?? { lockId: 'door', online: true, battery: 90 };
@@ -158,7 +159,7 @@ describe('the issuer loop (lib, without Node-RED)', () => {
     const broken = () => {
       throw new Error('no locks configured: choose a StayKey locks config node');
     };
-    const ledger = new Ledger({ clock, vault, locks: broken, store: { load: () => undefined, save: () => undefined } });
+    const ledger = new Ledger({ clock, vault, locks: broken, store: { load: () => undefined, apply: () => undefined } });
     const sink = new Recorded();
     const issuer = new CodeIssuer({ ledger, clock, lockStatus: async () => ({ lockId: 'door', online: true, battery: 90 }), fallbackFor: () => 'the key', sink });
     const unhandled: unknown[] = [];

@@ -5,6 +5,7 @@
  * seeded random points and started again on the same user directory; then 50 bookings are cancelled
  * while it is killed 5 more times. Afterwards every lock must hold exactly the codes the ledger says,
  * nothing is lost or doubled, no code of a cancelled booking is left, and no PIN reached a file.
+ * The ledger's journal is compacted every few KB here, so kills also land in compactions.
  *
  * Real time throughout (a real process has the real clock): bookings arrive yesterday, so every code
  * is due at once. STAYKEY_CRASH_SEED repeats a run; the figures are printed at the end.
@@ -41,6 +42,8 @@ const LATENCY_MS = 200;
 const BOOKINGS_PATH = '/crash/bookings';
 /** The longest a run may last before its kill when the work it waits for does not come. */
 const MAX_RUN_BETWEEN_KILLS_MS = 3000;
+/** The ledger journal is folded into its snapshot after this much (default 4 MB): every few saves here. */
+const COMPACT_AFTER_BYTES = 4096;
 
 interface TestBooking {
   id: string;
@@ -52,11 +55,15 @@ interface TestBooking {
   lockId: string;
 }
 
-/** A kill: once `atProgress` codes are done, `delayMs` later; or while Node-RED is still starting. */
+/**
+ * A kill: once `atProgress` codes are done, `delayMs` later; or while Node-RED is still starting; or
+ * (`inCompaction`) the moment the ledger's next compaction starts writing its snapshot.
+ */
 interface KillPoint {
   atProgress: number;
   delayMs: number;
   whileStartingAfterMs?: number;
+  inCompaction?: boolean;
 }
 
 interface Figures {
@@ -103,6 +110,8 @@ function killPlan(random: () => number, count: number, total: number): KillPoint
     const point: KillPoint = { atProgress: Math.floor(random() * total * 0.95), delayMs: Math.floor(random() * 250) };
     // One in five kills hits a Node-RED that is still starting (loading flows, resending commands).
     if (random() < 0.2) point.whileStartingAfterMs = 100 + Math.floor(random() * 1400);
+    // One in three of the others waits for a compaction and kills it halfway.
+    else if (random() < 1 / 3) point.inCompaction = true;
     return point;
   });
   return points.sort((a, b) => a.atProgress - b.atProgress);
@@ -124,6 +133,7 @@ describe('crash: kill -9 while codes are issued and cancelled (real node-red pro
   let vault: Vault | undefined;
   let failed = false;
   let killsOnTimeout = 0;
+  let killsInCompaction = 0;
   let codesAfterIssuing = 0;
   const started = Date.now();
 
@@ -145,7 +155,7 @@ describe('crash: kill -9 while codes are issued and cancelled (real node-red pro
       bookingSource: { mode: 'message', unit: '' },
       bookingsPath: BOOKINGS_PATH,
     });
-    red = new RedProcess({ userDir, logFile: path.join(directory, 'node-red.log'), flows });
+    red = new RedProcess({ userDir, logFile: path.join(directory, 'node-red.log'), flows, settings: { staykey: { ledgerCompactAfterBytes: COMPACT_AFTER_BYTES } } });
     await red.start();
     openVault();
     console.log(`      crash seed ${SEED}; user directory ${userDir}`);
@@ -213,10 +223,34 @@ describe('crash: kill -9 while codes are issued and cancelled (real node-red pro
       }
       if (!red.running) await red.start();
       if (!(await within(MAX_RUN_BETWEEN_KILLS_MS, () => progress() >= point.atProgress))) killsOnTimeout += 1;
-      await sleep(point.delayMs);
+      if (point.inCompaction) await killInCompaction();
+      else await sleep(point.delayMs);
       await red.kill();
     }
     if (!red.running) await red.start();
+  }
+
+  /**
+   * Kills Node-RED as the ledger's snapshot temp file appears (a compaction has begun writing), or after
+   * six seconds without a compaction.
+   */
+  async function killInCompaction(): Promise<void> {
+    const ledgers = path.join(userDir, 'staykey', 'ledgers');
+    if (!fs.existsSync(ledgers)) return sleep(MAX_RUN_BETWEEN_KILLS_MS);
+    const snapshotTemp = new RegExp(`^${PIPELINE.issuer}\\.json\\.\\d+\\.\\d+\\.tmp$`);
+    await new Promise<void>((resolve) => {
+      const timer = setTimeout(done, 2 * MAX_RUN_BETWEEN_KILLS_MS);
+      const watcher = fs.watch(ledgers, (_event, name) => {
+        if (!name || !snapshotTemp.test(String(name))) return;
+        killsInCompaction += 1;
+        done();
+      });
+      function done(): void {
+        clearTimeout(timer);
+        watcher.close();
+        resolve();
+      }
+    });
   }
 
   /** Waits until nothing is under way and the ledger and locks have stopped changing for two seconds. */
@@ -224,7 +258,8 @@ describe('crash: kill -9 while codes are issued and cancelled (real node-red pro
     const deadline = Date.now() + 180_000;
     const snapshot = () => {
       const read = (file: string) => (fs.existsSync(file) ? fs.readFileSync(file, 'utf8') : '');
-      return read(path.join(userDir, 'staykey', 'ledgers', `${PIPELINE.issuer}.json`)) + read(path.join(userDir, 'staykey', 'locks', `${PIPELINE.locks}.json`));
+      const ledgerFile = path.join(userDir, 'staykey', 'ledgers', `${PIPELINE.issuer}.json`);
+      return read(ledgerFile) + read(`${ledgerFile}.journal`) + read(path.join(userDir, 'staykey', 'locks', `${PIPELINE.locks}.json`));
     };
     let last = '';
     let quietSince = Date.now();
@@ -306,9 +341,22 @@ describe('crash: kill -9 while codes are issued and cancelled (real node-red pro
     console.log(
       `      ${stage}: ${figures.kills} kills -9 (${killsOnTimeout} after ${MAX_RUN_BETWEEN_KILLS_MS / 1000} s without reaching their point), ${figures.starts} starts, ${figures.bookingsSent} bookings sent, ${figures.codesOnLocks} codes on locks, ` +
         `lost before the ledger ${count(figures.lostBeforeLedger)}, lost on locks ${count(figures.lostOnLocks)}, duplicates ${count(figures.duplicates)}, ` +
-        `wrong PIN or name ${count(figures.mismatched)}, unaccounted codes on locks ${count(figures.strangers)}, left behind ${count(figures.leftBehind)}, ${figures.seconds} s`,
+        `wrong PIN or name ${count(figures.mismatched)}, unaccounted codes on locks ${count(figures.strangers)}, left behind ${count(figures.leftBehind)}, ${figures.seconds} s; ` +
+        `ledger: ${compactions()} compactions, ${killsInCompaction} kills as one began, ${stoppedCompactions()} restarts found one stopped halfway, ${tornSaves()} found a save cut short`,
     );
   }
+
+  /** The journal generation the snapshot names: how many compactions have run. */
+  function compactions(): number {
+    const file = path.join(userDir, 'staykey', 'ledgers', `${PIPELINE.issuer}.json`);
+    if (!fs.existsSync(file)) return 0;
+    return (JSON.parse(fs.readFileSync(file, 'utf8')) as { journalGeneration?: number }).journalGeneration ?? 0;
+  }
+
+  /** What the pin-issuer said on restarts about its ledger files (the notices of ledger-file.ts). */
+  const printed = (pattern: RegExp) => (fs.readFileSync(red.logFile, 'utf8').match(pattern) ?? []).length;
+  const stoppedCompactions = () => printed(/a compaction was stopped after its snapshot|a write stopped halfway had left a temp file/g);
+  const tornSaves = () => printed(/the last record was cut short/g);
 
   function assertClean(figures: Figures): void {
     const none = (list: string[], what: string) => assert.equal(list.length, 0, `${list.length} ${what}: ${list.slice(0, 5).join('; ')}${list.length > 5 ? '; ...' : ''}`);
@@ -348,6 +396,7 @@ describe('crash: kill -9 while codes are issued and cancelled (real node-red pro
     assert.equal(figures.kills, KILLS_WHILE_ISSUING + KILLS_WHILE_CANCELLING);
     assertClean(figures);
     assert.equal(figures.codesOnLocks, BOOKINGS - CANCELLATIONS);
+    assert.ok(killsInCompaction > 0, `kills landed in compactions (${killsInCompaction} in ${compactions()} compactions)`);
   });
 
   it('wrote none of the PINs it issued to any file of the user directory or to its log', async () => {

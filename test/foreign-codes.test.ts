@@ -6,6 +6,7 @@ import { strict as assert } from 'node:assert';
 import * as crypto from 'node:crypto';
 import { Booking } from '../lib/bookings/booking';
 import { Ledger, LedgerOptions, LedgerStore } from '../lib/ledger/ledger';
+import { memoryLedgerStore } from '../lib/ledger/ledger-memory';
 import type { LedgerData } from '../lib/ledger/ledger-types';
 import type { LockConfig } from '../lib/locks/provider';
 import type { LockCommand, LockResultMessage, ReadCode, WindowMessage } from '../lib/messages';
@@ -34,13 +35,7 @@ function answer(command: LockCommand, extra: Partial<LockResultMessage> = {}): L
 }
 
 function memoryStore(): LedgerStore & { data?: LedgerData } {
-  const store: LedgerStore & { data?: LedgerData } = {
-    load: () => (store.data ? (JSON.parse(JSON.stringify(store.data)) as LedgerData) : undefined),
-    save: (data) => {
-      store.data = JSON.parse(JSON.stringify(data)) as LedgerData;
-    },
-  };
-  return store;
+  return memoryLedgerStore();
 }
 
 /**

@@ -15,10 +15,15 @@
  * every booking is over and every lock answers, the locks are empty again.
  */
 import { strict as assert } from 'node:assert';
+import * as fs from 'node:fs';
+import * as os from 'node:os';
+import * as path from 'node:path';
 import * as crypto from 'node:crypto';
 import fc from 'fast-check';
 import { Booking } from '../lib/bookings/booking';
 import { Ledger, LedgerStore, Plan } from '../lib/ledger/ledger';
+import { memoryLedgerStore } from '../lib/ledger/ledger-memory';
+import { fileLedgerStore, readFileLedger } from '../lib/ledger/ledger-file';
 import { LedgerData } from '../lib/ledger/ledger-types';
 import type { LockConfig, LockRules } from '../lib/locks/provider';
 import type { LockCommand, LockResultMessage, ReadCode } from '../lib/messages';
@@ -180,10 +185,68 @@ interface HeldCode {
   foreign?: { known: boolean; beforeLinked: boolean };
 }
 
+/**
+ * Where a season's ledger lives: in memory, or in a journal on disk that compacts every few KB, where each
+ * restart is a stop at a random point: a clean stop, a save cut short, or a compaction stopped halfway.
+ */
+interface SeasonStore {
+  store: LedgerStore;
+  /** The ledger as a restart would find it. */
+  saved(): LedgerData | undefined;
+  /** What a kill leaves behind before the restart (the journal only). */
+  kill?(random: (max: number) => number): void;
+  remove?(): void;
+}
+
+function memorySeason(): SeasonStore {
+  const store = memoryLedgerStore();
+  return { store, saved: () => store.data };
+}
+
+/** How the journal seasons' restarts stopped, summed over the run. */
+const journalStops = { clean: 0, torn: 0, compacting: 0 };
+
+function journalSeason(): SeasonStore {
+  const directory = fs.mkdtempSync(path.join(os.tmpdir(), 'staykey-fuzz-journal-'));
+  const file = path.join(directory, 'ledger.json');
+  const season = {
+    store: fileLedgerStore(file, { compactAfterBytes: 4096 }),
+    saved: () => readFileLedger(file),
+    kill: (random: (max: number) => number) => {
+      const how = random(3);
+      if (how === 1 && fs.existsSync(`${file}.journal`)) {
+        // A save cut short: half a record at the end of the journal, its save never returned.
+        fs.appendFileSync(`${file}.journal`, `${'0'.repeat(16)} {"changes":[{"kind":"code","id":"x","value":{"state":"pend`);
+        journalStops.torn++;
+      } else if (how === 2 && fs.existsSync(file)) {
+        // Stopped inside a compaction, between the new snapshot and the new journal.
+        const data = readFileLedger(file);
+        const before = (JSON.parse(fs.readFileSync(file, 'utf8')) as { journalGeneration?: number }).journalGeneration ?? 0;
+        fs.writeFileSync(file, JSON.stringify({ ...data, journalGeneration: before + 1 }));
+        journalStops.compacting++;
+      } else {
+        journalStops.clean++;
+      }
+      season.store = fileLedgerStore(file, { compactAfterBytes: 4096 });
+    },
+    remove: () => fs.rmSync(directory, { recursive: true, force: true }),
+  };
+  return season;
+}
+
+/** The ledger without empty records and `undefined`s, as a file holds it: memory and store compare equal. */
+function asSaved(data: LedgerData | undefined): unknown {
+  const copy = JSON.parse(JSON.stringify(data ?? { version: 1, bookings: {}, codes: {}, commandSeq: 0 })) as Record<string, unknown>;
+  for (const key of ['foreign', 'reads', 'lastUse']) if (copy[key] && Object.keys(copy[key] as object).length === 0) delete copy[key];
+  return copy;
+}
+
 class World {
   readonly clock: ManualClock;
   ledger: Ledger;
-  readonly store: LedgerStore & { data?: LedgerData };
+  readonly season: SeasonStore;
+  /** Saves compared with the ledger in memory (a change not marked for the store shows as a difference). */
+  savesChecked = 0;
   /** What each simulated lock holds, slot by slot. */
   readonly held = new Map<string, Map<number, HeldCode>>();
   /** The PIN the lock last took for each code: the only record of a PIN the ledger keeps hashed. */
@@ -193,23 +256,18 @@ class World {
   /** Locks whose every slot the ledger has been told. */
   readonly readWhole = new Set<string>();
   private outcomeIndex = 0;
-  private readonly random: (max: number) => number;
+  readonly random: (max: number) => number;
   /** What the run covered: invariant checks that applied (not skipped for a failed or lost command), commands, messages. */
   checks = { timing: 0, pins: 0, hashed: 0, set: 0, update: 0, clear: 0, read: 0, told: 0, alerts: 0, foreignKnown: 0, foreignBeforeLinked: 0 };
 
   constructor(
     readonly scenario: Scenario,
     private readonly hashing: boolean,
+    journal = false,
   ) {
     this.clock = new ManualClock(new Date(scenario.start));
     this.random = seededRandom(scenario.seed);
-    const store: LedgerStore & { data?: LedgerData } = {
-      load: () => (store.data ? (JSON.parse(JSON.stringify(store.data)) as LedgerData) : undefined),
-      save: (data) => {
-        store.data = JSON.parse(JSON.stringify(data)) as LedgerData;
-      },
-    };
-    this.store = store;
+    this.season = journal ? journalSeason() : memorySeason();
     for (const lockConfig of scenario.locks) this.held.set(lockConfig.id, new Map());
     this.ledger = this.openLedger();
   }
@@ -219,7 +277,7 @@ class World {
       clock: this.clock,
       vault,
       locks: () => this.scenario.locks,
-      store: this.store,
+      store: this.season.store,
       random: this.random,
       backupCodesPerLock: this.scenario.backupCodesPerLock,
       pinFromPhone: this.scenario.pinFromPhone,
@@ -282,6 +340,12 @@ class World {
     return undefined;
   }
 
+  /** Right after a reconcile everything is saved: the store, read as a restart would, holds the ledger in memory. */
+  checkSaved(): void {
+    assert.deepEqual(asSaved(this.season.saved()), asSaved(this.ledger.snapshot()), 'the store holds the ledger as it is in memory (a change not marked?)');
+    this.savesChecked++;
+  }
+
   nextOutcome(): Outcome {
     return this.scenario.outcomes[this.outcomeIndex++ % this.scenario.outcomes.length];
   }
@@ -290,6 +354,7 @@ class World {
   async settle(outcome?: Outcome): Promise<void> {
     for (let round = 0; round < 15; round++) {
       const plan = await this.ledger.reconcile();
+      this.checkSaved();
       this.checkPlan(plan);
       this.checks.alerts += plan.alerts.length;
       // The notifier sends each code message at once; now and then one cannot be delivered.
@@ -386,10 +451,14 @@ class World {
 // ---------------------------------------------------------------------------------------------
 // Running a scenario
 
-async function run(s: Scenario, hashing: boolean): Promise<World> {
-  const world = new World(s, hashing);
-  for (const stepDone of s.steps) await perform(world, stepDone);
-  await finish(world);
+async function run(s: Scenario, hashing: boolean, journal = false): Promise<World> {
+  const world = new World(s, hashing, journal);
+  try {
+    for (const stepDone of s.steps) await perform(world, stepDone);
+    await finish(world);
+  } finally {
+    world.season.remove?.();
+  }
   return world;
 }
 
@@ -448,6 +517,7 @@ async function performStep(world: World, step: Step): Promise<void> {
     case 'advance':
       return world.advanceTo(world.clock.now().getTime() + step.minutes * MINUTE);
     case 'restart': {
+      world.season.kill?.(world.random);
       world.ledger = world.openLedger();
       for (const command of world.ledger.commandsInFlight()) {
         const result = world.answer(command);
@@ -558,6 +628,20 @@ describe('fuzz: the ledger', function () {
     );
     if (process.env.STAYKEY_FUZZ_VERBOSE) console.log(checks);
     assert.ok(checks.timing > 0 && checks.pins > 0, `invariants were checked (${JSON.stringify(checks)})`);
+  });
+
+  it('keeps them through 50 seasons on a journal that compacts every 4 KB, restarted after clean stops, saves cut short and compactions stopped halfway', async () => {
+    let saves = 0;
+    const stopsBefore = { ...journalStops };
+    await fc.assert(
+      fc.asyncProperty(scenario, async (s) => {
+        saves += (await run(s, false, true)).savesChecked;
+      }),
+      fuzzParameters(50),
+    );
+    const stops = Object.fromEntries(Object.entries(journalStops).map(([how, count]) => [how, count - stopsBefore[how as keyof typeof journalStops]]));
+    if (process.env.STAYKEY_FUZZ_VERBOSE) console.log({ saves, stops });
+    assert.ok(saves > 0 && stops.torn > 0 && stops.compacting > 0, `saves were compared and every kind of stop happened (${JSON.stringify({ saves, stops })})`);
   });
 
   it('keeps them too when delivered PINs become bcrypt hashes (30 seasons)', async () => {

@@ -28,6 +28,7 @@ import { ManualClock } from '../lib/time/clock';
 import { windowFor } from '../lib/windows/window';
 import { clearRecorded, messages, RECORDER, recorderNode, until } from './support/recorder';
 import { helper } from './support/red';
+import { readFileLedger } from '../lib/ledger/ledger-file';
 
 // eslint-disable-next-line @typescript-eslint/no-require-imports
 const pinIssuerNode = require('../nodes/pin-issuer/pin-issuer') as unknown;
@@ -363,7 +364,7 @@ describe('hostile ids through the nodes', () => {
       clearRecorded();
       inputs = 0;
       await load(false);
-      const saved = JSON.parse(fs.readFileSync(path.join(directory, 'ledgers', 'issuer.json'), 'utf8')) as { bookings: object };
+      const saved = readFileLedger(path.join(directory, 'ledgers', 'issuer.json'))!;
       assert.deepEqual(Object.keys(saved.bookings).sort(), [...HARMLESS].sort());
       assert.equal(await send('issuer', { kind: 'reissue', bookingId: 'toString' }), undefined);
       assert.deepEqual(commands().map((command) => `${command.action} ${command.codeId}`).sort(), ['clear toString@hasOwnProperty', 'clear toString@toString']);

@@ -5,6 +5,7 @@ import * as os from 'node:os';
 import * as path from 'node:path';
 import { Booking } from '../lib/bookings/booking';
 import { Ledger, LedgerStore } from '../lib/ledger/ledger';
+import { memoryLedgerStore } from '../lib/ledger/ledger-memory';
 import { fileLedgerStore } from '../lib/ledger/ledger-file';
 import { LedgerData } from '../lib/ledger/ledger-types';
 import type { LockConfig } from '../lib/locks/provider';
@@ -36,13 +37,7 @@ function failed(command: LockCommand, reason: LockResultMessage['reason'], error
 }
 
 function memoryStore(): LedgerStore & { data?: LedgerData } {
-  const store: LedgerStore & { data?: LedgerData } = {
-    load: () => (store.data ? (JSON.parse(JSON.stringify(store.data)) as LedgerData) : undefined),
-    save: (data) => {
-      store.data = JSON.parse(JSON.stringify(data)) as LedgerData;
-    },
-  };
-  return store;
+  return memoryLedgerStore();
 }
 
 function makeLedger(clock: ManualClock, store: LedgerStore = memoryStore(), locks = [frontDoor, gate]) {
@@ -286,9 +281,11 @@ describe('ledger', () => {
     first.acceptWindow(windowMessage(booking('b2', '2026-07-10', '2026-07-13')));
     const sent = (await first.reconcile()).commands;
     await first.acceptResult(ok(sent[0]));
-    first.save();
+    await first.save();
     const pins = sent.map((c) => vault.open(c.pin!));
-    assert.ok(!fs.readFileSync(file, 'utf8').includes(pins[0]) && !fs.readFileSync(file, 'utf8').includes(pins[1]), 'no PIN in the ledger file');
+    const written = [file, `${file}.journal`].filter((f) => fs.existsSync(f)).map((f) => fs.readFileSync(f, 'utf8')).join('\n');
+    assert.ok(written.includes(sent[1].id), 'the command under way is in the journal');
+    assert.ok(!written.includes(pins[0]) && !written.includes(pins[1]), 'no PIN in the ledger files');
 
     const second = makeLedger(clock, fileLedgerStore(file));
     const again = second.commandsInFlight();

@@ -20,6 +20,7 @@ import { windowFor } from '../lib/windows/window';
 import { NukiCloudDouble } from './doubles/nuki-cloud';
 import { helper } from './support/red';
 import { clearRecorded, messages, RECORDER, recorderNode } from './support/recorder';
+import { readFileLedger } from '../lib/ledger/ledger-file';
 
 /* eslint-disable @typescript-eslint/no-require-imports */
 const nukiAccountNode = require('../nodes/nuki-account/nuki-account') as unknown;
@@ -140,7 +141,7 @@ describe('Nuki in a Node-RED flow', function () {
   let cloud: NukiCloudDouble;
   let vault: Vault;
 
-  const ledger = () => JSON.parse(fs.readFileSync(path.join(directory, 'ledgers', 'issuer.json'), 'utf8')) as LedgerData;
+  const ledger = () => readFileLedger(path.join(directory, 'ledgers', 'issuer.json'))!;
   const load = () => helper.load(modules, flow(cloud.url), { nuki: { token: TOKEN } });
   const told = () => messages('codes').map((msg) => msg.payload as CodeMessage);
 

@@ -13,6 +13,7 @@ import { ManualClock } from '../lib/time/clock';
 import { windowFor } from '../lib/windows/window';
 import type { LockSetNode } from '../nodes/shared/lock-set';
 import { eventually, helper, stayKeyNodes } from './support/red';
+import { readFileLedger } from '../lib/ledger/ledger-file';
 
 const rows = [{ id: 'door', name: 'Front door', codeLength: 6, firstSlot: 1, lastSlot: 10, schedules: true }];
 
@@ -108,9 +109,7 @@ describe('pin-issuer with a lock-provider in the loop', function () {
     send(window('2026-07-10', '2026-07-12'));
     await eventually('the backup code is on the door and confirmed in the ledger', () => {
       const file = path.join(directory, 'ledgers', 'issuer.json');
-      if (!fs.existsSync(file)) return false;
-      const ledger = JSON.parse(fs.readFileSync(file, 'utf8')) as { codes: Record<string, { state: string }> };
-      return ledger.codes['backup:door:1@door']?.state === 'confirmed';
+      return readFileLedger(file)?.codes['backup:door:1@door']?.state === 'confirmed';
     });
     lock().setOnline('door', false);
     clock.advanceTo('2026-07-10T13:30:00Z'); // the guest's code could not be set (issue time passed while offline)

@@ -16,6 +16,7 @@ import { clearRecorded, messages, RECORDER, recorderNode, until } from './suppor
 import { helper } from './support/red';
 import { sidebarBoard } from '../nodes/shared/sidebar-board';
 import { PIN_MASK } from '../lib/notify/render';
+import { readFileLedger } from '../lib/ledger/ledger-file';
 
 // eslint-disable-next-line @typescript-eslint/no-require-imports
 const pinIssuerNode = require('../nodes/pin-issuer/pin-issuer') as unknown;
@@ -147,7 +148,9 @@ describe('pin-issuer node', () => {
   let vault: Vault;
 
   const ledgerFile = () => path.join(directory, 'ledgers', 'issuer.json');
-  const ledger = () => JSON.parse(fs.readFileSync(ledgerFile(), 'utf8')) as LedgerData;
+  const ledger = () => readFileLedger(ledgerFile())!;
+  /** The snapshot and the journal beside it, as text: what a thief of the disk would read. */
+  const ledgerText = () => [ledgerFile(), `${ledgerFile()}.journal`].filter((file) => fs.existsSync(file)).map((file) => fs.readFileSync(file, 'utf8')).join('\n');
 
   /**
    * Loads the flow at `now` (inside the lead time unless a test says otherwise). The pin-issuer first
@@ -282,13 +285,13 @@ describe('pin-issuer node', () => {
   it('keeps only a bcrypt hash in its ledger once the guest has the code', async () => {
     await start('2026-07-09T00:00:00Z');
     const { pin } = await issued();
-    const before = fs.readFileSync(ledgerFile(), 'utf8');
+    const before = ledgerText();
     assert.ok(before.includes('"sealedPin":"sk1.'), 'sealed until delivered');
     assert.ok(!before.includes(pin));
 
     send({ kind: 'delivery', bookingId: booking.id, channel: 'email', delivered: true });
     await handled(3);
-    const after = fs.readFileSync(ledgerFile(), 'utf8');
+    const after = ledgerText();
     assert.ok(after.includes('"pinHash":"$2b$'), 'a bcrypt hash');
     assert.ok(!after.includes('sk1.'), 'no sealed PIN left');
     assert.ok(!after.includes(pin), 'never the PIN itself');

@@ -14,6 +14,7 @@ import { ManualClock } from '../lib/time/clock';
 import type { LockSetNode } from '../nodes/shared/lock-set';
 import { demoNode, demoNodeOfType, demoTestFlow } from './support/demo-flow';
 import { eventually, helper, stayKeyNodes } from './support/red';
+import { readFileLedger } from '../lib/ledger/ledger-file';
 
 // eslint-disable-next-line @typescript-eslint/no-require-imports
 const { demoFeed } = require('../../scripts/demo-feed') as { demoFeed: (today: Date) => string };
@@ -38,7 +39,7 @@ describe('the demo pipeline in a real runtime', function () {
     return provider;
   };
   const codesOn = (lockId: string) => simulated().inspect(lockId).codes;
-  const ledger = () => JSON.parse(fs.readFileSync(path.join(userDir, 'staykey', 'ledgers', `${PIN_ISSUER}.json`), 'utf8')) as LedgerData;
+  const ledger = () => readFileLedger(path.join(userDir, 'staykey', 'ledgers', `${PIN_ISSUER}.json`))!;
   const writeFeed = (text: string) => fs.writeFileSync(path.join(userDir, 'demo-feed.ics'), text);
   const readFeed = () => helper.getNode(FEED_BUTTON).send({ payload: Date.now() });
 

@@ -22,6 +22,7 @@ import { windowFor } from '../lib/windows/window';
 import { SEAM_KEY, SEAM_LOCKS, SeamFake } from './doubles/seam-fake';
 import { helper, stayKeyNodes } from './support/red';
 import { clearRecorded, messages, RECORDER, recorderNode } from './support/recorder';
+import { readFileLedger } from '../lib/ledger/ledger-file';
 
 /* eslint-disable @typescript-eslint/no-require-imports */
 const seamAccountNode = require('../nodes/seam-account/seam-account') as unknown;
@@ -142,7 +143,7 @@ describe('Seam in a Node-RED flow (Seam\'s own fake)', function () {
   let fake: SeamFake;
   let vault: Vault;
 
-  const ledger = () => JSON.parse(fs.readFileSync(path.join(directory, 'ledgers', 'issuer.json'), 'utf8')) as LedgerData;
+  const ledger = () => readFileLedger(path.join(directory, 'ledgers', 'issuer.json'))!;
   const load = (apiKey = SEAM_KEY) => helper.load(modules, flow(fake.url), { seam: { apiKey } });
   const told = () => messages('codes').map((msg) => msg.payload as CodeMessage);
   const ours = () => fake.codesOn(DEVICE).filter((code) => !code.is_backup);

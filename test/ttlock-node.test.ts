@@ -15,6 +15,7 @@ import { ManualClock } from '../lib/time/clock';
 import { windowFor } from '../lib/windows/window';
 import { md5, TTLockCloud } from './doubles/ttlock-cloud';
 import { eventually, helper, TestNode } from './support/red';
+import { readFileLedger } from '../lib/ledger/ledger-file';
 
 // eslint-disable-next-line @typescript-eslint/no-require-imports
 const nodeModules = ['locks-config/locks-config', 'lock-provider/lock-provider', 'pin-issuer/pin-issuer', 'ttlock-account/ttlock-account'].map((file) => require(`../nodes/${file}`) as unknown);
@@ -84,7 +85,7 @@ describe('TTLock in the Node-RED runtime', function () {
   }
 
   const send = (payload: unknown) => helper.getNode('issuer').receive({ payload });
-  const ledger = () => JSON.parse(fs.readFileSync(path.join(directory, 'ledgers', 'issuer.json'), 'utf8')) as LedgerData;
+  const ledger = () => readFileLedger(path.join(directory, 'ledgers', 'issuer.json'))!;
 
   /** Moves the clock in steps, letting the runtime answer between them, until `check` holds. */
   async function advanceUntil(what: string, check: () => boolean, stepMs = 30_000, maxSteps = 400): Promise<void> {

@@ -30,7 +30,7 @@ export class Backups extends LedgerPart {
     }
     const [entry, code] = backup;
     entry.lentTo = { bookingId, at: this.now().toISOString(), until: guest.window.endsAt };
-    this.dirty = true;
+    this.touchBooking(code.bookingId);
     this.logAccess('backup-activated', lockId, { slot: code.slot, bookingId });
     const lock = this.options.locks().find((l) => l.id === lockId)!;
     const codes: GuestCode[] = [{ lockId, lockName: lock.name, unit: guest.window.unit, slot: code.slot, pin: code.sealedPin }];
@@ -91,13 +91,13 @@ export class Backups extends LedgerPart {
         const entry = this.data.bookings[id];
         if (!entry) {
           this.data.bookings[id] = backupEntry(id, lock, n, now);
-          this.dirty = true;
+          this.touchBooking(id);
           continue;
         }
         if (entry.lentTo && Date.parse(entry.lentTo.until) <= now.getTime()) this.retireLentBackup(id, entry, lock);
         if (Date.parse(entry.window.endsAt) - now.getTime() < 30 * 24 * 3600_000) {
           entry.window = backupEntry(id, lock, n, now).window;
-          this.dirty = true;
+          this.touchBooking(id);
         }
       }
     }
@@ -106,8 +106,12 @@ export class Backups extends LedgerPart {
   private retireLentBackup(id: string, entry: BookingEntry, lock: LockConfig): void {
     this.logAccess('backup-expired', lock.id, { bookingId: entry.lentTo!.bookingId });
     entry.lentTo = undefined;
-    for (const code of this.codesOf(id)) if (code.state !== 'revoked') code.rewrite = 'new-pin';
-    this.dirty = true;
+    this.touchBooking(id);
+    for (const code of this.codesOf(id)) {
+      if (code.state === 'revoked') continue;
+      code.rewrite = 'new-pin';
+      this.touchCode(code);
+    }
   }
 }
 

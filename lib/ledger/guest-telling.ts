@@ -20,7 +20,7 @@ export class GuestTelling extends LedgerPart {
     if (!period) {
       if (entry.cancelled && entry.told === 'issued' && codes.every((c) => c.state === 'revoked')) {
         entry.told = 'revoked';
-        this.dirty = true;
+        this.touchBooking(id);
         plan.codeMessages.push(this.codeMessage(id, entry, 'revoked', []));
       }
       return;
@@ -43,7 +43,7 @@ export class GuestTelling extends LedgerPart {
     entry.pinChanged = false;
     // A message that carries PINs must be delivered before they become hashes.
     if (guestCodes.some((c) => c.pin)) entry.delivered = false;
-    this.dirty = true;
+    this.touchBooking(id);
     plan.codeMessages.push(this.codeMessage(id, entry, change, guestCodes));
   }
 
@@ -86,7 +86,7 @@ export class GuestTelling extends LedgerPart {
       if (booking.window.kind === 'backup' || this.options.keepPinsForGuestPage) continue;
       code.pinHash = await hashPin(this.options.vault.open(code.sealedPin));
       code.sealedPin = undefined;
-      this.dirty = true;
+      this.records.hashedPin(code);
     }
   }
 }

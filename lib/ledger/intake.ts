@@ -28,7 +28,7 @@ export class Intake extends LedgerPart {
     const id = window.bookingId || booking.id;
     const existing = this.data.bookings[id];
     const cancelled = message.change === 'cancelled';
-    this.dirty = true;
+    this.touchBooking(id);
     if (!existing) {
       if (cancelled) return;
       this.data.bookings[id] = {
@@ -65,7 +65,7 @@ export class Intake extends LedgerPart {
     if (result.action === 'read') return this.readBack.acceptReadBack(result);
     const entry = this.data.codes[result.codeId];
     if (!entry) return [];
-    this.dirty = true;
+    this.touchCode(entry);
     if (result.ok && result.confirmed && entry.awaitingConfirmation === result.commandId) {
       // A manual lock: the host has now keyed in what the earlier command asked for.
       entry.awaitingConfirmation = undefined;
@@ -80,6 +80,7 @@ export class Intake extends LedgerPart {
       if (result.fromLock && sent.action !== 'clear') this.takeCodeTheLockChose(entry, result.fromLock);
       else forgetChosenHours(entry, sent.action);
       if (result.confirmed && !result.unverifiable) this.reader.confirmedWrite(this.lockConfig(entry.lockId), entry.slot);
+      this.touchLock(entry.lockId);
       const event = sent.action === 'clear' ? 'cleared' : sent.action === 'update' ? 'updated' : 'set';
       this.logAccess(event, entry.lockId, { slot: entry.slot, bookingId: entry.bookingId });
       return result.notice ? [alert('warning', 'lock-notice', result.notice, { bookingId: entry.bookingId, lockId: entry.lockId })] : [];
@@ -139,6 +140,7 @@ export class Intake extends LedgerPart {
     code.chosenBy = chosen.why;
     const entry = this.data.bookings[code.bookingId];
     if (entry && changed && entry.told === 'issued') {
+      this.touchBooking(code.bookingId);
       entry.version += 1;
       entry.pinChanged = true;
     }
@@ -149,7 +151,7 @@ export class Intake extends LedgerPart {
     if (!entry) return [];
     if (delivery.delivered) {
       entry.delivered = true;
-      this.dirty = true;
+      this.touchBooking(delivery.bookingId);
       return [];
     }
     return [
@@ -172,13 +174,15 @@ export class Intake extends LedgerPart {
     const code = this.codesOnLock(event.lockId).find((c) => c.slot === event.slot && c.state !== 'revoked');
     this.logAccess('used', event.lockId, { at: event.at, slot: event.slot ?? undefined, bookingId: code?.bookingId });
     if (!code) return [];
-    this.dirty = true;
     (this.data.lastUse ??= dictionary())[event.lockId] = { at: event.at, bookingId: code.bookingId };
+    this.touchLock(event.lockId);
     if (code.usedAt) return [];
     code.usedAt = event.at;
+    this.touchCode(code);
     const entry = this.data.bookings[code.bookingId];
     if (!entry || entry.arrivedAt) return [];
     entry.arrivedAt = event.at;
+    this.touchBooking(code.bookingId);
     const who = entry.booking.guestName ?? entry.booking.id;
     return [alert('info', 'arrival', `${who} (${entry.window.unit}) used their code for the first time on lock ${event.lockId}.`, { bookingId: code.bookingId, lockId: event.lockId })];
   }
@@ -194,9 +198,10 @@ export class Intake extends LedgerPart {
   reissue(bookingId: string): void {
     const entry = this.data.bookings[bookingId];
     if (!entry) throw new Error(`no booking ${bookingId} in the ledger`);
-    this.dirty = true;
+    this.touchBooking(bookingId);
     for (const code of this.codesOf(bookingId)) {
       if (code.state === 'revoked') continue;
+      this.touchCode(code);
       if (code.onLock || code.inFlight) {
         code.rewrite = 'new-pin';
       } else {
@@ -212,9 +217,11 @@ export class Intake extends LedgerPart {
 
   /** Clears every code StayKey put on a lock and puts back what should be there (the same PINs where it still can). */
   wipe(lockId: string): void {
-    this.dirty = true;
     for (const code of this.codesOnLock(lockId)) {
-      if (code.state !== 'revoked' && (code.onLock || code.inFlight || code.state === 'failed')) code.rewrite = code.rewrite ?? 'same-pin';
+      if (code.state !== 'revoked' && (code.onLock || code.inFlight || code.state === 'failed')) {
+        code.rewrite = code.rewrite ?? 'same-pin';
+        this.touchCode(code);
+      }
     }
   }
 

@@ -96,7 +96,7 @@ export class CodeIssuer {
     this.cancelReadiness?.();
     await this.queue.catch(() => undefined);
     // Deleted from the flow: whoever drives these locks next reads them afresh before writing.
-    if (removed) this.ledger.forgetLockReads();
+    if (removed) await this.ledger.forgetLockReads();
   }
 
   private async take(input: IssuerInput): Promise<void> {

@@ -6,9 +6,34 @@ import type { Clock } from '../time/clock';
 import type { LedgerData } from './ledger-types';
 import type { Language } from '../i18n/languages';
 
+/** The records of the ledger a change names: keyed by booking id, code id, or (the last three) lock id. */
+export type LedgerRecordKind = 'booking' | 'code' | 'foreign' | 'reads' | 'lastUse';
+
+/** One record as it now is; `value` undefined: the record is gone. */
+export interface LedgerChange {
+  kind: LedgerRecordKind;
+  id: string;
+  value?: unknown;
+}
+
+/** What one save changed: applied whole or not at all. `commandSeq` is the ledger's command count after it. */
+export interface LedgerBatch {
+  changes: LedgerChange[];
+  commandSeq: number;
+}
+
+/**
+ * Where the ledger lives. `apply` is durable when it returns (or when its promise settles): the ledger
+ * awaits it before any command of that reconcile leaves. A store that keeps a log of changes asks for
+ * the whole ledger now and then (`compactionDue`, `compact`) to fold the log into a snapshot.
+ */
 export interface LedgerStore {
   load(): LedgerData | undefined;
-  save(data: LedgerData): void;
+  apply(batch: LedgerBatch): void | Promise<void>;
+  compactionDue?(): boolean;
+  compact?(data: LedgerData): void | Promise<void>;
+  /** Lets go of what the store holds open (a file, a connection); a later save opens it again. */
+  close?(): void;
 }
 
 export interface LedgerOptions {

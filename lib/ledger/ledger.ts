@@ -44,6 +44,7 @@ export class Ledger {
       data: records.data,
       now: () => records.now(),
       commandId: (lockId) => `read:${lockId}#${++records.data.commandSeq}`,
+      touch: (lockId) => records.touchLock(lockId),
       commandTimeoutMs: records.commandTimeout(),
       retryAfterMs: records.retryAfter(),
       verifyEveryHours: options.verifyEveryHours ?? 24,
@@ -93,16 +94,15 @@ export class Ledger {
       const read = this.reader.ask(id);
       if (read) this.reconciler.pendingReads.push(read);
     }
-    this.records.dirty = true;
   }
 
   /**
    * Forgets what every lock held when last read (the pin-issuer was removed from the flow): if it is
    * added again, it reads every lock afresh before writing, as on the day the locks were first linked.
    */
-  forgetLockReads(): void {
+  forgetLockReads(): void | Promise<void> {
     this.reader.forgetAll();
-    this.save();
+    return this.save();
   }
 
   // --- What to do about it ------------------------------------------------------------------------
@@ -121,8 +121,14 @@ export class Ledger {
     return this.reconciler.commandsInFlight();
   }
 
-  save(): void {
-    this.records.save();
+  /** Writes what changed since the last save (durable when it returns, or when its promise settles). */
+  save(): void | Promise<void> {
+    return this.records.save();
+  }
+
+  /** The pin-issuer is closing: the store lets go of its files. */
+  close(): void {
+    this.options.store?.close?.();
   }
 
   /**
@@ -134,7 +140,7 @@ export class Ledger {
       ...this.options,
       clock,
       quickPins: true,
-      store: { load: () => this.snapshot(), save: () => undefined },
+      store: { load: () => this.snapshot(), apply: () => undefined },
       // What a forecast imagines never happened at a door: the access log keeps only what did.
       onAccessEvent: undefined,
     });

@@ -19,6 +19,8 @@ export interface LockReaderOptions {
   now: () => Date;
   /** A new command id for a read of `lockId` (the ledger's command count goes up). */
   commandId: (lockId: string) => string;
+  /** What StayKey knows of this lock changed: the next save writes it. */
+  touch: (lockId: string) => void;
   commandTimeoutMs: number;
   retryAfterMs: number;
   /** Every lock that reads codes back is read whole this often; 0 turns the daily verify off. */
@@ -40,9 +42,11 @@ export class LockReader {
   constructor(private readonly options: LockReaderOptions) {
     // An answer lost in a restart will never come: the read is planned afresh. A restart is often the
     // host's fix (a password, a gateway), so a lock that was away is tried again at once.
-    for (const state of Object.values(this.reads())) {
+    for (const [lockId, state] of Object.entries(this.reads())) {
+      if (!state.reading && (state.unreadable || !state.failedAt)) continue;
       delete state.reading;
       if (!state.unreadable) delete state.failedAt;
+      this.options.touch(lockId);
     }
   }
 
@@ -52,7 +56,7 @@ export class LockReader {
     for (const lock of locks) {
       if (!readsCodes(lock)) continue;
       const state = this.state(lock.id);
-      this.dropLost(state);
+      this.dropLost(lock.id, state);
       if (state.reading?.some((read) => read.slot === 0) || this.pausedAfterFailure(state)) continue;
       if (this.wholeReadDue(lock.id, state)) commands.push(this.start(lock.id, 0));
     }
@@ -62,7 +66,7 @@ export class LockReader {
   /** A read of every slot, asked by the host: sent now unless one is under way. */
   ask(lockId: string): LockCommand | undefined {
     const state = this.state(lockId);
-    this.dropLost(state);
+    this.dropLost(lockId, state);
     if (state.reading?.some((read) => read.slot === 0)) return undefined;
     return this.start(lockId, 0);
   }
@@ -75,7 +79,7 @@ export class LockReader {
     if (!readsCodes(lock)) return 'known';
     const state = this.state(lock.id);
     if (slotKnown(state, slot)) return 'known';
-    this.dropLost(state);
+    this.dropLost(lock.id, state);
     if (state.reading?.some((read) => read.slot === 0 || read.slot === slot)) return 'wait';
     if (this.pausedAfterFailure(state)) return 'wait';
     return this.start(lock.id, slot);
@@ -87,11 +91,13 @@ export class LockReader {
     const state = this.state(lock.id);
     if (slotKnown(state, slot)) return;
     state.slotsSeen = [...(state.slotsSeen ?? []), slot];
+    this.options.touch(lock.id);
   }
 
   /** Matches a read's answer to the read it belongs to; a read the ledger did not send counts as whole. */
   answered(result: LockResultMessage, lock: LockConfig | undefined): AnsweredRead {
     const state = this.state(result.lockId);
+    this.options.touch(result.lockId);
     const read = state.reading?.find((under) => under.id === result.commandId);
     const rest = state.reading?.filter((under) => under !== read) ?? [];
     if (rest.length) state.reading = rest;
@@ -108,6 +114,7 @@ export class LockReader {
   failed(state: LockReads, result: LockResultMessage): boolean {
     // No reason: the lock set stopped before it asked (a redeploy). Nothing is wrong with the lock; read again.
     if (result.reason === undefined) return false;
+    this.options.touch(result.lockId);
     state.failedAt = this.now().toISOString();
     if (AWAY.has(result.reason)) return false;
     state.unreadable = result.error ?? result.reason ?? 'the lock could not be read';
@@ -116,6 +123,7 @@ export class LockReader {
 
   /** Forgets every read (the pin-issuer was removed): a pin-issuer added again reads every lock afresh. */
   forgetAll(): void {
+    for (const lockId of Object.keys(this.reads())) this.options.touch(lockId);
     this.options.data.reads = dictionary();
   }
 
@@ -149,6 +157,7 @@ export class LockReader {
     const read: ReadUnderWay = { id: this.options.commandId(lockId), slot, sentAt: this.now().toISOString() };
     const state = this.state(lockId);
     state.reading = [...(state.reading ?? []), read];
+    this.options.touch(lockId);
     return readCommand(lockId, read);
   }
 
@@ -170,11 +179,14 @@ export class LockReader {
   }
 
   /** A read with no answer after the command timeout is given up; the next plan sends it again. */
-  private dropLost(state: LockReads): void {
+  private dropLost(lockId: string, state: LockReads): void {
+    if (!state.reading) return;
     const now = this.now().getTime();
-    const alive = state.reading?.filter((read) => now - Date.parse(read.sentAt) < this.options.commandTimeoutMs);
-    if (alive?.length) state.reading = alive;
+    const alive = state.reading.filter((read) => now - Date.parse(read.sentAt) < this.options.commandTimeoutMs);
+    if (alive.length === state.reading.length) return;
+    if (alive.length) state.reading = alive;
     else delete state.reading;
+    this.options.touch(lockId);
   }
 
   /**
@@ -189,7 +201,10 @@ export class LockReader {
 
   private state(lockId: string): LockReads {
     const reads = this.reads();
-    return (reads[lockId] ??= {});
+    const known = reads[lockId];
+    if (known) return known;
+    this.options.touch(lockId);
+    return (reads[lockId] = {});
   }
 
   private reads(): Record<string, LockReads> {

@@ -25,7 +25,7 @@ export class ReadBack extends LedgerPart {
    */
   async acceptReadBack(result: LockResultMessage): Promise<AlertMessage[]> {
     const read = this.reader.answered(result, this.lockConfig(result.lockId));
-    this.dirty = true;
+    this.touchLock(result.lockId);
     if (!result.ok || !result.codes) return this.readFailed(result, read);
     const found = read.slot ? result.codes.filter((code) => code.slot === read.slot) : result.codes;
     const held = new Map(found.map((code) => [code.slot, code]));
@@ -47,6 +47,7 @@ export class ReadBack extends LedgerPart {
   private async driftChecked(code: CodeEntry, there: ReadCode | undefined, alerts: AlertMessage[]): Promise<boolean> {
     const drift = await this.driftOf(code, there);
     if (!drift) return true;
+    this.touchCode(code);
     code.onLock = drift === 'dates' ? datesOf(there!) : undefined;
     if (drift !== 'dates') code.state = 'pending';
     code.failedAt = undefined;
@@ -61,6 +62,7 @@ export class ReadBack extends LedgerPart {
    */
   private async reservedSlotChecked(code: CodeEntry, there: ReadCode | undefined): Promise<boolean> {
     if (!there) return true;
+    this.touchCode(code);
     if (there.pin !== null && code.sealedPin && this.options.vault.open(there.pin) === this.options.vault.open(code.sealedPin)) {
       code.onLock = there.startsAt && there.endsAt ? datesOf(there) : { startsAt: '', endsAt: '' };
       code.state = 'confirmed';

@@ -36,7 +36,7 @@ export class Reconciler extends LedgerPart {
     plan.commands.push(...this.pendingReads.splice(0));
     await this.telling.hashDelivered();
     this.forgetFinished();
-    if (this.dirty || plan.commands.length || plan.codeMessages.length) this.save();
+    await this.save();
     return plan;
   }
 
@@ -99,7 +99,7 @@ export class Reconciler extends LedgerPart {
     const look = this.reader.beforeWriting(lock, code.slot);
     if (look === 'known') return true;
     if (look !== 'wait') plan.commands.push(look);
-    this.dirty = true;
+    this.touchLock(lock.id);
     return false;
   }
 
@@ -107,7 +107,7 @@ export class Reconciler extends LedgerPart {
     const sent = code.inFlight!;
     if (this.now().getTime() - Date.parse(sent.sentAt) < this.commandTimeout()) return;
     sent.sentAt = this.now().toISOString();
-    this.dirty = true;
+    this.touchCode(code);
     plan.commands.push({ ...this.commandFor(code, sent.action, sent.id), resent: true });
   }
 
@@ -121,13 +121,14 @@ export class Reconciler extends LedgerPart {
       if (told) {
         entry.version += 1;
         entry.pinChanged = true;
+        this.touchBooking(code.bookingId);
       }
     }
     const id = `${code.codeId}#${++this.data.commandSeq}`;
     const dates = action === 'clear' ? code.onLock ?? entry.window : period ?? entry.window;
     code.inFlight = { id, action, sentAt: this.now().toISOString(), startsAt: dates.startsAt, endsAt: dates.endsAt };
     if (code.state === 'revoked') code.state = 'pending';
-    this.dirty = true;
+    this.touchCode(code);
     plan.commands.push(this.commandFor(code, action, id));
   }
 
@@ -150,7 +151,7 @@ export class Reconciler extends LedgerPart {
   private revoke(code: CodeEntry): void {
     if (code.state === 'revoked') return;
     this.logAccess('revoked', code.lockId, { slot: code.slot, bookingId: code.bookingId });
-    this.dirty = true;
+    this.touchCode(code);
     code.state = 'revoked';
     code.revokedAt = this.now().toISOString();
     code.sealedPin = undefined;
@@ -173,8 +174,7 @@ export class Reconciler extends LedgerPart {
       const finished = entry.cancelled ? Date.parse(entry.updatedAt) : Date.parse(entry.window.endsAt);
       if (finished > cutoff) continue;
       for (const code of [...codes]) this.forgetCode(code);
-      delete this.data.bookings[id];
-      this.dirty = true;
+      this.records.forgetBooking(id);
     }
   }
 

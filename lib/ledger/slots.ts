@@ -21,7 +21,7 @@ export class Slots extends LedgerPart {
     }
     code.slot = slot;
     code.waitingForSlot = undefined;
-    this.dirty = true;
+    this.touchCode(code);
     return true;
   }
 
@@ -63,7 +63,7 @@ export class Slots extends LedgerPart {
     if (!later) return undefined;
     const slot = later.code.slot;
     later.code.waitingForSlot = true;
-    this.dirty = true;
+    this.touchCode(later.code);
     plan.alerts.push(...this.once(`full:${later.code.bookingId}:${lock.id}`, fullLockAlert(later.code.bookingId, later.booking, lock, entry)));
     return slot;
   }
@@ -92,7 +92,7 @@ export class Slots extends LedgerPart {
     const hashed = this.options.quickPins ? [] : others.filter((o) => !o.sealedPin && o.pinHash).map((o) => o.pinHash!);
     const usable = async (pin: string | undefined): Promise<boolean> =>
       pin !== undefined && ruleBroken(pin, lock.rules) === undefined && !taken.has(pin) && !(await anyMatches(pin, hashed));
-    this.dirty = true;
+    this.touchCode(code);
     for (const candidate of [this.siblingPin(code), this.phonePin(entry, lock)]) {
       if (await usable(candidate)) return this.keepPin(code, candidate!);
     }
@@ -133,7 +133,7 @@ export class Slots extends LedgerPart {
     const match = foreign.find((code) => code.namedByStayKey === name);
     if (!match) return undefined;
     this.data.foreign![lockId] = foreign.filter((code) => code !== match);
-    this.dirty = true;
+    this.touchLock(lockId);
     return match.slot;
   }
 
@@ -147,6 +147,7 @@ export class Slots extends LedgerPart {
       code.waitingForSlot = undefined;
       code.state = 'pending';
       code.failedAt = undefined;
+      this.touchCode(code);
     }
   }
 }

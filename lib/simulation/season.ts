@@ -12,6 +12,7 @@ import { Booking } from '../bookings/booking';
 import type { BookingUpdate } from '../bookings/message-bookings';
 import { Ledger, LedgerStore } from '../ledger/ledger';
 import type { LedgerData } from '../ledger/ledger-types';
+import { memoryLedgerStore } from '../ledger/ledger-memory';
 import { CommandRunner, sealReadCodes } from '../locks/command-runner';
 import type { LockConfig, LockProvider, LockStatus } from '../locks/provider';
 import { SimulatedLocks } from '../locks/simulated';
@@ -59,7 +60,7 @@ export async function runSeason(options: SeasonOptions, wiring: SeasonWiring = {
 class SeasonWorld {
   private readonly vault = Vault.withKey(crypto.randomBytes(32));
   private readonly locks: SimulatedLocks;
-  private readonly store: LedgerStore & { data?: string };
+  private readonly store: LedgerStore & { data?: LedgerData };
   private ledger!: Ledger;
   private runner!: CommandRunner;
   private readonly zhaLocks: SimulatedLocks | undefined;
@@ -104,12 +105,7 @@ class SeasonWorld {
     this.zhaLocks = zha ? new SimulatedLocks({ locks: [zha], clock: this.clock, latencyMs: 1500, drainPerOperation: 0.05, codeCheck: 'accepted' }) : undefined;
     // The Seam door's row is its provider's: the rules the device adds reach the ledger, as through a locks config.
     this.lockConfigs = plan.locks.map((lock) => (lock.id === door?.config.id ? door.config : { ...lock, codeCheck: lock === zha ? 'accepted' : 'read-back' }));
-    this.store = {
-      load: () => (this.store.data ? (JSON.parse(this.store.data) as LedgerData) : undefined),
-      save: (data) => {
-        this.store.data = JSON.stringify(data);
-      },
-    };
+    this.store = memoryLedgerStore();
     this.feeds = new ChannelFeeds(plan.units.map((unit) => unit.name), this.clock);
     this.start();
     this.events = [...plan.events].sort((a, b) => a.at.localeCompare(b.at));

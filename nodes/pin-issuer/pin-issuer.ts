@@ -7,7 +7,7 @@ import { fileLedgerStore } from '../../lib/ledger/ledger-file';
 import { AccessLog } from '../../lib/ledger/access-log';
 import { fallbackFor } from '../../lib/locks/backup-keys';
 import { IssuerInput, parseIssuerInput } from '../../lib/messages/parse-issuer-input';
-import { clockFor, errorText, numberSetting, RED, showStatus, staykeyDirectory, vaultFor } from '../shared/runtime';
+import { clockFor, errorText, ledgerCompactAfterBytes, numberSetting, RED, showStatus, staykeyDirectory, vaultFor } from '../shared/runtime';
 import { hoursSetting, listSetting } from '../../lib/settings';
 import { lockSetFor } from '../shared/lock-set';
 import type { GuestPortalNode } from '../shared/guest-portal';
@@ -49,7 +49,10 @@ export = function register(RED: RED) {
         clock,
         vault: vaultFor(RED),
         locks: () => lockSetFor(RED, config.locks).locks(),
-        store: fileLedgerStore(path.join(staykeyDirectory(RED), 'ledgers', `${node.id}.json`)),
+        store: fileLedgerStore(path.join(staykeyDirectory(RED), 'ledgers', `${node.id}.json`), {
+          compactAfterBytes: ledgerCompactAfterBytes(RED),
+          onNotice: (text) => node.warn(`pin-issuer ledger: ${text}`),
+        }),
         commandTimeoutMinutes: numberSetting(config.commandTimeoutMinutes, 120),
         retryFailedAfterMinutes: numberSetting(config.retryFailedAfterMinutes, 60),
         verifyEveryHours: numberSetting(config.verifyEveryHours, 24),
@@ -147,7 +150,11 @@ export = function register(RED: RED) {
       started = true;
       RED.events.removeListener('flows:started', start);
       clearTimeout(fallback);
-      issuer.stop(removed).catch((err) => node.error(`pin-issuer could not close: ${errorText(err)}`)).then(done, done);
+      issuer
+        .stop(removed)
+        .catch((err) => node.error(`pin-issuer could not close: ${errorText(err)}`))
+        .then(() => ledger.close())
+        .then(done, done);
     });
   }
 

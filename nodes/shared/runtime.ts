@@ -25,7 +25,7 @@ export function staykeyDirectory(RED: RED): string {
 interface StayKeySettings {
   userDir?: string;
   /** Tests and the season simulation run nodes on their own clock and directory. */
-  staykey?: { directory?: string; clock?: Clock };
+  staykey?: { directory?: string; clock?: Clock; ledgerCompactAfterBytes?: number };
 }
 
 function settingsOf(RED: RED): StayKeySettings {
@@ -61,3 +61,9 @@ export function reportInputError(node: Node, err: unknown, msg: NodeMessage, don
   void msg;
 }
 
+
+/** When a pin-issuer's ledger journal is folded into its snapshot (a test makes it small to crash during compactions). */
+export function ledgerCompactAfterBytes(RED: RED): number | undefined {
+  const bytes = settingsOf(RED).staykey?.ledgerCompactAfterBytes;
+  return typeof bytes === 'number' && bytes > 0 ? bytes : undefined;
+}

@@ -14,6 +14,7 @@ import type { LedgerData } from '../../lib/ledger/ledger-types';
 import type { Vault } from '../../lib/pins/vault';
 import { freePort } from './mosquitto';
 import { nodeRedResolve } from './node-red-path';
+import { readFileLedger } from '../../lib/ledger/ledger-file';
 
 export type FlowNode = { id: string; type: string; z?: string; wires?: string[][]; [key: string]: unknown };
 
@@ -496,7 +497,15 @@ export function pipelineFlow(options: PipelineOptions): FlowNode[] {
 
 /** The pin-issuer's ledger as last saved, or undefined before the first save. */
 export function readLedger(userDir: string, issuerId: string = PIPELINE.issuer): LedgerData | undefined {
-  return readJsonFile<LedgerData>(path.join(userDir, 'staykey', 'ledgers', `${issuerId}.json`));
+  const file = path.join(userDir, 'staykey', 'ledgers', `${issuerId}.json`);
+  // A compaction between reading the snapshot and reading the journal makes them disagree: read again.
+  for (let attempt = 0; ; attempt++) {
+    try {
+      return readFileLedger(file);
+    } catch (err) {
+      if (attempt >= 5) throw err;
+    }
+  }
 }
 
 export interface HeldCode {
