@@ -86,7 +86,7 @@ describe('the demo pipeline writes to French guests in French (real runtime)', f
     fs.writeFileSync(path.join(userDir, 'demo-feed.ics'), feedWithVrbo());
     await helper.load(stayKeyNodes(), demoTestFlow());
     helper.getNode(OUTBOX).on('input', (msg: NodeMessage) => told.push(msg as Told));
-    helper.getNode(FEED_BUTTON).send({ payload: Date.now() });
+    helper.getNode(FEED_BUTTON).send({ payload: clock.now().getTime() });
     helper.getNode(SOURCE).receive({ payload: WEBHOOK });
   });
 

@@ -27,7 +27,8 @@ export interface RedServer {
 }
 
 /** Node-RED with settings of our own: no telemetry question, no tours, no palette manager; `extra` adds more (adminAuth). */
-export async function startNodeRed(userDir: string, extra: Record<string, unknown> = {}): Promise<RedServer> {
+/** `now`: the moment StayKey's nodes start from (the clock runs on from there), as `STAYKEY_NOW` sets it for the demo. */
+export async function startNodeRed(userDir: string, extra: Record<string, unknown> = {}, now?: Date): Promise<RedServer> {
   const port = await freePort();
   fs.mkdirSync(userDir, { recursive: true });
   const settings = {
@@ -42,7 +43,9 @@ export async function startNodeRed(userDir: string, extra: Record<string, unknow
     ...extra,
   };
   const settingsFile = path.join(userDir, 'settings.js');
-  fs.writeFileSync(settingsFile, `module.exports = ${JSON.stringify(settings, null, 2)};\n`);
+  const clockModule = path.join(PACKAGE_ROOT, 'dist', 'lib', 'time', 'clock.js');
+  const clock = now ? `module.exports.staykey = { clock: require(${JSON.stringify(clockModule)}).clockFrom(${JSON.stringify(now.toISOString())}) };\n` : '';
+  fs.writeFileSync(settingsFile, `module.exports = ${JSON.stringify(settings, null, 2)};\n${clock}`);
   return run([nodeRedResolve('node-red/red.js'), '--userDir', userDir, '--settings', settingsFile], {}, userDir, port);
 }
 

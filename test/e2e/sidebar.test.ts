@@ -239,11 +239,11 @@ describe('the StayKey sidebar in the editor (Chromium)', function () {
 
     before(async () => {
       userDir = tempDir('sidebar-auth');
-      // The demo flow on the wall clock: which codes are out depends on the hour, the locks do not.
+      // The demo flow on a set clock, as the demo with STAYKEY_NOW: Ada is staying, her code is out.
       fs.copyFileSync(path.join(PACKAGE_ROOT, 'flows', 'demo.json'), path.join(userDir, 'flows.json'));
-      writeDemoFeed(path.join(userDir, 'demo-feed.ics'), new Date());
+      writeDemoFeed(path.join(userDir, 'demo-feed.ics'), new Date(Date.UTC(2026, 6, 14)));
       const users = Object.entries(USERS).map(([username, user]) => ({ username, password: bcrypt.hashSync(user.password, 8), permissions: user.permissions }));
-      red = await startNodeRed(userDir, { adminAuth: { type: 'credentials', users } });
+      red = await startNodeRed(userDir, { adminAuth: { type: 'credentials', users } }, new Date('2026-07-14T10:00:00Z'));
     });
 
     after(async () => {
