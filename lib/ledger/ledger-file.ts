@@ -1,7 +1,7 @@
 import { createHash } from 'node:crypto';
 import * as fs from 'node:fs';
 import * as path from 'node:path';
-import { readJson, writeFileAtomic } from '../store/atomic-file';
+import { readJson, readTextIfAny, writeFileAtomic } from '../store/atomic-file';
 import { applyBatch, RECORD_KINDS } from './ledger-changes';
 import type { LedgerBatch, LedgerStore } from './ledger-options';
 import { emptyLedger, LedgerData, ledgerWithDictionaries } from './ledger-types';
@@ -173,13 +173,8 @@ function checksum(json: string): string {
 
 /** The journal's records, or undefined when there is none. */
 function readJournal(file: string, notice: FileLedgerOptions['onNotice']): JournalRecords | undefined {
-  let text: string;
-  try {
-    text = fs.readFileSync(file, 'utf8');
-  } catch (err) {
-    if ((err as NodeJS.ErrnoException).code === 'ENOENT') return undefined;
-    throw err;
-  }
+  const text = readTextIfAny(file);
+  if (text === undefined) return undefined;
   const records: unknown[] = [];
   let at = 0;
   while (at < text.length) {

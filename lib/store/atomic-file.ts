@@ -26,17 +26,22 @@ export function writeJsonAtomic(file: string, value: unknown): void {
 
 /** The parsed file, or undefined when it does not exist yet. A corrupt file is an error, never silently empty. */
 export function readJson<T>(file: string): T | undefined {
-  let text: string;
-  try {
-    text = fs.readFileSync(file, 'utf8');
-  } catch (err) {
-    if ((err as NodeJS.ErrnoException).code === 'ENOENT') return undefined;
-    throw err;
-  }
+  const text = readTextIfAny(file);
+  if (text === undefined) return undefined;
   try {
     return JSON.parse(text) as T;
   } catch {
     throw new Error(`${file} is not valid JSON; StayKey will not overwrite it. Restore it from a backup or move it away.`);
+  }
+}
+
+/** The file's text, or undefined when it does not exist yet; any other failure to read is an error. */
+export function readTextIfAny(file: string): string | undefined {
+  try {
+    return fs.readFileSync(file, 'utf8');
+  } catch (err) {
+    if ((err as NodeJS.ErrnoException).code === 'ENOENT') return undefined;
+    throw err;
   }
 }
 
