@@ -93,6 +93,10 @@ export class PostgresDatabase {
     } catch (err) {
       throw this.cleaned(err);
     }
+    // pg-pool stops listening for a checked-out client's errors: a connection dropped mid-transaction
+    // would then emit 'error' to no one and end Node-RED. The failed query rejects on its own.
+    const ignore = () => undefined;
+    client.on('error', ignore);
     let broken = false;
     try {
       await client.query('BEGIN');
@@ -105,6 +109,7 @@ export class PostgresDatabase {
       throw this.cleaned(err);
     } finally {
       // A connection that failed mid-transaction may be half dead: let the pool make a new one.
+      client.removeListener('error', ignore);
       client.release(broken ? true : undefined);
     }
   }
