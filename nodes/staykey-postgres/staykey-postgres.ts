@@ -1,0 +1,153 @@
+/**
+ * `staykey-postgres`: the PostgreSQL database pin-issuers share a property's ledger through. The
+ * connection string, a private CA and the PIN key are Node-RED credentials (encrypted in
+ * flows_cred.json, never in an exported flow). It opens one pool when a pin-issuer first needs it,
+ * creates or migrates StayKey's tables once, and closes the pool after the last pin-issuer let go.
+ */
+import * as os from 'node:os';
+import type { Node, NodeDef } from 'node-red';
+import { PostgresDatabase, PostgresSettings } from '../../lib/ledger/postgres/database';
+import { withoutSecrets } from '../../lib/ledger/postgres/secret-text';
+import { Vault } from '../../lib/pins/vault';
+import { errorText, numberSetting, RED } from '../shared/runtime';
+
+interface PostgresConfigDef extends NodeDef {
+  tls?: string;
+  instance?: string;
+  leaseSeconds?: string | number;
+}
+
+interface PostgresCredentials {
+  connectionString?: string;
+  ca?: string;
+  pinKey?: string;
+}
+
+/** What a pin-issuer uses: never the credentials themselves. */
+export interface PostgresConfigNode extends Node<PostgresCredentials> {
+  /** Why it cannot work (no connection string, a PIN key that is not one); undefined when it can. */
+  problem?: string;
+  /** This Node-RED's name in the lease table (another instance's status names it). */
+  instance: string;
+  leaseSeconds: number;
+  /** The vault of the shared PIN key; throws `problem` when there is none. */
+  vault(): Vault;
+  /** A pin-issuer begins or ends using the database: the pool closes after the last one. */
+  use(): void;
+  letGo(): void;
+  /** The open, migrated database (opened and migrated once; a failure is tried again on the next call). */
+  database(): Promise<PostgresDatabase>;
+  /** Text about the database as a host may read it. */
+  clean(text: string): string;
+}
+
+const TLS_MODES = ['off', 'require', 'verify'] as const;
+type TlsMode = (typeof TLS_MODES)[number];
+export const LEASE_SECONDS = { default: 30, min: 5, max: 60 };
+/** How long closing waits for the pin-issuers to let go of the property before the pool ends anyway. */
+const LET_GO_MS = 10_000;
+const HEX_KEY = /^[0-9a-fA-F]{64}$/;
+
+export = function (RED: RED) {
+  function PostgresConfig(this: PostgresConfigNode, config: PostgresConfigDef) {
+    RED.nodes.createNode(this, config);
+    const node = this;
+    const credentials = node.credentials ?? {};
+    const connectionString = credentials.connectionString?.trim() ?? '';
+    const pinKey = credentials.pinKey?.trim() ?? '';
+    const clean = (text: string) => withoutSecrets(text, { connectionString: credentials.connectionString, pinKey });
+    node.clean = clean;
+    node.instance = String(config.instance ?? '').trim() || os.hostname();
+    node.leaseSeconds = leaseSecondsOf(config.leaseSeconds);
+    node.problem = problemOf(connectionString, pinKey);
+    if (node.problem) node.error(`staykey-postgres: ${node.problem}`);
+
+    node.vault = () => {
+      if (node.problem) throw new Error(node.problem);
+      return Vault.withKey(Buffer.from(pinKey, 'hex'));
+    };
+
+    const settings: PostgresSettings = {
+      connectionString,
+      tls: tlsOf(config.tls),
+      ca: credentials.ca?.trim() || undefined,
+      applicationName: `StayKey ${node.instance}`.slice(0, 63),
+    };
+    let opened: Promise<PostgresDatabase> | undefined;
+    let users = 0;
+    let lastLetGo: (() => void) | undefined;
+    node.use = () => {
+      users += 1;
+    };
+    node.letGo = () => {
+      users = Math.max(0, users - 1);
+      if (users === 0) lastLetGo?.();
+    };
+    node.database = () => {
+      if (node.problem) return Promise.reject(new Error(node.problem));
+      opened ??= openAndMigrate(settings, clean).catch((err: unknown) => {
+        opened = undefined;
+        throw err;
+      });
+      return opened;
+    };
+
+    node.on('close', (done: () => void) => {
+      const closing = opened;
+      opened = undefined;
+      const allGone = new Promise<void>((resolve) => {
+        if (users === 0) return resolve();
+        lastLetGo = resolve;
+        setTimeout(resolve, LET_GO_MS).unref();
+      });
+      allGone
+        .then(() => closing?.then((db) => db.close()))
+        .catch((err: unknown) => node.warn(`staykey-postgres could not close its connections: ${clean(errorText(err))}`))
+        .then(done, done);
+    });
+  }
+
+  RED.nodes.registerType<PostgresConfigNode, PostgresConfigDef, unknown, PostgresCredentials>('staykey-postgres', PostgresConfig, {
+    credentials: {
+      connectionString: { type: 'password' },
+      ca: { type: 'password' },
+      pinKey: { type: 'password' },
+    },
+  });
+};
+
+async function openAndMigrate(settings: PostgresSettings, clean: (text: string) => string): Promise<PostgresDatabase> {
+  let db: PostgresDatabase;
+  try {
+    db = PostgresDatabase.open(settings);
+  } catch (err) {
+    throw new Error(clean(errorText(err)));
+  }
+  try {
+    await db.migrate();
+    return db;
+  } catch (err) {
+    await db.close().catch(() => undefined);
+    throw new Error(clean(errorText(err)));
+  }
+}
+
+/** The PIN key is the one setting a host types by hand on each instance: a clear word when it is wrong. */
+export function problemOf(connectionString: string, pinKey: string): string | undefined {
+  if (!connectionString) return 'no connection string: enter one (postgres://user:password@host:5432/database)';
+  if (!pinKey) return 'no PIN key: press Generate on the first instance, then copy the same key into every other instance of the property';
+  if (pinKey.length !== 64) {
+    return `the PIN key must be 64 hexadecimal characters (32 bytes); the one entered has ${pinKey.length}: press Generate, or copy the key of the other instances whole`;
+  }
+  if (!HEX_KEY.test(pinKey)) return 'the PIN key must be 64 hexadecimal characters (0-9, a-f); the one entered has others: press Generate, or copy the key of the other instances exactly';
+  return undefined;
+}
+
+function leaseSecondsOf(value: unknown): number {
+  const seconds = numberSetting(value, LEASE_SECONDS.default);
+  return Math.min(LEASE_SECONDS.max, Math.max(LEASE_SECONDS.min, seconds));
+}
+
+function tlsOf(value: unknown): TlsMode {
+  return TLS_MODES.includes(value as TlsMode) ? (value as TlsMode) : 'require';
+}
