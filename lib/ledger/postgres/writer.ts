@@ -112,6 +112,7 @@ export class PropertyWriter {
   /** The host was told the database is away and not yet that it is back (kept across turns). */
   private toldAway = false;
   private cancelReconnect: (() => void) | undefined;
+  private lastConnectProblem: string | undefined;
 
   constructor(private readonly options: WriterOptions) {}
 
@@ -177,10 +178,14 @@ export class PropertyWriter {
       this.backend = await this.options.connect();
     } catch (err) {
       if (this.stopped) return;
-      this.options.events.problem(`PostgreSQL: ${this.clean(err)}`);
-      this.show('red', `PostgreSQL: ${this.clean(err)}`);
+      // Told once per reason, not every retry of a database that stays away.
+      const text = `PostgreSQL: ${this.clean(err)}`;
+      if (text !== this.lastConnectProblem) this.options.events.problem(text);
+      this.lastConnectProblem = text;
+      this.show('red', text, 'ring');
       return this.later(() => void this.connect());
     }
+    this.lastConnectProblem = undefined;
     if (this.stopped) return;
     this.beginLease();
   }
