@@ -217,6 +217,7 @@ describe('postgres writer: one instance drives a property, the others stand by',
     assert.equal(await b.writer.handle(windowMessage('B2')), 'kept');
     assert.equal(await b.writer.handle({ ...windowMessage('B2'), change: 'changed' }), 'kept', 'the newest window of a booking wins');
     assert.equal(await b.writer.handle(ok(lostSet)), 'dropped', 'a standby takes no lock result');
+    assert.equal(b.statuses.at(-1)?.text, 'standby: instance-a active, 1 not taken');
     assert.equal(b.writer.keptCount, 2);
     assert.equal(b.commands.length, 0, 'a standby sends nothing');
 

@@ -113,6 +113,9 @@ export class PropertyWriter {
   private toldAway = false;
   private cancelReconnect: (() => void) | undefined;
   private lastConnectProblem: string | undefined;
+  /** Who holds the property while this instance stands by, and the inputs it could not take meanwhile. */
+  private holder: string | undefined;
+  private dropped = 0;
 
   constructor(private readonly options: WriterOptions) {}
 
@@ -206,7 +209,14 @@ export class PropertyWriter {
   private standby(holder: string): void {
     if (this.turn) return this.fall(`${holder} holds the property now`);
     this.state = 'standby';
-    this.show('grey', `standby: ${holder} active`);
+    this.holder = holder;
+    this.dropped = 0;
+    this.showStandby();
+  }
+
+  private showStandby(): void {
+    const notTaken = this.dropped ? `, ${this.dropped} not taken` : '';
+    this.show('grey', `standby: ${this.holder} active${notTaken}`);
   }
 
   private unreachable(err: unknown): void {
@@ -297,7 +307,11 @@ export class PropertyWriter {
   // --- Standing by ---------------------------------------------------------------------------------
 
   private keep(input: IssuerInput): Taken {
-    if (input.kind !== 'window') return 'dropped';
+    if (input.kind !== 'window') {
+      this.dropped += 1;
+      if (this.state === 'standby') this.showStandby();
+      return 'dropped';
+    }
     const bookingId = input.window.bookingId;
     if (!this.kept.has(bookingId) && this.kept.size >= (this.options.keepAtMost ?? KEEP_AT_MOST)) {
       throw new Error(`pin-issuer stands by with ${this.kept.size} windows kept already: booking ${bookingId} was not kept`);
