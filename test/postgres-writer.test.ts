@@ -4,10 +4,9 @@
  * holds it (keeping the windows it receives), takes over once the holder stops renewing and resends
  * only what had no answer, stops at once when a save is fenced, and tells the host once when the
  * database is away and again when it caught up. Each instance reaches the server through a TCP proxy
- * the test can cut. How long a takeover took is read from the database's lease history, not a clock.
+ * the test can cut (test/support/postgres-cluster.ts). How long a takeover took is read from the database's lease history, not a clock.
  */
 import { strict as assert } from 'node:assert';
-import * as net from 'node:net';
 import type { Booking } from '../lib/bookings/booking';
 import type { IssuerOutput } from '../lib/ledger/issuer';
 import { postgresBackend } from '../lib/ledger/postgres/backend';
@@ -20,6 +19,7 @@ import { Vault } from '../lib/pins/vault';
 import { ManualClock } from '../lib/time/clock';
 import { windowFor } from '../lib/windows/window';
 import { createTestDatabase, TestDatabase } from './support/postgres';
+import { TcpProxy, viaProxy } from './support/postgres-cluster';
 import { eventually } from './support/red';
 
 const vault = Vault.withKey(Buffer.alloc(32, 7));
@@ -34,53 +34,6 @@ function windowMessage(id: string): WindowMessage {
 
 function ok(command: LockCommand): LockResultMessage {
   return { kind: 'lock-result', commandId: command.id, codeId: command.codeId, lockId: command.lockId, action: command.action, ok: true, confirmed: true, attempts: 1, ...(command.action === 'read' ? { codes: [] } : {}) };
-}
-
-/** A TCP proxy in front of the server: `cut` drops every connection and refuses new ones until `restore`. */
-class Proxy {
-  private readonly server = net.createServer((socket) => this.accept(socket));
-  private readonly sockets = new Set<net.Socket>();
-  private open = true;
-  port = 0;
-
-  constructor(private readonly target: { host: string; port: number }) {}
-
-  async start(): Promise<void> {
-    await new Promise<void>((resolve) => this.server.listen(0, '127.0.0.1', resolve));
-    this.port = (this.server.address() as net.AddressInfo).port;
-  }
-
-  cut(): void {
-    this.open = false;
-    for (const socket of this.sockets) socket.destroy();
-    this.sockets.clear();
-  }
-
-  restore(): void {
-    this.open = true;
-  }
-
-  async stop(): Promise<void> {
-    this.cut();
-    await new Promise<void>((resolve) => this.server.close(() => resolve()));
-  }
-
-  private accept(client: net.Socket): void {
-    if (!this.open) return void client.destroy();
-    const server = net.connect(this.target.port, this.target.host);
-    for (const [from, to] of [
-      [client, server],
-      [server, client],
-    ] as const) {
-      this.sockets.add(from);
-      from.on('error', () => to.destroy());
-      from.on('close', () => {
-        this.sockets.delete(from);
-        to.destroy();
-      });
-      from.pipe(to);
-    }
-  }
 }
 
 /** One instance: a writer on its own clock and connection, and everything it reported. */
@@ -143,7 +96,7 @@ describe('postgres writer: one instance drives a property, the others stand by',
   let database: TestDatabase;
   let direct: PostgresDatabase;
   const instances: Instance[] = [];
-  const proxies: Proxy[] = [];
+  const proxies: TcpProxy[] = [];
   const pools: PostgresDatabase[] = [];
 
   before(async () => {
@@ -154,7 +107,7 @@ describe('postgres writer: one instance drives a property, the others stand by',
 
   afterEach(async () => {
     for (const instance of instances.splice(0)) await instance.writer.stop();
-    for (const proxy of proxies.splice(0)) await proxy.stop();
+    for (const proxy of proxies.splice(0)) await proxy.close();
     for (const pool of pools.splice(0)) await pool.close();
     await direct.query('TRUNCATE staykey_record, staykey_lease_history, staykey_property');
   });
@@ -165,15 +118,14 @@ describe('postgres writer: one instance drives a property, the others stand by',
   });
 
   /** An instance whose connections go through a proxy of its own. */
-  async function instance(name: string, lease = { leaseSeconds: 2, renewSeconds: 0.5 }): Promise<{ instance: Instance; proxy: Proxy }> {
+  async function instance(name: string, lease = { leaseSeconds: 2, renewSeconds: 0.5 }): Promise<{ instance: Instance; proxy: TcpProxy }> {
     const address = new URL(database.connectionString);
-    const proxy = new Proxy({ host: address.hostname, port: Number(address.port || 5432) });
-    await proxy.start();
+    const proxy = await TcpProxy.start({ host: address.hostname, port: Number(address.port || 5432) });
     proxies.push(proxy);
-    address.port = String(proxy.port);
-    const db = PostgresDatabase.open({ connectionString: address.toString() });
+    const connectionString = viaProxy(database.connectionString, proxy);
+    const db = PostgresDatabase.open({ connectionString });
     pools.push(db);
-    const made = new Instance(name, db, lease, address.toString());
+    const made = new Instance(name, db, lease, connectionString);
     instances.push(made);
     made.writer.start();
     return { instance: made, proxy };
@@ -239,7 +191,7 @@ describe('postgres writer: one instance drives a property, the others stand by',
     assert.ok(rows[0].waited >= 2 && rows[0].waited < 60, `took over ${rows[0].waited} s after a's last renewal`);
 
     // a comes back: its lease is gone, it stands by and nothing of it reaches its outputs.
-    toA.restore();
+    toA.heal();
     await eventually('a stands by behind b', () => a.writer.current === 'standby' && a.statuses.at(-1)?.text === 'standby: instance-b active', 20_000);
     assert.equal(a.commands.length, sentByA, 'a sent no command after it lost the property');
     assert.equal(await a.writer.handle(ok(lostSet)), 'dropped');
@@ -300,7 +252,7 @@ describe('postgres writer: one instance drives a property, the others stand by',
     assert.equal(a.commands.length, commandsBefore, 'still nothing sent');
     assert.equal(a.troubles.length, 0, 'each failed reconcile is not told again');
 
-    proxy.restore();
+    proxy.heal();
     a.clock.advance(15_000);
     await eventually('the host is told it caught up', () => a.alerts.filter((alert) => alert.topic === 'database').length === 2, 20_000);
     assert.match(a.alerts.filter((alert) => alert.topic === 'database')[1].text, /^PostgreSQL is back: house caught up/);
