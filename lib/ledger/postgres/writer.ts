@@ -201,6 +201,8 @@ export class PropertyWriter {
     lease.on('standby', (holder: string) => mine() && this.standby(holder));
     lease.on('lost', (reason: string) => mine() && this.fall(`lost the property (${reason})`));
     lease.on('unreachable', (err: unknown) => mine() && this.unreachable(err));
+    // The lease tells of a new holder only when it changes: a standby shows who holds it again itself.
+    lease.on('reachable', () => mine() && !this.turn && this.state === 'standby' && this.showStandby());
     // An emitter's 'error' with no listener would end the Node-RED process.
     lease.on('error', (err: unknown) => mine() && this.options.events.problem(`PostgreSQL: ${this.clean(err)}`));
     lease.start();
