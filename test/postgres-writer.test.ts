@@ -50,6 +50,7 @@ class Instance {
     readonly db: PostgresDatabase,
     lease: { leaseSeconds: number; renewSeconds: number },
     secret: string,
+    keepAtMost?: number,
   ) {
     this.writer = new PropertyWriter({
       property: 'house',
@@ -60,6 +61,7 @@ class Instance {
       sink: { send: (output) => this.outputs.push(output), plan: () => undefined, lockSummaries: () => undefined, counts: () => undefined, trouble: (err) => this.troubles.push(err) },
       events: { status: (status) => this.statuses.push(status), problem: (text) => this.problems.push(text) },
       clean: (text) => withoutSecrets(text, { connectionString: secret }),
+      keepAtMost,
     });
   }
 
@@ -118,14 +120,14 @@ describe('postgres writer: one instance drives a property, the others stand by',
   });
 
   /** An instance whose connections go through a proxy of its own. */
-  async function instance(name: string, lease = { leaseSeconds: 2, renewSeconds: 0.5 }): Promise<{ instance: Instance; proxy: TcpProxy }> {
+  async function instance(name: string, lease = { leaseSeconds: 2, renewSeconds: 0.5 }, keepAtMost?: number): Promise<{ instance: Instance; proxy: TcpProxy }> {
     const address = new URL(database.connectionString);
     const proxy = await TcpProxy.start({ host: address.hostname, port: Number(address.port || 5432) });
     proxies.push(proxy);
     const connectionString = viaProxy(database.connectionString, proxy);
     const db = PostgresDatabase.open({ connectionString });
     pools.push(db);
-    const made = new Instance(name, db, lease, connectionString);
+    const made = new Instance(name, db, lease, connectionString, keepAtMost);
     instances.push(made);
     made.writer.start();
     return { instance: made, proxy };
@@ -195,6 +197,17 @@ describe('postgres writer: one instance drives a property, the others stand by',
     await eventually('a stands by behind b', () => a.writer.current === 'standby' && a.statuses.at(-1)?.text === 'standby: instance-b active', 20_000);
     assert.equal(a.commands.length, sentByA, 'a sent no command after it lost the property');
     assert.equal(await a.writer.handle(ok(lostSet)), 'dropped');
+  });
+
+  it('keeps at most so many bookings while standing by: the newest window of a kept one still counts, a new one is refused', async () => {
+    await direct.query("INSERT INTO staykey_property (property, holder, epoch, lease_until) VALUES ('house', 'instance-z', 1, now() + interval '60 seconds')");
+    const { instance: b } = await instance('instance-b', { leaseSeconds: 30, renewSeconds: 10 }, 2);
+    await eventually('b stands by', () => b.writer.current === 'standby');
+    assert.equal(await b.writer.handle(windowMessage('B1')), 'kept');
+    assert.equal(await b.writer.handle(windowMessage('B2')), 'kept');
+    assert.equal(await b.writer.handle({ ...windowMessage('B1'), change: 'cancelled' }), 'kept');
+    await assert.rejects(b.writer.handle(windowMessage('B3')), /stands by with 2 windows kept already: booking B3 was not kept/);
+    assert.equal(b.writer.keptCount, 2);
   });
 
   it('lets the property go when it stops, and a standby takes it at its next look', async () => {
