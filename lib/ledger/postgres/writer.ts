@@ -255,11 +255,7 @@ export class PropertyWriter {
       (err: unknown) => this.troubled(id, err),
     );
     for (let i = 0; i < replay.length; i++) turn.issuer.windowComing();
-    for (const window of replay) {
-      turn.issuer.handle(window).catch((err: unknown) => {
-        if (!(this.outage && id === this.turnId)) this.options.events.problem(`pin-issuer could not take a kept window: ${this.clean(err)}`);
-      });
-    }
+    for (const window of replay) turn.issuer.handle(window).catch((err: unknown) => this.replayFailed(id, window, err));
   }
 
   private build(id: number, store: WriterStore): Turn {
@@ -304,6 +300,21 @@ export class PropertyWriter {
     if (!turn) return;
     await turn.issuer.stop(false).catch(() => undefined);
     turn.ledger.close();
+  }
+
+  /** A kept window the turn could not take: kept again if the turn ended under it, waiting in an outage, else told. */
+  private replayFailed(id: number, window: WindowMessage, err: unknown): void {
+    if (id !== this.turnId) {
+      if (this.stopped || this.kept.has(window.window.bookingId)) return;
+      try {
+        this.keep(window);
+      } catch (full) {
+        this.options.events.problem(errorText(full));
+      }
+      return;
+    }
+    if (err instanceof DatabaseAway) return;
+    this.options.events.problem(`pin-issuer could not take a kept window: ${this.clean(err)}`);
   }
 
   // --- Standing by ---------------------------------------------------------------------------------
