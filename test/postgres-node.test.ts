@@ -14,8 +14,9 @@ import * as path from 'node:path';
 import type { NodeMessage } from 'node-red';
 import type { Booking } from '../lib/bookings/booking';
 import { PostgresDatabase } from '../lib/ledger/postgres/database';
+import { PinBoundary } from '../lib/ledger/postgres/pin-boundary';
 import { withoutSecrets } from '../lib/ledger/postgres/secret-text';
-import type { CodeMessage, LockCommandMessage, WindowMessage } from '../lib/messages';
+import type { CodeMessage, LockCommandMessage, LockResultMessage, WindowMessage } from '../lib/messages';
 import { Vault } from '../lib/pins/vault';
 import { ManualClock } from '../lib/time/clock';
 import { windowFor } from '../lib/windows/window';
@@ -287,5 +288,31 @@ describe('pin-issuer with its ledger in PostgreSQL (Node-RED runtime)', function
     await eventually('the ledger file is written', () => fs.existsSync(file) || fs.existsSync(`${file}.journal`));
     const { rows } = await direct.query<{ exists: boolean }>("SELECT to_regclass('staykey_record') IS NOT NULL AS exists");
     assert.equal(rows[0].exists, false, 'nothing was created in the database');
+  });
+});
+
+describe('PINs at the edge of a pin-issuer on PostgreSQL (PinBoundary)', () => {
+  const shared = Vault.withKey(crypto.randomBytes(32));
+  const local = Vault.withKey(crypto.randomBytes(32));
+  const boundary = new PinBoundary(shared, local);
+
+  it('seals what leaves with the installation key, and what a lock read brings with the shared key', () => {
+    const command = { id: 'c#1', action: 'set' as const, lockId: 'door', slot: 3, codeId: 'c', name: 'SK Ada', pin: shared.seal('482913'), startsAt: '2026-07-10T15:00:00Z', endsAt: '2026-07-13T10:00:00Z' };
+    const out = boundary.outgoing({ commands: [command, { ...command, id: 'c#2', action: 'clear', pin: undefined }], codeMessages: [], alerts: [{ kind: 'alert', severity: 'info', topic: 'manual-task', text: 'key it in', pin: shared.seal('482913') }] });
+    assert.equal(local.open(out.commands[0].pin!), '482913');
+    assert.equal(out.commands[1].pin, undefined);
+    assert.equal(local.open(out.alerts[0].pin!), '482913');
+    assert.throws(() => shared.open(out.commands[0].pin!), /does not open/);
+
+    const read: LockResultMessage = {
+      kind: 'lock-result', commandId: 'read:door#1', codeId: '', lockId: 'door', action: 'read', ok: true, confirmed: true, attempts: 1,
+      codes: [{ slot: 1, pin: local.seal('720416') }, { slot: 2, pin: null }, { slot: 3, pin: shared.seal('555123') }],
+      fromLock: { pin: local.seal('904417'), startsAt: '2026-07-10T15:00:00Z', endsAt: '2026-07-13T10:00:00Z', why: 'offline-code' },
+    };
+    const taken = boundary.incoming(read) as LockResultMessage;
+    assert.deepEqual(taken.codes!.map((code) => (code.pin === null ? null : shared.open(code.pin))), ['720416', null, '555123']);
+    assert.equal(shared.open(taken.fromLock!.pin), '904417');
+    assert.equal(local.open(read.codes![0].pin!), '720416', 'the message it came in is left as it was');
+    assert.throws(() => boundary.incoming({ ...read, codes: [{ slot: 1, pin: Vault.withKey(crypto.randomBytes(32)).seal('111111') }] }), /does not open/);
   });
 });
