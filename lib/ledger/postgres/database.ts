@@ -109,7 +109,8 @@ export class PostgresDatabase {
       throw this.cleaned(err);
     } finally {
       // A connection that failed mid-transaction may be half dead: let the pool make a new one.
-      client.removeListener('error', ignore);
+      // A client going back to the pool is listened to by the pool again; a broken one is ended and keeps ours.
+      if (!broken) client.removeListener('error', ignore);
       client.release(broken ? true : undefined);
     }
   }
