@@ -280,6 +280,33 @@ describe('pin-issuer with its ledger in PostgreSQL (Node-RED runtime)', function
     assert.ok(!errors.join('\n').includes('deadbeef'), 'the key itself is not repeated');
   });
 
+  it('brings the ledger of its file over when a pin-issuer moves to PostgreSQL: the code on the lock stays, not issued again', async () => {
+    const fileFlow = [...tabWithCatch(['a']), ...issuerNodes('a', undefined)];
+    await helper.load(nodeModules, fileFlow, {});
+    helper.getNode('issuer-a').receive({ payload: windowMessage('HM6') });
+    const told = (await until(() => messages('codes-a')[0])).payload as CodeMessage;
+    const pin = localVault.open(told.codes[0].pin!);
+    const file = path.join(directory, 'ledgers', 'issuer-a.json');
+    await eventually('the ledger file is written', () => fs.existsSync(file) || fs.existsSync(`${file}.journal`));
+    const setsBefore = messages('commands-a').filter((msg) => (msg.payload as LockCommandMessage).command.action === 'set').length;
+    assert.equal(setsBefore, 1);
+
+    // The host picks PostgreSQL for the same pin-issuer and deploys.
+    await deploy([...tabWithCatch(['a']), postgresConfig('pg', 'node-a'), ...issuerNodes('a', 'pg')], credentials(['pg']));
+    await eventually('the code is in the database', () => records('code').then((rows) => rows.length === 1, () => false), 10_000);
+    const [code] = await records('code');
+    const saved = JSON.parse(code.value) as { sealedPin?: string; state: string; bookingId: string };
+    assert.equal(saved.bookingId, 'HM6');
+    assert.equal(saved.state, 'confirmed');
+    assert.equal(Vault.withKey(Buffer.from(PIN_KEY, 'hex')).open(saved.sealedPin!), pin, 'sealed again under the shared PIN key');
+    assert.equal((await records('booking')).length, 1);
+    assert.ok(!fs.existsSync(file) && !fs.existsSync(`${file}.journal`), 'the file is put aside, never read again');
+    assert.ok(fs.existsSync(`${file}.moved-to-postgres`) || fs.existsSync(`${file}.journal.moved-to-postgres`), 'and kept for the host');
+    await eventually('the pin-issuer is counting codes', () => /on locks/.test(String(lastStatus('issuer-a')?.text)));
+    const sets = messages('commands-a').filter((msg) => (msg.payload as LockCommandMessage).command.action === 'set').length;
+    assert.equal(sets, setsBefore, 'the code already on the lock is not set again');
+  });
+
   it('leaves the file ledger as it was: a pin-issuer without the setting keeps its ledger in its file', async () => {
     await helper.load(nodeModules, [...tabWithCatch(['a']), ...issuerNodes('a', undefined)], {});
     helper.getNode('issuer-a').receive({ payload: windowMessage('HM5') });

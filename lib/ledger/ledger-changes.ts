@@ -3,7 +3,7 @@ import type { LedgerBatch, LedgerChange, LedgerRecordKind } from './ledger-optio
 import type { LedgerData } from './ledger-types';
 
 /** The ledger's dictionary that holds each kind of record. */
-const HOLDER: Record<LedgerRecordKind, 'bookings' | 'codes' | 'foreign' | 'reads' | 'lastUse'> = {
+export const HOLDER: Record<LedgerRecordKind, 'bookings' | 'codes' | 'foreign' | 'reads' | 'lastUse'> = {
   booking: 'bookings',
   code: 'codes',
   foreign: 'foreign',

@@ -4,15 +4,17 @@
  * the node's edge (lib/ledger/postgres/pin-boundary.ts): the database holds them under the property's
  * shared PIN key, the other nodes of this Node-RED under its own.
  */
+import * as path from 'node:path';
 import type { Node, NodeMessage } from 'node-red';
 import { PinBoundary } from '../../lib/ledger/postgres/pin-boundary';
 import { postgresBackend } from '../../lib/ledger/postgres/backend';
+import { fileLedgerToBringOver } from '../../lib/ledger/postgres/first-ledger';
 import { PropertyWriter } from '../../lib/ledger/postgres/writer';
 import type { IssuerInput } from '../../lib/messages/parse-issuer-input';
 import { parseIssuerInput } from '../../lib/messages/parse-issuer-input';
 import { lockSetFor } from '../shared/lock-set';
 import type { GuestPortalNode } from '../shared/guest-portal';
-import { clockFor, errorText, numberSetting, RED, showStatus, vaultFor } from '../shared/runtime';
+import { clockFor, errorText, numberSetting, RED, showStatus, staykeyDirectory, vaultFor } from '../shared/runtime';
 import { sidebarBoard } from '../shared/sidebar-board';
 import type { PostgresConfigNode } from '../staykey-postgres/postgres-config';
 import { issuerPanel } from './panel';
@@ -42,12 +44,14 @@ export function postgresIssuer(RED: RED, node: Node, config: PinIssuerDef): void
   const shared = database.vault();
   const boundary = new PinBoundary(shared, vaultFor(RED));
   const sink = sinkOf(node);
+  // A pin-issuer moved from its file to the database takes its codes along the first time.
+  const firstLedger = fileLedgerToBringOver(path.join(staykeyDirectory(RED), 'ledgers', `${node.id}.json`), vaultFor(RED), shared, (text) => node.warn(`pin-issuer: ${text}`));
   let leaveBoard: (() => void) | undefined;
 
   const writer = new PropertyWriter({
     property,
     clock,
-    connect: async () => postgresBackend(await database.database(), { property, instance: database.instance, leaseSeconds: database.leaseSeconds }),
+    connect: async () => postgresBackend(await database.database(), { property, instance: database.instance, leaseSeconds: database.leaseSeconds }, firstLedger),
     ledger: { ...ledgerSettings(RED, node, config, clock), vault: shared },
     issuer: issuerSettings(RED, config),
     sink: { ...sink, send: (output) => sink.send(boundary.outgoing(output)) },

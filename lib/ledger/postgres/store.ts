@@ -1,4 +1,4 @@
-import { applyBatch, RECORD_KINDS } from '../ledger-changes';
+import { applyBatch, HOLDER, RECORD_KINDS } from '../ledger-changes';
 import type { LedgerBatch, LedgerChange, LedgerRecordKind, LedgerStore } from '../ledger-options';
 import { emptyLedger, LedgerData } from '../ledger-types';
 import type { PoolClient } from 'pg';
@@ -10,6 +10,13 @@ export class FencedError extends Error {
     super(`another instance now writes the ledger of "${property}": this one stopped writing`);
     this.name = 'FencedError';
   }
+}
+
+/** A ledger kept elsewhere until now (the pin-issuer's file), brought over when the property has none. */
+export interface FirstLedger {
+  read(): LedgerData | undefined;
+  /** Written to the database: the old copy can be put aside. */
+  broughtOver(records: number): void;
 }
 
 /** Rows per statement: a save of the whole ledger is many statements in one transaction. */
@@ -38,6 +45,7 @@ export class PostgresLedgerStore implements LedgerStore {
     private readonly db: PostgresDatabase,
     private readonly property: string,
     private readonly lease: { readonly epoch: number | undefined },
+    private readonly firstLedger?: FirstLedger,
   ) {}
 
   /** Reads the property's ledger; `load` then hands it to the Ledger (whose constructor cannot wait). */
@@ -47,6 +55,23 @@ export class PostgresLedgerStore implements LedgerStore {
       await client.query('SET TRANSACTION ISOLATION LEVEL REPEATABLE READ, READ ONLY');
       return this.read(client);
     });
+    if (!this.data) await this.bringOver();
+  }
+
+  /**
+   * A property with no ledger yet, on a pin-issuer that kept one in its file until now: the codes on its
+   * locks come along (one transaction), so switching stores neither forgets them nor issues them again.
+   */
+  private async bringOver(): Promise<void> {
+    const data = this.firstLedger?.read();
+    if (!data) return;
+    const changes: LedgerChange[] = [];
+    for (const [kind, holder] of Object.entries(HOLDER) as Array<[LedgerRecordKind, (typeof HOLDER)[LedgerRecordKind]]>) {
+      for (const [id, value] of Object.entries(data[holder] ?? {})) changes.push({ kind, id, value });
+    }
+    await this.write({ changes, commandSeq: data.commandSeq });
+    this.firstLedger!.broughtOver(changes.length);
+    this.data = data;
   }
 
   private async read(client: PoolClient): Promise<LedgerData | undefined> {
