@@ -11,6 +11,9 @@ import { LedgerPart, LedgerRecords } from './ledger-records';
 import { sameDates } from './ledger-helpers';
 import { unknownLockAlert } from './ledger-alerts';
 
+/** How soon commands whose record could not be saved are tried again. */
+const UNSAVED_RETRY_MS = 15_000;
+
 const MINUTE = 60_000;
 
 /**
@@ -36,8 +39,26 @@ export class Reconciler extends LedgerPart {
     plan.commands.push(...this.pendingReads.splice(0));
     await this.telling.hashDelivered();
     this.forgetFinished();
-    await this.save();
+    try {
+      await this.save();
+    } catch (err) {
+      this.unsent(plan);
+      throw err;
+    }
     return plan;
+  }
+
+  /**
+   * The plan's record could not be saved, so its commands never leave. They are kept in flight (the
+   * record holds them) but fall due again in a short while rather than after the command timeout: once
+   * the store answers again (a disk freed, a database back), they go out with the next save.
+   */
+  private unsent(plan: Plan): void {
+    const dueAgain = this.now().getTime() + UNSAVED_RETRY_MS - this.commandTimeout();
+    for (const command of plan.commands) {
+      const code = this.data.codes[command.codeId];
+      if (code?.inFlight?.id === command.id) code.inFlight.sentAt = new Date(dueAgain).toISOString();
+    }
   }
 
   private async reconcileBooking(id: string, entry: BookingEntry, locks: Map<string, LockConfig>, plan: Plan): Promise<void> {
