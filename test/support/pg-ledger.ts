@@ -1,6 +1,7 @@
 /**
  * The database side of the shared-ledger tests: a throwaway database `staykey_test_<random>` on a
- * PostgreSQL server (dropped afterwards, connections and all), and plain SQL reads of what the
+ * PostgreSQL server (the machine's, as test/support/postgres.ts names it, or a private one a test
+ * restarts; dropped afterwards, connections and all), and plain SQL reads of what the
  * instances left in it: the lease row, the lease history, and the ledger's records with the epoch that
  * wrote each one. The reads go around the store on purpose, so a test checks the store against the
  * tables rather than against itself.
@@ -8,9 +9,8 @@
 import * as crypto from 'node:crypto';
 import { Client } from 'pg';
 import type { BookingEntry, CodeEntry } from '../../lib/ledger/ledger-types';
+import { TEST_SERVER } from './postgres';
 
-/** The local server the issue's tests use: trust auth, user postgres. */
-export const LOCAL_SERVER = 'postgresql://postgres@127.0.0.1:5432/postgres';
 
 /** One acquisition of a property, as the lease wrote it with the database's clock. */
 export interface LeaseTurn {
@@ -37,7 +37,7 @@ export interface StoredLedger {
   epochs: Map<string, number>;
 }
 
-export class TestDatabase {
+export class LedgerDatabase {
   private constructor(
     readonly name: string,
     /** A connection string to the server's maintenance database, `postgres`. */
@@ -45,10 +45,10 @@ export class TestDatabase {
   ) {}
 
   /** Creates an empty database with a random name on the server `server` connects to. */
-  static async create(server: string = LOCAL_SERVER): Promise<TestDatabase> {
+  static async create(server: string = TEST_SERVER): Promise<LedgerDatabase> {
     const name = `staykey_test_${crypto.randomBytes(6).toString('hex')}`;
     await withClient(server, (client) => client.query(`CREATE DATABASE ${name}`));
-    return new TestDatabase(name, server);
+    return new LedgerDatabase(name, server);
   }
 
   /** What the instances are given (a credential: tests never print it). */
