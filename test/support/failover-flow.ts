@@ -27,8 +27,8 @@ export interface SharedLedgerFlowOptions {
   pinKey: string;
   instance: string;
   property: string;
+  /** The active instance renews every third of it. */
   leaseSeconds: number;
-  renewSeconds: number;
   /** Users 1..lastSlot of each Zigbee lock are StayKey's. */
   lastSlot: number;
 }
@@ -50,7 +50,6 @@ export function sharedLedgerFlow(options: SharedLedgerFlowOptions): FlowNode[] {
         tls: 'off',
         instance: options.instance,
         leaseSeconds: options.leaseSeconds,
-        renewSeconds: options.renewSeconds,
         credentials: { connectionString: options.connectionString, pinKey: options.pinKey },
       },
     ],
