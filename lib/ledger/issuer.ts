@@ -71,7 +71,16 @@ export class CodeIssuer {
 
   /** Starts the loop: commands that went out before a restart without an answer go out again, unchanged. */
   start(): void {
-    void this.enqueue(() => this.reconcile([], this.ledger.commandsInFlight())).catch((err) => this.failed(err));
+    void this.resume().catch((err) => this.failed(err));
+  }
+
+  /**
+   * Reconciles and sends again every command without an answer, in turn with the rest; settles when that
+   * reconcile was saved and sent (or failed). After a store that could not save (a database away),
+   * commands decided meanwhile never left, and they wait for no timeout.
+   */
+  resume(): Promise<void> {
+    return this.enqueue(() => this.reconcile([], this.ledger.commandsInFlight()));
   }
 
   /** Starts the readiness checks before arrivals (not in a dry run: it touches no lock). */

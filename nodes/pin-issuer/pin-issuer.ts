@@ -1,35 +1,17 @@
 import * as path from 'node:path';
-import type { Node, NodeDef, NodeMessage } from 'node-red';
+import type { Node, NodeMessage } from 'node-red';
 import { Ledger } from '../../lib/ledger/ledger';
 import { CodeIssuer } from '../../lib/ledger/issuer';
-import { outputsOf } from './outputs';
 import { fileLedgerStore } from '../../lib/ledger/ledger-file';
-import { AccessLog } from '../../lib/ledger/access-log';
-import { fallbackFor } from '../../lib/locks/backup-keys';
 import { IssuerInput, parseIssuerInput } from '../../lib/messages/parse-issuer-input';
 import { clockFor, errorText, ledgerCompactAfterBytes, numberSetting, RED, showStatus, staykeyDirectory, vaultFor } from '../shared/runtime';
-import { hoursSetting, listSetting } from '../../lib/settings';
 import { lockSetFor } from '../shared/lock-set';
 import type { GuestPortalNode } from '../shared/guest-portal';
 import { LockWriters } from '../../lib/ledger/lock-writers';
 import { sidebarBoard } from '../shared/sidebar-board';
 import { issuerPanel } from './panel';
-
-interface PinIssuerDef extends NodeDef {
-  locks: string;
-  commandTimeoutMinutes?: string | number;
-  retryFailedAfterMinutes?: string | number;
-  verifyEveryHours?: string | number;
-  dryRun?: boolean;
-  planDays?: string | number;
-  pinFromPhone?: boolean;
-  releaseFlags?: string;
-  keepPinsForGuestPage?: boolean;
-  readinessHours?: string;
-  backupCodes?: string | number;
-  accessLogDays?: string | number;
-  forgetGuestsDays?: string | number;
-}
+import { issuerSettings, ledgerSettings, PinIssuerDef, refuseAll, sinkOf } from './settings';
+import { postgresIssuer } from './postgres-issuer';
 
 /** One per Node-RED process: every pin-issuer of every flow claims its locks here. */
 const writers = new LockWriters();
@@ -42,32 +24,18 @@ export = function register(RED: RED) {
     const refusal = claimLocks(RED, node, config);
     if (refusal) return refuseAll(node, 'another pin-issuer has the locks', refusal);
     node.on('close', () => writers.release(node.id));
+    if (config.ledgerStore === 'postgres') return postgresIssuer(RED, node, config);
     let ledger: Ledger;
-    const accessLog = new AccessLog(path.join(staykeyDirectory(RED), 'access-log', `${node.id}.jsonl`), clock, numberSetting(config.accessLogDays, 90));
+    const settings = ledgerSettings(RED, node, config, clock);
     try {
       ledger = new Ledger({
         clock,
         vault: vaultFor(RED),
-        locks: () => lockSetFor(RED, config.locks).locks(),
         store: fileLedgerStore(path.join(staykeyDirectory(RED), 'ledgers', `${node.id}.json`), {
           compactAfterBytes: ledgerCompactAfterBytes(RED),
           onNotice: (text) => node.warn(`pin-issuer ledger: ${text}`),
         }),
-        commandTimeoutMinutes: numberSetting(config.commandTimeoutMinutes, 120),
-        retryFailedAfterMinutes: numberSetting(config.retryFailedAfterMinutes, 60),
-        verifyEveryHours: numberSetting(config.verifyEveryHours, 24),
-        pinFromPhone: config.pinFromPhone === true,
-        backupCodesPerLock: numberSetting(config.backupCodes, 0),
-        keepPinsForGuestPage: config.keepPinsForGuestPage === true,
-        releaseFlags: listSetting(config.releaseFlags),
-        keepFinishedDays: numberSetting(config.forgetGuestsDays, 7),
-        onAccessEvent: (event) => {
-          try {
-            accessLog.record(event);
-          } catch (err) {
-            node.warn(`pin-issuer could not write its access log: ${errorText(err)}`);
-          }
-        },
+        ...settings,
       });
     } catch (err) {
       return refuseAll(node, 'ledger unreadable', `pin-issuer cannot open its ledger: ${errorText(err)}`);
@@ -81,29 +49,7 @@ export = function register(RED: RED) {
       pinsFromPhone: config.pinFromPhone === true,
     };
 
-    const sink = outputsOf(node);
-    // Whatever the issuer tells its outputs may change what the editor's sidebar shows.
-    const thenTell =
-      <A extends unknown[]>(work: (...args: A) => void) =>
-      (...args: A) => {
-        work(...args);
-        sidebarBoard.changed('issuer', node.id);
-      };
-    const issuer = new CodeIssuer({
-      ledger,
-      clock,
-      lockStatus: (lockId) => lockSetFor(RED, config.locks).provider.status(lockId),
-      fallbackFor,
-      sink: {
-        ...sink,
-        send: thenTell(sink.send),
-        plan: thenTell(sink.plan),
-        counts: thenTell(sink.counts),
-      },
-      dryRun: config.dryRun === true,
-      planDays: numberSetting(config.planDays, 14),
-      readinessHours: hoursSetting(config.readinessHours, [24, 2]),
-    });
+    const issuer = new CodeIssuer({ ...issuerSettings(RED, config), ledger, clock, sink: sinkOf(node) });
 
     const leaveBoard = sidebarBoard.addIssuer(
       issuerPanel({
@@ -174,11 +120,4 @@ function claimLocks(RED: RED, node: Node, config: PinIssuerDef): string | undefi
     return undefined; // no lock set: this node can send nothing, and says so when it tries
   }
   return writers.refusal(config.locks, lockIds, { id: node.id, name: node.name || node.id });
-}
-
-/** A node that cannot work says why in its status, and fails every message with the reason (Catch nodes hear it). */
-function refuseAll(node: Node, status: string, problem: string): void {
-  showStatus(node, 'red', status, 'ring');
-  node.error(problem);
-  node.on('input', (_msg, _send, done) => done(new Error(problem)));
 }
