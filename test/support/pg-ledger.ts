@@ -13,6 +13,9 @@ import { TEST_SERVER } from './postgres';
 
 
 /** One acquisition of a property, as the lease wrote it with the database's clock. */
+/** PostgreSQL's SQLSTATE for a table that does not exist (yet). */
+const UNDEFINED_TABLE = '42P01';
+
 export interface LeaseTurn {
   epoch: number;
   holder: string;
@@ -106,7 +109,13 @@ export class LedgerDatabase {
       "SELECT count(*) AS count FROM staykey_record WHERE property = $1 AND kind = 'code' AND (value::jsonb)->>'state' = $2",
       [property, state],
     );
-    return Number(rows[0].count);
+    return Number(rows[0]?.count ?? 0);
+  }
+
+  /** Records of the property last written under `epoch`. */
+  async recordsOf(property: string, epoch: number): Promise<number> {
+    const rows = await this.query<{ count: string }>('SELECT count(*) AS count FROM staykey_record WHERE property = $1 AND epoch = $2', [property, epoch]);
+    return Number(rows[0]?.count ?? 0);
   }
 
   /** Codes with a command out and no answer yet. */
@@ -115,11 +124,17 @@ export class LedgerDatabase {
       "SELECT count(*) AS count FROM staykey_record WHERE property = $1 AND kind = 'code' AND (value::jsonb) ? 'inFlight'",
       [property],
     );
-    return Number(rows[0].count);
+    return Number(rows[0]?.count ?? 0);
   }
 
+  /** Rows of a query; none before the first instance has created StayKey's tables. */
   async query<T>(text: string, values: unknown[] = []): Promise<T[]> {
-    return withClient(this.connectionString, async (client) => (await client.query(text, values)).rows as T[]);
+    try {
+      return await withClient(this.connectionString, async (client) => (await client.query(text, values)).rows as T[]);
+    } catch (err) {
+      if ((err as { code?: unknown }).code === UNDEFINED_TABLE) return [];
+      throw err;
+    }
   }
 }
 
