@@ -6,6 +6,7 @@ import type { RedStartResults } from './red-start';
 import type { RevokeResults } from './revoke';
 import type { VendorResults } from './vendor';
 import type { ReconcileResults, ReconcileSizeResult, ScalingFigure } from './reconcile';
+import type { PostgresSizeResult } from './reconcile-postgres';
 
 export interface Row {
   figure: string;
@@ -67,6 +68,28 @@ export function feedRows(feeds: FeedResults): Row[] {
     met: ratio <= TARGETS.feedLinearity,
   });
   return rows;
+}
+
+/** PostgreSQL beside the file store: context for a host choosing a store, no target (issue 18). */
+export function postgresRows(sizes: PostgresSizeResult[]): Row[] {
+  return sizes.flatMap((size) => [
+    {
+      figure: `open the ledger, ${count(size.locks)} locks: PostgreSQL`,
+      value: ms(size.postgres.open.medianMs),
+      baseline: `file ${ms(size.file.open.medianMs)}`,
+      ratio: times(size.postgres.open.medianMs / size.file.open.medianMs),
+      target: '-',
+      met: null,
+    },
+    {
+      figure: `reconcile 10% changed, ${count(size.locks)} locks: PostgreSQL`,
+      value: ms(size.postgres.changed.medianMs),
+      baseline: `file ${ms(size.file.changed.medianMs)}`,
+      ratio: times(size.changedRatio),
+      target: '-',
+      met: null,
+    },
+  ]);
 }
 
 export function reconcileRows(results: ReconcileResults): Row[] {

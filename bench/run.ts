@@ -5,7 +5,7 @@
  *
  * Environment:
  *   BENCH_QUICK=1              small sizes, a smoke run of about a minute
- *   BENCH_ONLY=feeds,reconcile,event-loop,revoke,vendor,ledger-memory,red-start   run only these parts
+ *   BENCH_ONLY=feeds,reconcile,postgres,event-loop,revoke,vendor,ledger-memory,red-start   run only these parts
  *   BENCH_RECONCILE_LIMIT_S    deadline per ledger size and scenario (default 600, quick 120)
  *   BENCH_OUT                  where to write the JSON instead
  */
@@ -15,9 +15,10 @@ import * as path from 'node:path';
 import { benchEventLoop, EventLoopResults } from './event-loop';
 import { benchFeeds, FeedResults, FeedSettings } from './feeds';
 import { benchReconcile, ReconcileResults, ReconcileSettings } from './reconcile';
+import { benchReconcilePostgres, PostgresBenchSettings, PostgresSizeResult } from './reconcile-postgres';
 import { benchLedgerMemory, LedgerMemoryResults, LedgerMemorySettings } from './ledger-memory';
 import { benchRedStart, RedStartResults, RedStartSettings } from './red-start';
-import { eventLoopRows, feedRows, ledgerMemoryRows, reconcileRows, redStartRows, revokeRows, Row, table, TARGETS, vendorRows } from './report';
+import { eventLoopRows, feedRows, ledgerMemoryRows, postgresRows, reconcileRows, redStartRows, revokeRows, Row, table, TARGETS, vendorRows } from './report';
 import { benchRevoke, RevokeResults, RevokeSettings } from './revoke';
 import { benchVendor, VendorResults, VendorSettings } from './vendor';
 
@@ -25,6 +26,7 @@ interface Settings {
   quick: boolean;
   feeds: FeedSettings;
   reconcile: ReconcileSettings;
+  postgres: PostgresBenchSettings;
   eventLoopPins: number;
   revoke: RevokeSettings;
   vendor: VendorSettings;
@@ -32,7 +34,7 @@ interface Settings {
   redStart: RedStartSettings;
 }
 
-const PARTS = ['feeds', 'reconcile', 'event-loop', 'revoke', 'vendor', 'ledger-memory', 'red-start'] as const;
+const PARTS = ['feeds', 'reconcile', 'postgres', 'event-loop', 'revoke', 'vendor', 'ledger-memory', 'red-start'] as const;
 type Part = (typeof PARTS)[number];
 
 function settingsFromEnv(): Settings {
@@ -44,6 +46,7 @@ function settingsFromEnv(): Settings {
       quick,
       feeds: { sizes: [500, 2_000], runs: 3, warmups: 2 },
       reconcile: { sizes: [100, 1_000], probeSizes: [], runs: 5, warmups: 1, budgetMs: 10_000, limitMs: limitS * 1000 },
+      postgres: { sizes: [100], runs: 3, warmups: 1, budgetMs: 10_000 },
       eventLoopPins: 100,
       revoke: { latenciesMs: [0, 300], runs: 5, warmups: 1 },
       vendor: { writes: 100, locks: 10, latencyMs: 200, runs: 1, warmups: 0 },
@@ -55,6 +58,7 @@ function settingsFromEnv(): Settings {
     quick,
     feeds: { sizes: [5_000, 20_000], runs: 7, warmups: 3 },
     reconcile: { sizes: [1_000, 10_000], probeSizes: [3_000], runs: 9, warmups: 2, budgetMs: 60_000, limitMs: limitS * 1000 },
+    postgres: { sizes: [1_000, 10_000], runs: 5, warmups: 1, budgetMs: 60_000 },
     eventLoopPins: 1_000,
     revoke: { latenciesMs: [0, 300], runs: 15, warmups: 2 },
     vendor: { writes: 500, locks: 50, latencyMs: 200, runs: 5, warmups: 1 },
@@ -100,6 +104,7 @@ async function main(): Promise<void> {
   const rows: Row[] = [];
   let feeds: FeedResults | undefined;
   let reconcile: ReconcileResults | undefined;
+  let postgres: PostgresSizeResult[] | undefined;
   let eventLoop: EventLoopResults | undefined;
   let revoke: RevokeResults | undefined;
   let vendor: VendorResults | undefined;
@@ -115,6 +120,11 @@ async function main(): Promise<void> {
     log(`reconcile, ${settings.reconcile.sizes.join(' and ')} locks ...`);
     reconcile = await benchReconcile(settings.reconcile, log);
     rows.push(...reconcileRows(reconcile));
+  }
+  if (parts.includes('postgres')) {
+    log(`reconcile on PostgreSQL beside the file store, ${settings.postgres.sizes.join(' and ')} locks ...`);
+    postgres = await benchReconcilePostgres(settings.postgres, log);
+    rows.push(...postgresRows(postgres));
   }
   if (parts.includes('event-loop')) {
     log(`event-loop delay, ${settings.eventLoopPins} PINs ...`);
@@ -153,6 +163,7 @@ async function main(): Promise<void> {
     targets: TARGETS,
     feeds,
     reconcile,
+    postgres,
     eventLoop,
     revoke,
     vendor,

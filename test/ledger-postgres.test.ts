@@ -137,6 +137,20 @@ describe('ledger in PostgreSQL: schema, lease, fencing', function () {
     assert.equal((await db.query("SELECT 1 FROM staykey_record WHERE key LIKE '%b9%'")).rowCount, 0, 'the finished booking left the table');
   });
 
+  it('writes and reads a ledger of more rows than one statement takes, in pieces, whole', async () => {
+    const lease = await started(leaseOf('building-a'));
+    const store = new PostgresLedgerStore(db, 'beach-house', lease);
+    const changes = Array.from({ length: 12_345 }, (_, n) => ({ kind: 'lastUse' as const, id: `lock-${n}`, value: { at: '2026-07-09T10:00:00.000Z', bookingId: `b${n}` } }));
+    await store.apply({ changes, commandSeq: 7 });
+    await store.open();
+    const data = store.load()!;
+    assert.equal(Object.keys(data.lastUse!).length, 12_345);
+    assert.deepEqual(data.lastUse!['lock-12344'], { at: '2026-07-09T10:00:00.000Z', bookingId: 'b12344' });
+    assert.equal(data.commandSeq, 7);
+    await store.apply({ changes: changes.map(({ kind, id }) => ({ kind, id })), commandSeq: 8 });
+    assert.equal((await db.query('SELECT 1 FROM staykey_record')).rowCount, 0, 'and removes them the same way');
+  });
+
   it('makes one instance the writer; the other stands by and takes over when it hands the property back', async () => {
     const first = await started(leaseOf('building-a'));
     const second = leaseOf('building-a-standby', connect());

@@ -5,6 +5,7 @@
  * inject a factory (test/support/season-seam.ts) and the season knows only this interface.
  */
 import type { CodeToSet, LockConfig, LockProvider, LockStatus } from '../locks/provider';
+import type { LedgerStore } from '../ledger/ledger-options';
 import type { SimulatedLockView } from '../locks/simulated';
 import type { ManualClock } from '../time/clock';
 import type { SeasonEvent, SeasonPlan } from './season-plan';
@@ -43,6 +44,13 @@ export type SeasonDoorFactory = (lock: LockConfig, clock: ManualClock) => Promis
 /** What a season can be handed from outside lib/: the Seam door's maker. */
 export interface SeasonWiring {
   seamDoor?: SeasonDoorFactory;
+  /** Node-RED instances sharing one ledger: each restart is another instance taking the property over. */
+  instances?: SeasonInstances;
+}
+
+export interface SeasonInstances {
+  /** The `generation`th start: the instance that takes the property now, its ledger's store open and ready. */
+  takeOver(generation: number): Promise<LedgerStore>;
 }
 
 /** Unit 3's door is the Seam lock when a factory is given: a lock that keeps schedules, as Seam's codes are time-bound. */

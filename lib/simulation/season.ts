@@ -21,13 +21,13 @@ import { Vault } from '../pins/vault';
 import { ManualClock } from '../time/clock';
 import { addDays } from '../time/zoned';
 import { windowFor, WindowOptions } from '../windows/window';
-import { SEAM_DOOR, seamOutage, SeasonDoor, SeasonLock, SeasonWiring } from './season-door';
+import { SEAM_DOOR, seamOutage, SeasonDoor, SeasonInstances, SeasonLock, SeasonWiring } from './season-door';
 import { ChannelFeeds, FeedAlertKind, feedAlertKind } from './season-feeds';
 import { seasonPlan, SeasonEvent, SeasonPlan } from './season-plan';
 import { Arrival, arrivalOf, codesStillOpening, FOREIGN_CODES_OF_SEASON, foreignCodesReport, keyInForeignCodes, lostOperations, SeasonOptions, SeasonReport, SeasonSeen, seamDoorReport, zhaDoorReport } from './season-report';
 
 export type { Arrival, SeasonOptions, SeasonReport } from './season-report';
-export type { SeasonDoor, SeasonDoorFactory, SeasonWiring } from './season-door';
+export type { SeasonDoor, SeasonDoorFactory, SeasonInstances, SeasonWiring } from './season-door';
 
 const READINESS_EVERY_MS = 15 * 60_000;
 /** Unit 2's door is a Zigbee lock through ZHA: it cannot read codes back. */
@@ -48,7 +48,7 @@ export async function runSeason(options: SeasonOptions, wiring: SeasonWiring = {
   if (door) plan.events.push(...seamOutage(plan, SEAM_DOOR));
   let world: SeasonWorld | undefined;
   try {
-    world = new SeasonWorld(plan, options, clock, door);
+    world = new SeasonWorld(plan, options, clock, door, wiring.instances);
     await world.run();
     return world.report();
   } finally {
@@ -98,6 +98,7 @@ class SeasonWorld {
     private readonly options: SeasonOptions,
     readonly clock: ManualClock,
     private readonly door: SeasonDoor | undefined,
+    private readonly instances?: SeasonInstances,
   ) {
     // One door is a Zigbee lock through ZHA: it cannot read codes back, so what it accepts is final.
     const zha = plan.locks.find((lock) => lock.id === ZHA_DOOR);
@@ -107,7 +108,6 @@ class SeasonWorld {
     this.lockConfigs = plan.locks.map((lock) => (lock.id === door?.config.id ? door.config : { ...lock, codeCheck: lock === zha ? 'accepted' : 'read-back' }));
     this.store = memoryLedgerStore();
     this.feeds = new ChannelFeeds(plan.units.map((unit) => unit.name), this.clock);
-    this.start();
     this.events = [...plan.events].sort((a, b) => a.at.localeCompare(b.at));
     this.nextReadiness = this.clock.now().getTime();
     this.nextFetch = this.clock.now().getTime();
@@ -115,16 +115,20 @@ class SeasonWorld {
     keyInForeignCodes(plan, this.clock.now(), new Date(this.end + 365 * 24 * 3600_000), (lockId) => this.lockFor(lockId));
   }
 
-  /** A Node-RED start: a ledger read from its store, a new runner; unanswered commands go out again. */
-  private start(): void {
+  /**
+   * A Node-RED start: a ledger read from its store, a new runner; unanswered commands go out again.
+   * With two instances on one database, each start is the other instance taking the property over.
+   */
+  private async start(): Promise<void> {
     this.generation += 1;
     for (const runner of [this.runner, this.zhaRunner, this.seamRunner]) runner?.close();
     if (this.generation > 1) this.door?.restart();
+    const store = this.instances ? await this.instances.takeOver(this.generation) : this.store;
     this.ledger = new Ledger({
       clock: this.clock,
       vault: this.vault,
       locks: () => this.lockConfigs,
-      store: this.store,
+      store,
       backupCodesPerLock: 1,
       retryFailedAfterMinutes: 30,
       // A new PIN is checked against the lock's sealed PINs as usual; the bcrypt comparison with hashed
@@ -144,6 +148,7 @@ class SeasonWorld {
   }
 
   async run(): Promise<void> {
+    await this.start();
     for (const booking of this.plan.bookings) {
       if (booking.id.startsWith('staff:')) this.acceptBooking(booking, 'created');
       else this.feeds.list(booking);
@@ -214,7 +219,7 @@ class SeasonWorld {
       case 'restart':
         await this.settle();
         this.restarts += 1;
-        this.start();
+        await this.start();
         break;
       case 'check-in':
         this.checkArrival(event.booking);

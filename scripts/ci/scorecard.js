@@ -156,7 +156,7 @@ function markdownTable(header, rows) {
 
 /** Checks the package fails on purpose, and why: shown under the table so a reader knows it is a choice. */
 const DEPARTURES = {
-  D01: "the seventh dependency is Seam's official client, @seamapi/http, which the Seam provider must use rather than hand-written HTTP (issue 15); test/package.test.ts refuses any other addition.",
+  D01: "the seventh dependency is Seam's official client, @seamapi/http, which the Seam provider must use rather than hand-written HTTP (issue 15); the eighth is pg, the PostgreSQL client of the shared ledger (issue 18; pure JavaScript, loaded by every pin-issuer but used only with a staykey-postgres config); test/package.test.ts refuses any other addition.",
   D03: '@seamapi/http stays on 1.102: 1.113 and later require Node 22, and 2.x sends DELETE and PATCH where Seam\'s API reference documents POST and Seam\'s official fake accepts only POST; StayKey supports Node 20 and is tested against that fake.',
 };
 

@@ -18,7 +18,7 @@ import * as os from 'node:os';
 import * as path from 'node:path';
 import { freePort } from './mosquitto';
 
-const PREFIX = 'staykey-pg-';
+const PREFIX = 'staykey-pgcluster-';
 
 /** The Debian layout: /usr/lib/postgresql/<major>/bin; the newest major wins. STAYKEY_PG_BIN overrides it. */
 export function postgresBinDir(): string {
@@ -58,13 +58,28 @@ function serverEnv(): NodeJS.ProcessEnv {
   return env;
 }
 
+/**
+ * Where servers' directories go: the temporary directory, unless the postgres user cannot reach it (a
+ * TMPDIR under /root) or it is so deep that the socket's path would pass the 107 bytes a Unix socket allows.
+ */
+function baseDirectory(): string {
+  const base = os.tmpdir();
+  if (base.length > 60) return '/tmp';
+  if (process.getuid?.() !== 0) return base;
+  const reachable = spawnSync('runuser', ['-u', 'postgres', '--', 'test', '-x', base], { stdio: 'ignore' });
+  return reachable.status === 0 ? base : '/tmp';
+}
+
 /** The directory the server writes in must belong to the user it runs as. */
 function makeServerDirectory(): string {
-  const directory = fs.mkdtempSync(path.join(os.tmpdir(), `${PREFIX}${process.pid}-`));
+  const directory = fs.mkdtempSync(path.join(baseDirectory(), `${PREFIX}${process.pid}-`));
   if (process.getuid?.() === 0) {
     const user = spawnSync('id', ['-u', 'postgres'], { encoding: 'utf8' });
     const group = spawnSync('id', ['-g', 'postgres'], { encoding: 'utf8' });
-    if (user.status !== 0 || group.status !== 0) throw new Error('running as root but there is no postgres user to run the server as');
+    if (user.status !== 0 || group.status !== 0) {
+      fs.rmSync(directory, { recursive: true, force: true });
+      throw new Error('running as root but there is no postgres user to run the server as');
+    }
     fs.chownSync(directory, Number(user.stdout.trim()), Number(group.stdout.trim()));
   }
   fs.chmodSync(directory, 0o700);
@@ -92,14 +107,22 @@ function isAlive(pid: number): boolean {
 
 /** Clusters whose test process died without its exit handler (SIGKILL, a timeout of CI). */
 function removeOrphans(): void {
-  for (const name of fs.readdirSync(os.tmpdir())) {
-    if (!name.startsWith(PREFIX)) continue;
-    const owner = Number(name.slice(PREFIX.length).split('-')[0]);
-    if (!Number.isInteger(owner) || owner <= 0 || owner === process.pid || isAlive(owner)) continue;
+  for (const base of new Set([os.tmpdir(), '/tmp'])) {
+    let names: string[];
     try {
-      removeCluster(path.join(os.tmpdir(), name));
+      names = fs.readdirSync(base);
     } catch {
-      // Another process may be removing it at the same moment.
+      continue;
+    }
+    for (const name of names) {
+      if (!name.startsWith(PREFIX)) continue;
+      const owner = Number(name.slice(PREFIX.length).split('-')[0]);
+      if (!Number.isInteger(owner) || owner <= 0 || owner === process.pid || isAlive(owner)) continue;
+      try {
+        removeCluster(path.join(base, name));
+      } catch {
+        // Another process may be removing it at the same moment.
+      }
     }
   }
 }

@@ -75,6 +75,17 @@ export class PropertyLease extends EventEmitter {
     return this.busy;
   }
 
+  /**
+   * Stops without a word to the database, as a process killed or cut off would: the property stays
+   * this instance's until its lease runs out. For tests and simulations of a dying instance.
+   */
+  async abandon(): Promise<void> {
+    this.running = false;
+    if (this.timer) clearInterval(this.timer);
+    await this.busy;
+    this.current = undefined;
+  }
+
   /** Stops looking and hands the property back, so a standby takes it at its next look. */
   async stop(): Promise<void> {
     this.running = false;

@@ -1,6 +1,7 @@
 import { applyBatch, RECORD_KINDS } from '../ledger-changes';
 import type { LedgerBatch, LedgerChange, LedgerRecordKind, LedgerStore } from '../ledger-options';
 import { emptyLedger, LedgerData } from '../ledger-types';
+import type { PoolClient } from 'pg';
 import type { PostgresDatabase } from './database';
 
 /** A write under an epoch that is no longer the property's: another instance holds it now. */
@@ -10,6 +11,9 @@ export class FencedError extends Error {
     this.name = 'FencedError';
   }
 }
+
+/** Rows per statement: a save of the whole ledger is many statements in one transaction. */
+const ROWS_PER_STATEMENT = 5000;
 
 interface RecordRow {
   kind: string;
@@ -38,16 +42,37 @@ export class PostgresLedgerStore implements LedgerStore {
 
   /** Reads the property's ledger; `load` then hands it to the Ledger (whose constructor cannot wait). */
   async open(): Promise<void> {
-    const property = await this.db.query<{ command_seq: string }>('SELECT command_seq FROM staykey_property WHERE property = $1', [this.property]);
-    const rows = await this.db.query<RecordRow>('SELECT kind, key, value FROM staykey_record WHERE property = $1', [this.property]);
+    // One snapshot of the database for every page read, whatever commits meanwhile.
+    this.data = await this.db.transaction(async (client) => {
+      await client.query('SET TRANSACTION ISOLATION LEVEL REPEATABLE READ, READ ONLY');
+      return this.read(client);
+    });
+  }
+
+  private async read(client: PoolClient): Promise<LedgerData | undefined> {
+    const property = await client.query<{ command_seq: string }>('SELECT command_seq FROM staykey_property WHERE property = $1', [this.property]);
     const commandSeq = Number(property.rows[0]?.command_seq ?? 0);
-    if (rows.rows.length === 0 && commandSeq === 0) {
-      this.data = undefined;
-      return;
-    }
     const data = emptyLedger();
-    applyBatch(data, { changes: rows.rows.map((row) => recordOf(row)), commandSeq }, false);
-    this.data = data;
+    let records = 0;
+    for (let after: RecordRow | undefined; ; ) {
+      const page = await this.readPage(client, after);
+      applyBatch(data, { changes: page.map((row) => recordOf(row)), commandSeq }, false);
+      records += page.length;
+      if (page.length < ROWS_PER_STATEMENT) break;
+      after = page[page.length - 1];
+    }
+    return records === 0 && commandSeq === 0 ? undefined : data;
+  }
+
+  /** The next rows in key order: a big ledger is read in pieces, each well within the query timeout. */
+  private async readPage(client: PoolClient, after: RecordRow | undefined): Promise<RecordRow[]> {
+    const found = after
+      ? await client.query<RecordRow>(
+          'SELECT kind, key, value FROM staykey_record WHERE property = $1 AND (kind, key) > ($2, $3) ORDER BY kind, key LIMIT $4',
+          [this.property, after.kind, after.key, ROWS_PER_STATEMENT],
+        )
+      : await client.query<RecordRow>('SELECT kind, key, value FROM staykey_record WHERE property = $1 ORDER BY kind, key LIMIT $2', [this.property, ROWS_PER_STATEMENT]);
+    return found.rows;
   }
 
   load(): LedgerData | undefined {
@@ -74,19 +99,22 @@ export class PostgresLedgerStore implements LedgerStore {
     await this.db.transaction(async (client) => {
       const owned = await client.query('UPDATE staykey_property SET command_seq = $3 WHERE property = $1 AND epoch = $2 AND holder IS NOT NULL', [this.property, epoch, batch.commandSeq]);
       if (owned.rowCount === 0) throw new FencedError(this.property);
-      if (upserts.kinds.length) {
+      // A big first save (a ledger brought over from its file) goes in pieces, each well within the query timeout.
+      for (let from = 0; from < upserts.kinds.length; from += ROWS_PER_STATEMENT) {
+        const to = from + ROWS_PER_STATEMENT;
         await client.query(
           `INSERT INTO staykey_record (property, kind, key, value, epoch)
            SELECT $1, u.kind, u.key, u.value, $2 FROM unnest($3::text[], $4::text[], $5::text[]) AS u(kind, key, value)
            ON CONFLICT (property, kind, key) DO UPDATE SET value = EXCLUDED.value, epoch = EXCLUDED.epoch`,
-          [this.property, epoch, upserts.kinds, upserts.keys, upserts.values],
+          [this.property, epoch, upserts.kinds.slice(from, to), upserts.keys.slice(from, to), upserts.values.slice(from, to)],
         );
       }
-      if (removals.kinds.length) {
+      for (let from = 0; from < removals.kinds.length; from += ROWS_PER_STATEMENT) {
+        const to = from + ROWS_PER_STATEMENT;
         await client.query(
           `DELETE FROM staykey_record r USING unnest($2::text[], $3::text[]) AS u(kind, key)
             WHERE r.property = $1 AND r.kind = u.kind AND r.key = u.key`,
-          [this.property, removals.kinds, removals.keys],
+          [this.property, removals.kinds.slice(from, to), removals.keys.slice(from, to)],
         );
       }
     });
