@@ -112,10 +112,10 @@ export class LedgerDatabase {
     return Number(rows[0]?.count ?? 0);
   }
 
-  /** Records of the property last written under `epoch`. */
-  async recordsOf(property: string, epoch: number): Promise<number> {
-    const rows = await this.query<{ count: string }>('SELECT count(*) AS count FROM staykey_record WHERE property = $1 AND epoch = $2', [property, epoch]);
-    return Number(rows[0]?.count ?? 0);
+  /** Records of the property last written under `epoch`, and the database's clock as it counted them. */
+  async recordsOf(property: string, epoch: number): Promise<{ count: number; at: Date }> {
+    const rows = await this.query<{ count: string; at: Date }>('SELECT count(*) AS count, now() AS at FROM staykey_record WHERE property = $1 AND epoch = $2', [property, epoch]);
+    return { count: Number(rows[0]?.count ?? 0), at: rows[0]?.at ?? new Date(NaN) };
   }
 
   /** Codes with a command out and no answer yet. */
