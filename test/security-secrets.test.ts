@@ -3,7 +3,9 @@
  * feed whose address carries a secret token, codes on simulated locks and on a TTLock lock (the local
  * TTLock cloud double), guests told by email through an SMTP server that wants a password, a
  * cancellation, a kill -9 and a restart, codes through Seam too (Seam's own fake, one account with a
- * working API key and one with a refused key), with Home Assistant, MQTT and Nuki accounts configured too, and
+ * working API key and one with a refused key), a pin-issuer with its ledger in PostgreSQL (the real server,
+ * a password in the connection string, the shared PIN key) and one whose database cannot be reached,
+ * with Home Assistant, MQTT and Nuki accounts configured too, and
  * Node-RED logging at its most talkative (trace, with the audit log). Then every file of the user
  * directory (flows_cred.json, .config.*.json, the ledgers, the locks' state, the feed state, the access
  * log, the outbox, whatever else is there) and everything Node-RED printed are searched for every PIN
@@ -21,6 +23,8 @@ import { TTLockCloud, md5 } from './doubles/ttlock-cloud';
 import { TestMailServer } from './email-server';
 import { freePort } from './support/mosquitto';
 import { FlowNode, Inbox, PIPELINE, RedProcess, filesUnder, findPins, pipelineFlow, readLedger, readLocks, sleep } from './support/red-process';
+import { createTestDatabase, TestDatabase } from './support/postgres';
+import { PostgresDatabase } from '../lib/ledger/postgres/database';
 
 const TTLOCK_LOCK = 3001;
 const SEAM_DEVICE = SEAM_LOCKS.schlage;
@@ -56,7 +60,14 @@ describe('security: no PIN or secret at rest or in the log after a full run (rea
     // Seam's keys look like seam_<short>_<secret>; one the fake knows, one it refuses.
     seamApiKey: `seam_sk7${secret('')}`,
     seamRefusedKey: `seam_sk9${secret('')}`,
+    // Trust auth lets the test server in whatever the password; it must show nowhere all the same.
+    postgresPassword: secret('pgpass'),
+    postgresAwayPassword: secret('pgaway'),
+    pinKey: crypto.randomBytes(32).toString('hex'),
   };
+  let database: TestDatabase;
+  /** The connection strings, with their passwords (set once the test database exists). */
+  const connections = { shared: '', away: '' };
   const pinsSeen = new Set<string>();
   let directory: string;
   let userDir: string;
@@ -82,6 +93,11 @@ describe('security: no PIN or secret at rest or in the log after a full run (rea
     cloud.addLock({ lockId: TTLOCK_LOCK, lockAlias: 'Room 01 TTLock', gatewayId: 77, liveBattery: 64 });
     const cloudUrl = await cloud.start();
     const nowhere = await freePort();
+    database = await createTestDatabase();
+    const shared = new URL(database.connectionString);
+    shared.password = secrets.postgresPassword;
+    connections.shared = shared.toString();
+    connections.away = `postgres://staykey:${secrets.postgresAwayPassword}@127.0.0.1:${nowhere}/staykey`;
     seam = await SeamFake.start();
     seam.addApiKey(secrets.seamApiKey);
     seamDevice = setInterval(() => seam.programDevice(SEAM_DEVICE), 200);
@@ -103,6 +119,7 @@ describe('security: no PIN or secret at rest or in the log after a full run (rea
     await cloud?.stop();
     if (seamDevice) clearInterval(seamDevice);
     await seam?.stop();
+    await database?.drop();
     if (directory) fs.rmSync(directory, { recursive: true, force: true });
   });
 
@@ -178,11 +195,34 @@ describe('security: no PIN or secret at rest or in the log after a full run (rea
           locks: [{ id: 'seam-gate', name: 'Gate Seam', codeLength: 6, firstSlot: 1, lastSlot: 20, schedules: true, batteryType: '', device: SEAM_LOCKS.augustBack }],
         },
         { id: 'sk-seam-refused', type: 'staykey-seam-account', name: 'Seam (refused)', endpoint: seamUrl, workspaceId: '', timeout: 10, credentials: { apiKey: secrets.seamRefusedKey } },
+        // The ledger in PostgreSQL: one pin-issuer on the real server, one on a database that is not there.
+        ...postgresIssuer('pg', 'sk-pg', 'pg-door', 'PG door'),
+        { id: 'sk-pg', type: 'staykey-postgres', name: 'shared ledger', tls: 'off', instance: 'secrets-run', leaseSeconds: 5, credentials: { connectionString: connections.shared, pinKey: secrets.pinKey } },
+        ...postgresIssuer('pg-away', 'sk-pg-away', 'pg-away-door', 'PG away door'),
+        { id: 'sk-pg-away', type: 'staykey-postgres', name: 'away', tls: 'off', instance: 'secrets-run', leaseSeconds: 5, credentials: { connectionString: connections.away, pinKey: secrets.pinKey } },
       ],
     });
     const source = flow.find((node) => node.id === PIPELINE.source)!;
-    source.wires = [[...source.wires![0], 'sk-tt-window', 'sk-seam-window'], source.wires![1]];
+    source.wires = [[...source.wires![0], 'sk-tt-window', 'sk-seam-window', 'sk-pg-window', 'sk-pg-away-window'], source.wires![1]];
     return flow;
+  }
+
+  /** A window, a pin-issuer keeping its ledger in the database `postgres`, a lock-provider and simulated locks. */
+  function postgresIssuer(name: string, postgres: string, lockId: string, lockName: string): FlowNode[] {
+    const z = PIPELINE.tab;
+    return [
+      { id: `sk-${name}-window`, type: 'staykey-access-window', z, name: `${name} times`, checkIn: '00:00', checkOut: '23:00', timeZone: 'Europe/Lisbon', leadHours: 48, locks: lockId, wires: [[`sk-${name}-issuer`]] },
+      { id: `sk-${name}-issuer`, type: 'staykey-pin-issuer', z, name: `${name} codes`, locks: `sk-${name}-locks`, ledgerStore: 'postgres', postgres, property: `${name} house`, wires: [[`sk-${name}-provider`], [], [PIPELINE.alertsOut]] },
+      { id: `sk-${name}-provider`, type: 'staykey-lock-provider', z, name: `${name} locks`, locks: `sk-${name}-locks`, wires: [[`sk-${name}-issuer`], [PIPELINE.alertsOut]] },
+      {
+        id: `sk-${name}-locks`,
+        type: 'staykey-locks',
+        name: `${name} locks`,
+        provider: 'simulated',
+        latency: 50,
+        locks: [{ id: lockId, name: lockName, codeLength: 6, firstSlot: 1, lastSlot: 20, schedules: true, batteryType: '4x AA' }],
+      },
+    ];
   }
 
   async function eventually(what: string, check: () => boolean, limitMs = 60_000): Promise<void> {
@@ -199,6 +239,7 @@ describe('security: no PIN or secret at rest or in the log after a full run (rea
   function notePins(): void {
     for (const message of guestMails()) for (const pin of `${message.text}\n${message.html ?? ''}`.match(/(?<![0-9])[0-9]{6}(?![0-9])/g) ?? []) pinsSeen.add(pin);
     for (const codes of readLocks(userDir, vault()).values()) for (const code of codes) pinsSeen.add(code.pin);
+    for (const codes of readLocks(userDir, vault(), 'sk-pg-locks').values()) for (const code of codes) pinsSeen.add(code.pin);
     for (const passcode of cloud.passcodesOn(TTLOCK_LOCK)) pinsSeen.add(passcode.keyboardPwd);
     for (const code of seamCodes()) pinsSeen.add(String(code.code));
   }
@@ -209,9 +250,11 @@ describe('security: no PIN or secret at rest or in the log after a full run (rea
     await eventually('codes on the simulated door, the TTLock lock and the Seam lock, and four guest emails', () => {
       const door = readLocks(userDir, vault()).get('door') ?? [];
       const onSeam = seamCodes().filter((code) => code.status === 'set').length;
-      return door.length === 2 && cloud.passcodesOn(TTLOCK_LOCK).length === 2 && onSeam === 2 && guestMails().length >= 4;
+      const pgDoor = readLocks(userDir, vault(), 'sk-pg-locks').get('pg-door') ?? [];
+      return door.length === 2 && pgDoor.length === 2 && cloud.passcodesOn(TTLOCK_LOCK).length === 2 && onSeam === 2 && guestMails().length >= 4;
     });
     await eventually('the host is told Seam refused the other key', () => JSON.stringify([...inbox.posts.values()]).includes('Seam refused the API key (401)'));
+    await eventually('the pin-issuer whose database is not there says so in the log', () => fs.readFileSync(red.logFile, 'utf8').includes('PostgreSQL: connect ECONNREFUSED'));
     notePins();
     const onTTLock = cloud.passcodesOn(TTLOCK_LOCK).map((passcode) => passcode.keyboardPwd);
     for (const pin of onTTLock) assert.ok(guestMails().some((message) => message.text.includes(pin)), 'the guest is told the TTLock code');
@@ -236,6 +279,8 @@ describe('security: no PIN or secret at rest or in the log after a full run (rea
     assert.equal((readLocks(userDir, vault()).get('door') ?? []).length, 1);
     assert.equal(cloud.passcodesOn(TTLOCK_LOCK).length, 1);
     assert.equal(seamCodes().length, 1, 'the Seam lock keeps one code, not a second after the restart');
+    await eventually("Ben's code is off the door whose ledger is in PostgreSQL", () => (readLocks(userDir, vault(), 'sk-pg-locks').get('pg-door') ?? []).length === 1);
+    notePins();
     await red.stop();
   });
 
@@ -247,11 +292,29 @@ describe('security: no PIN or secret at rest or in the log after a full run (rea
     assert.deepEqual(found, []);
   });
 
+  it('kept no PIN in PostgreSQL: codes there are sealed with the PIN key, or hashed', async () => {
+    const db = PostgresDatabase.open({ connectionString: database.connectionString });
+    try {
+      const { rows } = await db.query<{ kind: string; value: string }>("SELECT kind, value FROM staykey_record WHERE property = 'pg house'");
+      const codes = rows.filter((row) => row.kind === 'code').map((row) => JSON.parse(row.value) as { sealedPin?: string; pinHash?: string; state: string });
+      assert.ok(codes.length >= 1, 'the pin-issuer kept its codes in the database');
+      const shared = Vault.withKey(Buffer.from(secrets.pinKey, 'hex'));
+      for (const code of codes.filter((c) => c.sealedPin)) assert.match(shared.open(code.sealedPin!), /^\d{6}$/);
+      const found = [...pinsSeen].filter((pin) => rows.some((row) => row.value.includes(pin)));
+      console.log(`      searched ${rows.length} records in PostgreSQL for ${pinsSeen.size} PINs: ${found.length} found`);
+      assert.deepEqual(found, []);
+    } finally {
+      await db.close();
+    }
+  });
+
   it('wrote no credential or token to any file of the user directory or to the log', () => {
     const tokens = new Set(cloud.calls.map((call) => call.params.accessToken).filter((token): token is string => Boolean(token)));
     assert.ok(tokens.size > 0, 'StayKey used TTLock access tokens');
     const wanted: Record<string, string> = {
       ...secrets,
+      postgresConnection: connections.shared,
+      postgresAwayConnection: connections.away,
       ttlockPasswordMd5: md5(secrets.ttlockPassword),
       // What an SMTP AUTH PLAIN or LOGIN exchange would show in a debug log.
       smtpAuthPlain: Buffer.from(`\0staykey@example.com\0${secrets.smtpPassword}`).toString('base64'),

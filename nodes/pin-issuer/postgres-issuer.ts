@@ -85,10 +85,7 @@ export function postgresIssuer(RED: RED, node: Node, config: PinIssuerDef): void
       return done(err instanceof Error ? err : new Error(String(err)));
     }
     writer.handle(payload).then(
-      (taken) => {
-        if (taken === 'dropped') showStatus(node, 'grey', `standby: ${payload.kind} not taken`, 'ring');
-        done();
-      },
+      () => done(),
       (err: unknown) => {
         showStatus(node, 'red', errorText(err), 'ring');
         done(err instanceof Error ? err : new Error(String(err)));

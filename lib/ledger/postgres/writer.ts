@@ -113,6 +113,9 @@ export class PropertyWriter {
   private toldAway = false;
   private cancelReconnect: (() => void) | undefined;
   private lastConnectProblem: string | undefined;
+  /** Who holds the property while this instance stands by, and the inputs it could not take meanwhile. */
+  private holder: string | undefined;
+  private dropped = 0;
 
   constructor(private readonly options: WriterOptions) {}
 
@@ -198,6 +201,8 @@ export class PropertyWriter {
     lease.on('standby', (holder: string) => mine() && this.standby(holder));
     lease.on('lost', (reason: string) => mine() && this.fall(`lost the property (${reason})`));
     lease.on('unreachable', (err: unknown) => mine() && this.unreachable(err));
+    // The lease tells of a new holder only when it changes: a standby shows who holds it again itself.
+    lease.on('reachable', () => mine() && !this.turn && this.state === 'standby' && this.showStandby());
     // An emitter's 'error' with no listener would end the Node-RED process.
     lease.on('error', (err: unknown) => mine() && this.options.events.problem(`PostgreSQL: ${this.clean(err)}`));
     lease.start();
@@ -206,7 +211,14 @@ export class PropertyWriter {
   private standby(holder: string): void {
     if (this.turn) return this.fall(`${holder} holds the property now`);
     this.state = 'standby';
-    this.show('grey', `standby: ${holder} active`);
+    this.holder = holder;
+    this.dropped = 0;
+    this.showStandby();
+  }
+
+  private showStandby(): void {
+    const notTaken = this.dropped ? `, ${this.dropped} not taken` : '';
+    this.show('grey', `standby: ${this.holder} active${notTaken}`);
   }
 
   private unreachable(err: unknown): void {
@@ -243,11 +255,7 @@ export class PropertyWriter {
       (err: unknown) => this.troubled(id, err),
     );
     for (let i = 0; i < replay.length; i++) turn.issuer.windowComing();
-    for (const window of replay) {
-      turn.issuer.handle(window).catch((err: unknown) => {
-        if (!(this.outage && id === this.turnId)) this.options.events.problem(`pin-issuer could not take a kept window: ${this.clean(err)}`);
-      });
-    }
+    for (const window of replay) turn.issuer.handle(window).catch((err: unknown) => this.replayFailed(id, window, err));
   }
 
   private build(id: number, store: WriterStore): Turn {
@@ -294,10 +302,29 @@ export class PropertyWriter {
     turn.ledger.close();
   }
 
+  /** A kept window the turn could not take: kept again if the turn ended under it, waiting in an outage, else told. */
+  private replayFailed(id: number, window: WindowMessage, err: unknown): void {
+    if (id !== this.turnId) {
+      if (this.stopped || this.kept.has(window.window.bookingId)) return;
+      try {
+        this.keep(window);
+      } catch (full) {
+        this.options.events.problem(errorText(full));
+      }
+      return;
+    }
+    if (err instanceof DatabaseAway) return;
+    this.options.events.problem(`pin-issuer could not take a kept window: ${this.clean(err)}`);
+  }
+
   // --- Standing by ---------------------------------------------------------------------------------
 
   private keep(input: IssuerInput): Taken {
-    if (input.kind !== 'window') return 'dropped';
+    if (input.kind !== 'window') {
+      this.dropped += 1;
+      if (this.state === 'standby') this.showStandby();
+      return 'dropped';
+    }
     const bookingId = input.window.bookingId;
     if (!this.kept.has(bookingId) && this.kept.size >= (this.options.keepAtMost ?? KEEP_AT_MOST)) {
       throw new Error(`pin-issuer stands by with ${this.kept.size} windows kept already: booking ${bookingId} was not kept`);
