@@ -151,6 +151,28 @@ describe('ledger in PostgreSQL: schema, lease, fencing', function () {
     assert.equal((await db.query('SELECT 1 FROM staykey_record')).rowCount, 0, 'and removes them the same way');
   });
 
+  it('serves different properties from one database at once, each instance the writer of its own', async () => {
+    const north = await started(leaseOf('building-north', db, 30, 'north-house'));
+    const south = await started(leaseOf('building-south', connect(), 30, 'south-house'));
+    assert.deepEqual([north.epoch, south.epoch], [1, 2], 'both active, one property each, epochs from one sequence');
+    const northLedger = await ledgerOn(north, 'north-house');
+    const southLedger = await ledgerOn(south, 'south-house');
+    northLedger.acceptWindow(windowMessage('n1', '2026-07-10', '2026-07-13'));
+    southLedger.acceptWindow(windowMessage('s1', '2026-07-10', '2026-07-13'));
+    southLedger.acceptWindow(windowMessage('s2', '2026-07-10', '2026-07-13'));
+    await Promise.all([settle(northLedger), settle(southLedger)]);
+    assert.deepEqual(Object.keys((await ledgerOn(north, 'north-house')).snapshot().bookings), ['n1']);
+    assert.deepEqual(Object.keys((await ledgerOn(south, 'south-house')).snapshot().bookings).sort(), ['s1', 's2']);
+    // One instance's epoch is no key to another property.
+    const stray = new PostgresLedgerStore(db, 'south-house', north);
+    await assert.rejects(stray.apply({ changes: [{ kind: 'booking', id: 's1' }], commandSeq: 0 }), FencedError);
+    const holders = await db.query<{ property: string; holder: string }>('SELECT property, holder FROM staykey_property ORDER BY property');
+    assert.deepEqual(holders.rows, [
+      { property: 'north-house', holder: 'building-north' },
+      { property: 'south-house', holder: 'building-south' },
+    ]);
+  });
+
   it('makes one instance the writer; the other stands by and takes over when it hands the property back', async () => {
     const first = await started(leaseOf('building-a'));
     const second = leaseOf('building-a-standby', connect());

@@ -143,7 +143,7 @@ describe('pin-issuer with its ledger in PostgreSQL (Node-RED runtime)', function
     await helper.stopServer();
     helper.settings({ staykey: undefined });
     fs.rmSync(directory, { recursive: true, force: true });
-    await direct.query('DROP TABLE IF EXISTS staykey_record, staykey_lease_history, staykey_property, staykey_schema');
+    await direct.query('DROP TABLE IF EXISTS staykey_record, staykey_lease_history, staykey_property, staykey_schema; DROP SEQUENCE IF EXISTS staykey_epoch');
   });
 
   async function records(kind: string): Promise<Array<{ key: string; value: string }>> {

@@ -16,7 +16,8 @@ export const SCHEMA_VERSION = 1;
 
 /** Each step takes the schema from the version before it to its own; never edit a step once released. */
 const MIGRATIONS: string[] = [
-  `CREATE TABLE staykey_property (
+  `CREATE SEQUENCE staykey_epoch;
+   CREATE TABLE staykey_property (
      property text PRIMARY KEY,
      holder text,
      epoch bigint NOT NULL DEFAULT 0,

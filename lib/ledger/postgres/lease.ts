@@ -21,7 +21,8 @@ interface PropertyRow {
 
 /**
  * Who writes a property's ledger. One instance holds the lease and renews it; the others stand by and
- * take it once it has not been renewed for `leaseSeconds`. Each taking raises the property's epoch, and
+ * take it once it has not been renewed for `leaseSeconds`. Each taking gives the property a new epoch
+ * (from one sequence for the whole database, so no two takings anywhere share one), and
  * every write of the ledger names the epoch it was made under (see the store), so an instance that lost
  * the lease without knowing it (a pause, a cut network) cannot write after the new holder took over.
  *
@@ -118,7 +119,7 @@ export class PropertyLease extends EventEmitter {
       const row = found.rows[0]!;
       if (row.holder !== null && row.live) return { holder: row.holder };
       const updated = await client.query<{ epoch: string }>(
-        `UPDATE staykey_property SET holder = $2, epoch = epoch + 1, lease_until = now() + make_interval(secs => $3), acquired_at = now(), renewed_at = now()
+        `UPDATE staykey_property SET holder = $2, epoch = nextval('staykey_epoch'), lease_until = now() + make_interval(secs => $3), acquired_at = now(), renewed_at = now()
           WHERE property = $1 RETURNING epoch`,
         [this.options.property, this.options.instance, this.leaseSeconds],
       );
