@@ -152,9 +152,10 @@ export class Slots extends LedgerPart {
   }
 }
 
+/** All at once: bcrypt runs in libuv's thread pool, so a lock's hashes are compared side by side, not in turn. */
 async function anyMatches(pin: string, hashes: string[]): Promise<boolean> {
-  for (const hash of hashes) if (await pinMatchesHash(pin, hash)) return true;
-  return false;
+  const matches = await Promise.all(hashes.map((hash) => pinMatchesHash(pin, hash)));
+  return matches.includes(true);
 }
 
 function codeName(entry: BookingEntry): string {
