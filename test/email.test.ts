@@ -1,6 +1,7 @@
 import * as assert from 'node:assert/strict';
 import * as crypto from 'node:crypto';
 import * as fs from 'node:fs';
+import * as net from 'node:net';
 import * as os from 'node:os';
 import * as path from 'node:path';
 import type { CodeMessage } from '../lib/messages';
@@ -65,6 +66,30 @@ describe('email: sendEmail against a real SMTP server', () => {
     assert.equal(mail.subject, 'Your door code for Sea View');
     assert.equal(mail.text, `Room 101: ${PIN}\n`);
     assert.equal(mail.html, `<div>Room 101: ${PIN}</div>`);
+  });
+
+  it('the test server outlives a client cut off in the middle of a mail, and takes the next one', async () => {
+    server = new TestMailServer();
+    await server.start();
+    // A Node-RED killed while it sends: MAIL FROM given, then the connection reset.
+    await new Promise<void>((resolve, reject) => {
+      const socket = net.connect(server.port, '127.0.0.1');
+      let said = '';
+      socket.on('error', () => resolve());
+      socket.on('close', () => resolve());
+      socket.on('data', (chunk) => {
+        said += chunk.toString();
+        if (/^220 /m.test(said) && !said.includes('250 ')) socket.write('EHLO killed.example\r\n');
+        else if (/^250 [^\n]*\n?$/m.test(said.split('\r\n').slice(-2).join('\n')) && !said.includes('MAIL-SENT')) {
+          said += 'MAIL-SENT';
+          socket.write('MAIL FROM:<stay@example.com>\r\n', () => setTimeout(() => socket.resetAndDestroy(), 50));
+        }
+      });
+      setTimeout(() => reject(new Error('the SMTP conversation did not get to MAIL FROM')), 5000);
+    });
+    await new Promise((resolve) => setTimeout(resolve, 100));
+    await sendEmail(settingsFor(server), { to: 'host@example.com', subject: 'After the cut', text: 'still here' });
+    assert.equal((await server.waitForMail()).subject, 'After the cut');
   });
 
   it('sends without a login to a server that asks for none', async () => {
