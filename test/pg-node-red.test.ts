@@ -106,15 +106,12 @@ describe("test support: two real Node-RED processes on one building's locks", fu
     assert.ok(codesOnDoor(ha).some((code) => code.slot === first!.slot && code.pin === first!.pin), "nr-a's code is left as it was");
   });
 
-  describe('with one PostgreSQL ledger (needs the staykey-postgres node)', () => {
+  describe('with one PostgreSQL ledger', () => {
     let cluster: PostgresCluster;
     let connectionString: string;
 
-    before(async function () {
-      if (!hasPostgresNode()) {
-        console.log('      skipped: this build has no staykey-postgres node yet');
-        this.skip();
-      }
+    before(async () => {
+      assert.ok(hasPostgresNode(), 'the package declares the staykey-postgres node');
       cluster = await PostgresCluster.create();
       const admin = new Client({ connectionString: cluster.connectionString });
       await admin.connect();
