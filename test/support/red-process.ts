@@ -140,6 +140,8 @@ export class RedProcess {
 
   /** Replaces every flow through the admin API (credentials included), as the editor's Deploy does. */
   async deploy(flows: FlowNode[], token?: string): Promise<void> {
+    // Marked before the POST: Node-RED may print "Started flows" before its answer arrives.
+    const mark = this.output.length;
     const response = await fetch(`${this.url}/flows`, {
       method: 'POST',
       headers: {
@@ -151,7 +153,7 @@ export class RedProcess {
       body: JSON.stringify({ flows }),
     });
     if (!response.ok) throw new Error(`deploy failed: HTTP ${response.status} ${await response.text()}`);
-    await this.untilPrinted(/Started flows/, this.output.lastIndexOf('Started flows') + 1);
+    await this.untilPrinted(/Started flows/, mark);
   }
 
   private writeSettings(): string {
