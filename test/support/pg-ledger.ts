@@ -6,16 +6,14 @@
  * wrote each one. The reads go around the store on purpose, so a test checks the store against the
  * tables rather than against itself.
  */
-import * as crypto from 'node:crypto';
 import { Client } from 'pg';
 import type { BookingEntry, CodeEntry } from '../../lib/ledger/ledger-types';
-import { TEST_SERVER } from './postgres';
+import { createTestDatabase, TEST_SERVER, TestDatabase } from './postgres';
 
-
-/** One acquisition of a property, as the lease wrote it with the database's clock. */
 /** PostgreSQL's SQLSTATE for a table that does not exist (yet). */
 const UNDEFINED_TABLE = '42P01';
 
+/** One acquisition of a property, as the lease wrote it with the database's clock. */
 export interface LeaseTurn {
   epoch: number;
   holder: string;
@@ -41,29 +39,25 @@ export interface StoredLedger {
 }
 
 export class LedgerDatabase {
-  private constructor(
-    readonly name: string,
-    /** A connection string to the server's maintenance database, `postgres`. */
-    private readonly server: string,
-  ) {}
+  private constructor(private readonly database: TestDatabase) {}
 
   /** Creates an empty database with a random name on the server `server` connects to. */
   static async create(server: string = TEST_SERVER): Promise<LedgerDatabase> {
-    const name = `staykey_test_${crypto.randomBytes(6).toString('hex')}`;
-    await withClient(server, (client) => client.query(`CREATE DATABASE ${name}`));
-    return new LedgerDatabase(name, server);
+    return new LedgerDatabase(await createTestDatabase(server));
+  }
+
+  get name(): string {
+    return this.database.name;
   }
 
   /** What the instances are given (a credential: tests never print it). */
   get connectionString(): string {
-    const url = new URL(this.server);
-    url.pathname = `/${this.name}`;
-    return url.toString();
+    return this.database.connectionString;
   }
 
   /** Drops the database even while an instance still holds connections to it. */
-  async drop(): Promise<void> {
-    await withClient(this.server, (client) => client.query(`DROP DATABASE IF EXISTS ${this.name} WITH (FORCE)`));
+  drop(): Promise<void> {
+    return this.database.drop();
   }
 
   async property(property: string): Promise<PropertyRow | undefined> {
