@@ -8,6 +8,7 @@ import * as os from 'node:os';
 import * as path from 'node:path';
 import { BookingSource } from '../lib/bookings/booking-source';
 import { FeedPoller, FIRST_FETCH_DELAY_MS, PollReport } from '../lib/bookings/feed-poller';
+import { IN_PLACE_LIMIT } from '../lib/bookings/feed-worker';
 import { readSourceSettings, SourceSettings } from '../lib/bookings/source-settings';
 import { parseSourceInput } from '../lib/messages/parse-source-input';
 import { ManualClock } from '../lib/time/clock';
@@ -62,6 +63,31 @@ describe('FeedPoller', () => {
     poller.start();
     return { settings, source };
   }
+
+  it('polls a big feed (read in a worker) and then reads only what changed, with the same changes a fresh read finds', async () => {
+    const file = path.join(directory, 'pms.ics');
+    const stays = (changedDay: number, extra: string[]) => {
+      const uids = Array.from({ length: 3000 }, (_, index) => `big-${index}`);
+      const events = [...uids, ...extra].map((uid, index) => {
+        const day = new Date(Date.UTC(2026, 6, 10 + (uid === 'big-7' ? changedDay : index)));
+        const ymd = (date: Date) => date.toISOString().slice(0, 10).replace(/-/g, '');
+        return ['BEGIN:VEVENT', `UID:${uid}`, `DTSTART;VALUE=DATE:${ymd(day)}`, `DTEND;VALUE=DATE:${ymd(new Date(day.getTime() + 2 * 86_400_000))}`, 'SUMMARY:Reserved', 'DESCRIPTION:Guests: 2', 'END:VEVENT'];
+      });
+      return ['BEGIN:VCALENDAR', 'VERSION:2.0', ...events.flat(), 'END:VCALENDAR', ''].join('\r\n');
+    };
+    fs.writeFileSync(file, stays(7, []));
+    assert.ok(fs.statSync(file).size > IN_PLACE_LIMIT, 'big enough for the worker');
+    start({ mode: 'file', file: 'pms.ics', interval: 15 });
+    clock.advance(FIRST_FETCH_DELAY_MS);
+    await until(polled, 1);
+    assert.equal(polled[0].updates.length, 3000);
+
+    fs.writeFileSync(file, stays(3100, ['big-new']));
+    clock.advance(15 * 60_000);
+    await until(polled, 2);
+    assert.deepEqual(changes(polled[1]), ['changed big-7', 'created big-new']);
+    assert.equal(polled[1].updates[0].booking.arrival, '2035-01-04');
+  });
 
   it('reads a feed file a moment after it starts, then again every interval', async () => {
     const file = path.join(directory, 'room-101.ics');

@@ -9,7 +9,8 @@ import type { BookingSource, SourceUpdate } from './booking-source';
 import { fetchFeed, FeedValidators } from './feed-fetch';
 import { FeedHealth } from './feed-health';
 import { decodeFeed, readCapped } from './feed-text';
-import { parseFeedOffThread } from './feed-worker';
+import { FeedMemory } from './feed-memory';
+import { readEventsOffThread } from './feed-worker';
 import type { BookingUpdate } from './message-bookings';
 import { feedHealthName, FeedSetting, SourceSettings } from './source-settings';
 import type { AlertMessage } from '../messages';
@@ -38,6 +39,8 @@ export interface FeedPollerParts {
 interface FeedRun {
   setting: FeedSetting;
   health: FeedHealth;
+  /** The last good read, event by event: a poll reads again only what changed. */
+  memory: FeedMemory;
   validators?: FeedValidators;
   cancelTimer?: () => void;
 }
@@ -64,7 +67,7 @@ export class FeedPoller {
     private readonly settings: SourceSettings,
     private readonly parts: FeedPollerParts,
   ) {
-    this.feeds = settings.feeds.map((setting) => ({ setting, health: new FeedHealth(feedHealthName(settings, setting)) }));
+    this.feeds = settings.feeds.map((setting) => ({ setting, health: new FeedHealth(feedHealthName(settings, setting)), memory: new FeedMemory() }));
   }
 
   /** Polled feeds get their first fetch shortly; in message mode past guests are forgotten daily. */
@@ -123,7 +126,7 @@ export class FeedPoller {
     }
     const { unit } = this.settings;
     const setting: FeedSetting = { name: wanted, where: 'message', reading: { ...this.feeds[0].setting.reading, channel: wanted } };
-    const feed: FeedRun = { setting, health: new FeedHealth(`${unit ? `${unit} ` : ''}${wanted} feed (message)`) };
+    const feed: FeedRun = { setting, health: new FeedHealth(`${unit ? `${unit} ` : ''}${wanted} feed (message)`), memory: new FeedMemory() };
     this.feeds.push(feed);
     return feed;
   }
@@ -211,11 +214,16 @@ export class FeedPoller {
     return this.read(feed, text, true);
   }
 
-  /** Big feeds are read off the main thread, so the other flows keep running meanwhile. */
+  /**
+   * Only the events that changed since the last good read are read again; when they are many, off the
+   * main thread, so the other flows keep running meanwhile.
+   */
   private async read(feed: FeedRun, text: string, fetched: boolean): Promise<Outcome> {
     try {
-      const reading = await parseFeedOffThread(text, this.source.feedOptions(feed.setting.name), this.inFlight.signal);
-      return succeeded(feed, this.source.applyFeed(feed.setting.name, reading), fetched);
+      const options = this.source.feedOptions(feed.setting.name);
+      const plan = feed.memory.plan(text, options);
+      const events = plan.text === undefined ? undefined : await readEventsOffThread(plan.text, options, this.inFlight.signal);
+      return succeeded(feed, this.source.applyFeed(feed.setting.name, plan.finish(events)), fetched);
     } catch (err) {
       return failed(feed, err, fetched);
     }

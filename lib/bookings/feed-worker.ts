@@ -9,7 +9,7 @@
  */
 import * as fs from 'node:fs';
 import { isMainThread, parentPort, Worker, workerData } from 'node:worker_threads';
-import { FeedOptions, FeedReading, readFeed } from './ical-feed';
+import { FeedEvents, FeedOptions, FeedReading, portableEvents, readFeedEvents, readingOf } from './ical-feed';
 
 /** Feeds shorter than this (about a thousand events) are read on the calling thread. */
 export const IN_PLACE_LIMIT = 256 * 1024;
@@ -20,7 +20,7 @@ interface Job {
   options: FeedOptions;
 }
 
-type Answer = { reading: FeedReading } | { error: string };
+type Answer = { events: FeedEvents } | { error: string };
 
 /**
  * A feed that is hostile or just broken must not take Node-RED down with it: the worker gets a heap of
@@ -40,9 +40,19 @@ export async function parseFeedOffThread(
   signal?: AbortSignal,
   limits: ReaderLimits = DEFAULT_READER_LIMITS,
 ): Promise<FeedReading> {
+  return readingOf(await readEventsOffThread(text, options, signal, limits), options);
+}
+
+/** The feed's events (see FeedEvents), read in a worker when the text is big. */
+export async function readEventsOffThread(
+  text: string,
+  options: FeedOptions,
+  signal?: AbortSignal,
+  limits: ReaderLimits = DEFAULT_READER_LIMITS,
+): Promise<FeedEvents> {
   const script = workerScript();
-  if (text.length < IN_PLACE_LIMIT || !script) return readFeed(text, options);
-  return new Promise<FeedReading>((resolve, reject) => {
+  if (text.length < IN_PLACE_LIMIT || !script) return readFeedEvents(text, options);
+  return new Promise<FeedEvents>((resolve, reject) => {
     const job: Job = { staykeyFeed: true, text, options };
     const worker = new Worker(script, { workerData: job, resourceLimits: { maxOldGenerationSizeMb: limits.maxMemoryMb } });
     let settled = false;
@@ -65,7 +75,7 @@ export async function parseFeedOffThread(
     signal?.addEventListener('abort', stop);
     worker.once('message', (answer: Answer) => {
       void worker.terminate();
-      finish(() => ('error' in answer ? reject(new Error(answer.error)) : resolve(answer.reading)));
+      finish(() => ('error' in answer ? reject(new Error(answer.error)) : resolve(answer.events)));
     });
     worker.once('error', (err) => finish(() => reject(readerFailure(err, limits))));
     worker.once('exit', (code) => finish(() => reject(new Error(`the feed reader stopped (exit code ${code})`))));
@@ -90,7 +100,7 @@ function workerScript(): string | undefined {
 
 function runJob(job: Job): Answer {
   try {
-    return { reading: readFeed(job.text, job.options) };
+    return { events: portableEvents(readFeedEvents(job.text, job.options)) };
   } catch (err) {
     return { error: err instanceof Error ? err.message : String(err) };
   }

@@ -11,7 +11,7 @@
 import ICAL from 'ical.js';
 import { Booking } from './booking';
 import { isReservedId } from '../ids';
-import { CalendarEvent, readStays, SkippedEvent, StayOptions, StayPoint } from './stays';
+import { CalendarEvent, EventFacts, readStays, SkippedEvent, StayOptions, StayPoint } from './stays';
 import { eventProperties, JCalComponent, PLAIN_ONLY, plainPoint, textOf } from './jcal-event';
 import { addDays, instantToZoned, isCalendarDate, isTimeZone, serverTimeZone, zonedToInstant } from '../time/zoned';
 
@@ -52,27 +52,89 @@ export function parseFeed(text: string, options: FeedOptions): Booking[] {
 }
 
 export function readFeed(text: string, options: FeedOptions): FeedReading {
+  return readingOf(readFeedEvents(text, options), options);
+}
+
+/**
+ * A feed read event by event, before its stays are worked out: what a worker thread sends back, and
+ * what FeedMemory keeps of a fetch so the next one reads only the events whose text changed.
+ */
+export interface FeedEvents {
+  /** The VCALENDAR without its VEVENTs: its own properties (PRODID, X-WR-TIMEZONE) and time zones. */
+  calendar: JCalComponent;
+  /** One per VEVENT, in feed order. */
+  entries: EventEntry[];
+}
+
+/** One VEVENT: its copy (none when it is no stay at all: cancelled, an override, long over) and its UID. */
+export interface EventEntry {
+  copy?: Copy;
+  /** The UID as stringProperty reads it, for the Booking.com test. */
+  uid?: string;
+}
+
+/** Throws, as reading the feed would, when `text` is not a whole calendar or the unit is not set. */
+export function checkFeedText(text: string, options: FeedOptions): void {
   if (options.unit.trim() === '') throw new Error('set the unit this feed\'s bookings are for');
+  checkBody(text);
+}
+
+export function readFeedEvents(text: string, options: FeedOptions): FeedEvents {
+  checkFeedText(text, options);
   const { calendar, jCal } = readCalendar(text);
   const zones = { named: calendarZone(calendar), floating: floatingZone(calendar, options) };
   const vevents = jCal[2].filter((component) => component[0] === 'vevent');
   checkEventsPairUp(text, vevents.length);
-  const reading: FeedReading = { bookings: [], events: vevents.length, skipped: [], keep: [], holdMissing: false };
+  const entries: EventEntry[] = [];
+  for (const vevent of vevents) {
+    const read = readPlainCopy(vevent, zones, options.endedBefore);
+    const copy = read === PLAIN_ONLY ? readCopy(new ICAL.Component(vevent, calendar), zones, options.endedBefore) : read.copy;
+    const uid = read === PLAIN_ONLY || read.uid === PLAIN_ONLY ? safely(() => stringProperty(new ICAL.Component(vevent, calendar), 'uid')) : read.uid;
+    entries.push({ copy, uid });
+  }
+  return { calendar: [jCal[0], jCal[1], jCal[2].filter((component) => component[0] !== 'vevent')], entries };
+}
+
+/**
+ * The events as a worker thread can send them: plain data, without ical.js's objects or arrays. A
+ * UID listed more than once has its SEQUENCE and DTSTAMP read here, while its event is at hand.
+ */
+export function portableEvents(events: FeedEvents): FeedEvents {
+  const calendar = new ICAL.Component(events.calendar);
+  const seen = new Set<string>();
+  const repeated = new Set<string>();
+  for (const { copy } of events.entries) {
+    if (copy?.uid === undefined) continue;
+    if (seen.has(copy.uid)) repeated.add(copy.uid);
+    seen.add(copy.uid);
+  }
+  const entries = events.entries.map(({ copy, uid }) => {
+    if (!copy) return { uid };
+    if (copy.uid !== undefined && repeated.has(copy.uid)) revisionOf(copy, calendar);
+    const portable = { ...copy };
+    delete portable.vevent;
+    return { copy: portable, uid };
+  });
+  return { calendar: events.calendar, entries };
+}
+
+/** The stays of a feed read event by event. */
+export function readingOf(events: FeedEvents, options: FeedOptions, facts?: EventFacts): FeedReading {
+  const calendar = new ICAL.Component(events.calendar);
+  const reading: FeedReading = { bookings: [], events: events.entries.length, skipped: [], keep: [], holdMissing: false };
   const copies: Copy[] = [];
   const uids: (string | undefined)[] = [];
-  for (const vevent of vevents) {
-    const read = readPlainCopy(vevent, zones, options.endedBefore, calendar);
-    const copy = read === PLAIN_ONLY ? readCopy(new ICAL.Component(vevent, calendar), zones, options.endedBefore) : read.copy;
-    uids.push(read === PLAIN_ONLY || read.uid === PLAIN_ONLY ? safely(() => stringProperty(new ICAL.Component(vevent, calendar), 'uid')) : read.uid);
+  for (const { copy, uid } of events.entries) {
+    uids.push(uid);
     if (copy && isReservedId(copy.uid)) reading.skipped.push({ uid: copy.uid, reason: 'its UID is a name JavaScript keeps for itself, not an id' });
     else if (copy) copies.push(copy);
   }
-  const events: CalendarEvent[] = [];
+  const calendarEvents: CalendarEvent[] = [];
   for (const copy of latestCopies(copies, reading, calendar)) {
     if ('problem' in copy) noteUnreadable({ uid: copy.uid, summary: copy.summary, reason: copy.problem }, reading);
-    else events.push(copy.event);
+    else calendarEvents.push(copy.event);
   }
-  const stays = readStays(events, { ...options, closedAreStays: closedAreStays(calendar, uids, options) });
+  const stays = readStays(calendarEvents, { ...options, closedAreStays: closedAreStays(calendar, uids, options) }, facts);
   reading.bookings = stays.bookings;
   for (const skipped of stays.skipped) {
     if (skipped.unreadable) noteUnreadable(skipped, reading);
@@ -83,12 +145,14 @@ export function readFeed(text: string, options: FeedOptions): FeedReading {
 
 /**
  * One VEVENT as read: a calendar event, or why it cannot be read. Its SEQUENCE and DTSTAMP are read
- * only when another copy has its UID (see revisionOf), from `vevent`: ical.js's object or the jCal it wraps.
+ * only when another copy has its UID (see revisionOf), from `vevent` (ical.js's object or the jCal it
+ * wraps) or, for a copy sent from a worker or kept from the last fetch, from `text`: the VEVENT's lines.
  */
-type Copy = ({ event: CalendarEvent } | { problem: string; summary: string }) & {
+export type Copy = ({ event: CalendarEvent } | { problem: string; summary: string }) & {
   uid?: string;
   repeats: boolean;
-  vevent: Component | JCalComponent;
+  vevent?: Component | JCalComponent;
+  text?: string;
   revision?: Revision;
 };
 
@@ -191,7 +255,6 @@ function readPlainCopy(
   vevent: JCalComponent,
   zones: Zones,
   endedBefore: string | undefined,
-  calendar: Component,
 ): { copy: Copy | undefined; uid: string | undefined | typeof PLAIN_ONLY } | typeof PLAIN_ONLY {
   const properties = eventProperties(vevent);
   const uid = textOf(properties.uid);
@@ -216,9 +279,15 @@ function readPlainCopy(
 /** SEQUENCE and DTSTAMP, read once and only when asked (ical.js reads DTSTAMP's zone). */
 function revisionOf(copy: Copy, calendar: Component): Revision {
   if (copy.revision) return copy.revision;
-  const component = copy.vevent instanceof ICAL.Component ? copy.vevent : new ICAL.Component(copy.vevent, calendar);
+  const component = copy.vevent instanceof ICAL.Component ? copy.vevent : new ICAL.Component(copy.vevent ?? eventOf(copy.text), calendar);
   copy.revision = { sequence: safely(() => sequenceOf(component)) ?? 0, stamp: safely(() => stampOf(component)) ?? '' };
   return copy.revision;
+}
+
+/** The jCal of one VEVENT's lines; an empty event when there are none (revisionOf then reads 0 and ''). */
+function eventOf(text: string | undefined): JCalComponent {
+  const parsed = safely(() => ICAL.parse(text ?? '')) as unknown;
+  return Array.isArray(parsed) && parsed[0] === 'vevent' ? (parsed as JCalComponent) : ['vevent', [], []];
 }
 
 function safely<T>(read: () => T): T | undefined {
@@ -242,7 +311,6 @@ function stampOf(vevent: Component): string {
 }
 
 function readCalendar(text: string): { calendar: Component; jCal: JCalComponent } {
-  checkBody(text);
   let parsed: unknown;
   try {
     parsed = ICAL.parse(text);

@@ -5,7 +5,7 @@
  * one booking per stay, by pairing each check-in with the next check-out of the same guest.
  */
 import { Booking } from './booking';
-import { eventKind, EventKind, guestDetails, markerGuest, nameFromSummary } from './event-summary';
+import { eventKind, EventKind, guestDetails, GuestDetails, markerGuest, nameFromSummary } from './event-summary';
 
 /** Where a stay starts or ends: the day at the property, and the instant when the calendar gives a time. */
 export interface StayPoint {
@@ -59,12 +59,18 @@ interface Marker {
   guest?: string;
 }
 
+/**
+ * What readStays works out from an event alone, kept per event object: FeedMemory hands the same
+ * objects over on every poll, so an unchanged event's description is not read again.
+ */
+export type EventFacts = WeakMap<CalendarEvent, { nights: number; details?: GuestDetails }>;
+
 export function staysFromEvents(events: CalendarEvent[], options: StayOptions): Booking[] {
   return readStays(events, options).bookings;
 }
 
 /** The stays in `events`, and the events left out with why (blocks, events the host's filters leave out). */
-export function readStays(events: CalendarEvent[], options: StayOptions): { bookings: Booking[]; skipped: SkippedEvent[] } {
+export function readStays(events: CalendarEvent[], options: StayOptions, facts?: EventFacts): { bookings: Booking[]; skipped: SkippedEvent[] } {
   const bookings = new Map<string, Booking>();
   const markers: Marker[] = [];
   const skipped: SkippedEvent[] = [];
@@ -78,13 +84,14 @@ export function readStays(events: CalendarEvent[], options: StayOptions): { book
       skip(event, 'left out by the include / exclude setting');
       continue;
     }
-    const kind = closedStay(event.summary, options) ? 'stay' : summaries.kind(event.summary, nights(event));
+    const known = factsOf(event, facts);
+    const kind = closedStay(event.summary, options) ? 'stay' : summaries.kind(event.summary, known.nights);
     if (kind === 'block') {
       skip(event, 'a block (dates closed, no guest)');
       continue;
     }
     if (kind === 'stay') {
-      const booking = stayBooking(event, options, summaries.name);
+      const booking = stayBooking(event, options, (known.details ??= guestDetails(event.summary, event.description, summaries.name)));
       if (!booking) skip(event, 'its checkout is not after its arrival', true);
       // A later copy of the same UID replaces an earlier one: feeds append the newer version.
       else bookings.set(booking.id, booking);
@@ -133,6 +140,14 @@ function closedStay(summary: string, options: StayOptions): boolean {
   return options.closedAreStays === true && /^closed\s*-\s*not available$/i.test(summary.trim());
 }
 
+function factsOf(event: CalendarEvent, facts: EventFacts | undefined): { nights: number; details?: GuestDetails } {
+  const known = facts?.get(event);
+  if (known) return known;
+  const found = { nights: nights(event) };
+  facts?.set(event, found);
+  return found;
+}
+
 function nights(event: CalendarEvent): number {
   return Math.round((dayMillis(event.end.day) - dayMillis(event.start.day)) / 86_400_000);
 }
@@ -164,9 +179,8 @@ function prefixes(list: string[] | undefined): string[] {
   return (list ?? []).filter((prefix) => prefix.trim() !== '').map((prefix) => prefix.trim().toLowerCase());
 }
 
-function stayBooking(event: CalendarEvent, options: StayOptions, names: (summary: string) => string | undefined): Booking | undefined {
+function stayBooking(event: CalendarEvent, options: StayOptions, details: GuestDetails): Booking | undefined {
   if (event.end.day <= event.start.day) return undefined;
-  const details = guestDetails(event.summary, event.description, names);
   const id = event.uid ?? details.reservationCode ?? `${event.start.day}/${event.end.day}/${event.summary}`;
   const booking: Booking = { id, unit: options.unit, source: options.source, arrival: event.start.day, departure: event.end.day };
   if (event.start.instant) booking.arrivalAt = event.start.instant;

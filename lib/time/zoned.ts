@@ -68,10 +68,17 @@ export function normalizeTimeZone(zone: string): string {
   return resolved.toLowerCase() === trimmed.toLowerCase() ? resolved : trimmed;
 }
 
+let serverZone: { tz: string | undefined; zone: string } | undefined;
+
 /** The zone the server's own clock is set to, as Intl sees it (TZ, or the system setting). */
 export function serverTimeZone(): string {
-  return new Intl.DateTimeFormat().resolvedOptions().timeZone ?? 'UTC';
+  // Building a DateTimeFormat costs as much as reading a few hundred events; the zone changes only with TZ.
+  if (!serverZone || serverZone.tz !== process.env.TZ) {
+    serverZone = { tz: process.env.TZ, zone: new Intl.DateTimeFormat().resolvedOptions().timeZone ?? 'UTC' };
+  }
+  return serverZone.zone;
 }
+
 
 export function parseTimeOfDay(text: string): { hour: number; minute: number } {
   const match = typeof text === 'string' ? TIME.exec(text.trim()) : null;
