@@ -1,15 +1,17 @@
 /**
  * The feed benchmark's work under a CPU profiler, to see where ingest + diff spends its time:
  *
- *   node --cpu-prof --cpu-prof-dir=bench-results/profiles dist/bench/feeds-profile.js [events] [hostile]
+ *   node --cpu-prof --cpu-prof-dir=bench-results/profiles dist/bench/feeds-profile.js [events] [hostile|poll]
  *   node dist/bench/feeds-profile.js --top bench-results/profiles/<file>.cpuprofile
  *
  * The first runs parseFeed + FeedTracker.apply on the bench's feed (20,000 events by default; `hostile`
- * reads the hostile feed instead) twenty times; the second prints the functions with the most self
- * time, as quoted in docs/benchmarks.md.
+ * reads the hostile feed instead) twenty times; `poll` polls instead, with the last fetch remembered
+ * (FeedMemory), going from the earlier feed to the later one and back twenty times. The second prints
+ * the functions with the most self time, as quoted in docs/benchmarks.md.
  */
 import * as fs from 'node:fs';
-import { parseFeed } from '../lib/bookings/ical-feed';
+import { parseFeed, readFeedEvents } from '../lib/bookings/ical-feed';
+import { FeedMemory } from '../lib/bookings/feed-memory';
 import { FeedTracker } from '../lib/bookings/feed-tracker';
 import { ManualClock } from '../lib/time/clock';
 import { feedPair, hostileFeed } from './feeds';
@@ -23,6 +25,18 @@ interface ProfileNode {
   callFrame: { functionName: string; url: string; lineNumber: number };
   hitCount?: number;
   children?: number[];
+}
+
+function runPolls(events: number): void {
+  const clock = new ManualClock(NOW);
+  const feed = feedPair(events);
+  const memory = new FeedMemory();
+  const tracker = new FeedTracker({ clock });
+  tracker.apply(memory.read(feed.before, OPTIONS, readFeedEvents).bookings);
+  for (let round = 0; round < ROUNDS; round++) {
+    tracker.apply(memory.read(feed.now, OPTIONS, readFeedEvents).bookings);
+    tracker.apply(memory.read(feed.before, OPTIONS, readFeedEvents).bookings);
+  }
 }
 
 function runWorkload(events: number, hostile: boolean): void {
@@ -57,7 +71,7 @@ function printTop(file: string, count = 20): void {
   for (const [name, hits] of inclusive(profile.nodes)) process.stdout.write(`${((hits / total) * 100).toFixed(1).padStart(5)} %  ${name}\n`);
 }
 
-const STEPS = ['parseFeed', 'parse', 'readCalendar', 'readCopy', 'readEvents', 'checkEventsPairUp', 'latestCopies', 'readStays', 'guestDetails', 'apply', 'bookingDiffers', 'fromJSON', 'feedPair'];
+const STEPS = ['plan', 'splitFeed', 'remember', 'readingOf', 'readFeedEvents', 'parseFeed', 'parse', 'readCalendar', 'readCopy', 'readEvents', 'checkEventsPairUp', 'latestCopies', 'readStays', 'guestDetails', 'apply', 'bookingDiffers', 'fromJSON', 'feedPair'];
 
 /** Samples under each step's frames (a step called inside itself counted once). */
 function inclusive(nodes: ProfileNode[]): [string, number][] {
@@ -76,4 +90,5 @@ function inclusive(nodes: ProfileNode[]): [string, number][] {
 }
 
 if (process.argv[2] === '--top') printTop(process.argv[3], Number(process.argv[4] ?? 20));
+else if (process.argv[3] === 'poll') runPolls(Number(process.argv[2] ?? 20_000));
 else runWorkload(Number(process.argv[2] ?? 20_000), process.argv[3] === 'hostile');

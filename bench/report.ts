@@ -34,38 +34,46 @@ export function feedRows(feeds: FeedResults): Row[] {
   const rows: Row[] = [];
   for (const size of feeds.sizes) {
     rows.push({
-      figure: `feed ingest + diff, ${count(size.events)} events`,
-      value: `${ms(size.ingestAndDiff.medianMs)} (diff ${ms(size.diffOnly.medianMs)})`,
+      figure: `feed poll + diff, ${count(size.events)} events (last fetch remembered)`,
+      value: `${ms(size.pollAndDiff.medianMs)} (diff ${ms(size.diffOnly.medianMs)})`,
       baseline: `ICAL.parse ${ms(size.icalParse.medianMs)}`,
-      ratio: times(size.icalRatio),
+      ratio: times(size.pollIcalRatio),
       target: `<= ${TARGETS.feedIcalRatio}x`,
-      met: size.icalRatio <= TARGETS.feedIcalRatio,
+      met: size.pollIcalRatio <= TARGETS.feedIcalRatio,
     });
     rows.push({
-      figure: `feed ingest + diff, ${count(size.events)} events`,
-      value: ms(size.ingestAndDiff.medianMs),
+      figure: `feed poll + diff, ${count(size.events)} events (last fetch remembered)`,
+      value: ms(size.pollAndDiff.medianMs),
       baseline: `node-ical ${ms(size.nodeIcal.medianMs)}`,
       ratio: times(size.ratio),
       target: `< ${TARGETS.feedRatio}x`,
       met: size.ratio < TARGETS.feedRatio,
     });
     rows.push({
-      figure: `hostile feed ingest, ${count(size.events)} events (${mb(size.hostile.bytes)}, ${times(size.hostile.bytes / size.bytes)} the bytes)`,
+      figure: `feed first read + diff, ${count(size.events)} events (nothing remembered)`,
+      value: `${ms(size.ingestAndDiff.medianMs)} (read ${ms(size.parseOnly.medianMs)})`,
+      baseline: `ICAL.parse ${ms(size.icalParse.medianMs)}`,
+      ratio: times(size.icalRatio),
+      target: `<= ${TARGETS.feedIcalRatio}x`,
+      met: size.icalRatio <= TARGETS.feedIcalRatio,
+    });
+    rows.push({
+      figure: `hostile feed first read, ${count(size.events)} events (${mb(size.hostile.bytes)}, ${times(size.hostile.bytes / size.bytes)} the bytes)`,
       value: `${ms(size.hostile.ingest.medianMs)} (ICAL.parse ${ms(size.hostile.icalParse.medianMs)})`,
-      baseline: `normal ingest ${ms(size.parseOnly.medianMs)}`,
+      baseline: `normal first read ${ms(size.parseOnly.medianMs)}`,
       ratio: times(size.hostile.ratio),
       target: `<= ${TARGETS.feedHostileRatio}x`,
       met: size.hostile.ratio <= TARGETS.feedHostileRatio,
     });
   }
-  const { ratio, sizeRatio, diffRatio, icalParseRatio } = feeds.linearity;
+  const { ratio, firstReadRatio, sizeRatio, diffRatio, icalParseRatio } = feeds.linearity;
   rows.push({
     figure: `feed linearity, ${sizeRatio}x the events`,
-    value: `${times(ratio)} (diff alone ${times(diffRatio)})`,
+    value: `poll ${times(ratio)} (first read ${times(firstReadRatio)}, diff alone ${times(diffRatio)})`,
     baseline: `ICAL.parse ${times(icalParseRatio)}`,
     ratio: '-',
     target: `<= ${TARGETS.feedLinearity}x (${sizeRatio}x = linear)`,
-    met: ratio <= TARGETS.feedLinearity,
+    met: ratio <= TARGETS.feedLinearity && firstReadRatio <= TARGETS.feedLinearity,
   });
   return rows;
 }
