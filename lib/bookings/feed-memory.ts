@@ -110,10 +110,7 @@ function required(read: FeedEvents | undefined): FeedEvents {
  */
 function keptEntry(entry: EventEntry | undefined, text: string): EventEntry {
   if (!entry) throw new Error('feed is garbled: more events than were read; keeping the last good bookings');
-  if (!entry.copy) return entry;
-  const copy = { ...entry.copy, text };
-  delete copy.vevent;
-  return { ...entry, copy };
+  return entry.copy ? { copy: { ...entry.copy, vevent: undefined, text }, uid: entry.uid } : entry;
 }
 
 /** The calendar with only `events` in it, where its events stood. */

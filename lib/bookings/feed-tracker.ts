@@ -218,6 +218,12 @@ export class FeedTracker {
 
   private take(booking: Booking, changes: FeedChanges): void {
     const before = this.known.get(booking.id);
+    // An unchanged stay keeps the booking it had: the fresh copy dies young, rather than every poll
+    // moving thousands of new bookings into the old generation of the heap.
+    if (before && before.heldSince === undefined && !before.keptByHost && !bookingDiffers(before.booking, booking)) {
+      before.misses = 0;
+      return;
+    }
     this.known.set(booking.id, { booking, misses: 0 });
     if (!before) changes.created.push(booking);
     else if (bookingDiffers(before.booking, booking)) changes.changed.push(booking);
