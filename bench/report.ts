@@ -4,6 +4,7 @@ import type { FeedResults } from './feeds';
 import type { LedgerMemoryResults } from './ledger-memory';
 import type { RedStartResults } from './red-start';
 import type { RevokeFigure, RevokeResults } from './revoke';
+import type { SeasonResults } from './season';
 import type { VendorResults } from './vendor';
 import type { ReconcileResults, ReconcileSizeResult, ScalingFigure } from './reconcile';
 import type { PostgresSizeResult } from './reconcile-postgres';
@@ -32,6 +33,10 @@ export const TARGETS = {
   revokeOwnMs: 100,
   /** Issue 17: heap of a loaded ledger per booking, its code included (KB of 1,024 bytes). */
   ledgerHeapPerBookingKB: 2,
+  /** Issue 17: commands to locks per guest booking over a season (a set and a clear on a door and a gate make 4). */
+  lockCommandsPerBooking: 4,
+  /** Issue 17: drift checks read any one slot at most once a day (any 24 hours). */
+  slotReadsPerDay: 1,
 };
 
 export function feedRows(feeds: FeedResults): Row[] {
@@ -205,6 +210,40 @@ export function ledgerMemoryRows(results: LedgerMemoryResults): Row[] {
       met: results.ledgerBytesPerBooking <= TARGETS.ledgerHeapPerBookingKB * 1024,
     },
   ];
+}
+
+export function seasonRows(results: SeasonResults): Row[] {
+  return [lockCommandsRow(results), slotReadsRow(results)];
+}
+
+function lockCommandsRow({ settings, report }: SeasonResults): Row {
+  return {
+    figure: `lock commands per booking (season of ${count(report.bookings)} bookings, ${settings.days} days)`,
+    value: `${report.lockCommandsPerBooking} (guests' set, update, clear; ${settings.units} doors and a gate)`,
+    baseline: '-',
+    ratio: '-',
+    target: `<= ${TARGETS.lockCommandsPerBooking}`,
+    met: report.lockCommandsPerBooking <= TARGETS.lockCommandsPerBooking,
+  };
+}
+
+/** Scored on the slot read most within any 24 hours; the reads per lock per day are shown beside it. */
+function slotReadsRow({ report }: SeasonResults): Row {
+  const figure = 'slot reads per lock per day (drift checks)';
+  const target = `<= ${TARGETS.slotReadsPerDay}`;
+  const reads = report.slotReads;
+  // A season from before issue 17 does not count its reads.
+  if (!reads) return { figure, value: 'not counted by this season', baseline: '-', ratio: '-', target, met: false };
+  const where = reads.busiest ? ` (${reads.busiest.lockId} slot ${reads.busiest.slot})` : '';
+  const split = `${count(reads.wholeReads)} whole, ${count(reads.oneSlotReads)} of one slot; ${reads.locks} locks, ${reads.days} days`;
+  return {
+    figure,
+    value: `most ${reads.mostReadsOfOneSlotInADay} of one slot in 24 h${where}; ${reads.readsPerLockPerDay} reads per lock per day (${split})`,
+    baseline: '-',
+    ratio: '-',
+    target,
+    met: reads.mostReadsOfOneSlotInADay <= TARGETS.slotReadsPerDay,
+  };
 }
 
 export function redStartRows(results: RedStartResults): Row[] {

@@ -4,8 +4,10 @@
  */
 import { strict as assert } from 'node:assert';
 import type { LedgerMemoryResults } from '../bench/ledger-memory';
-import { ledgerMemoryRows, revokeRows, Row, TARGETS } from '../bench/report';
+import { ledgerMemoryRows, revokeRows, Row, seasonRows, table, TARGETS } from '../bench/report';
 import type { RevokeFigure } from '../bench/revoke';
+import type { SeasonResults } from '../bench/season';
+import type { SeasonReport, SlotReadsReport } from '../lib/simulation/season';
 
 function revoke(latencyMs: number, medianMs: number): RevokeFigure {
   return {
@@ -30,6 +32,37 @@ function ledgerMemory(bytesPerBooking: number): LedgerMemoryResults {
     jsonBytesPerBooking: 1400,
     ratio: bytesPerBooking / 1400,
   };
+}
+
+function slotReads(most: number): SlotReadsReport {
+  return { locks: 30, days: 35, wholeReads: 1027, oneSlotReads: 0, readsPerLockPerDay: 0.98, mostReadsOfOneSlotInADay: most, busiest: { lockId: 'gate', slot: 1, from: '2026-06-28T00:00:01.500Z' } };
+}
+
+function season(lockCommandsPerBooking: number, reads: SlotReadsReport | undefined): SeasonResults {
+  const counted: Omit<SeasonReport, 'slotReads'> = {
+    units: 30,
+    bookings: 236,
+    arrivals: 220,
+    arrivalsCovered: 220,
+    arrivalsWithoutCode: 0,
+    uncovered: [],
+    uncoveredWithoutTimelyAlert: 0,
+    codesAliveAfterCheckout: 0,
+    codesLeftOnOfflineLocks: 0,
+    lockCommandsPerBooking,
+    lostOperations: 0,
+    restarts: 3,
+    alerts: 20,
+    feedAlerts: { emptyCalendar: 1, massDisappearance: 1, unreadableEvent: 1, other: 0 },
+    plannedCancellations: 10,
+    cancellationsSeen: 10,
+    cancellationsFromBadFeeds: 0,
+    zhaDoor: { lockId: 'door-2', arrivals: 8, covered: 8, notConfirmedAlerts: 0, codesSetNotVerifiable: 8 },
+    foreignCodes: { locks: ['door-4', 'gate'], kept: 2, of: 2, arrivals: 8, covered: 8, locksRead: 30, fewestHoursBetweenReads: 24 },
+  };
+  // A season from before issue 17 has no slotReads.
+  const report = (reads ? { ...counted, slotReads: reads } : counted) as SeasonReport;
+  return { settings: { units: 30, bookings: 240, days: 30, start: '2026-07-01', seed: 2026 }, elapsedMs: 50_000, report };
 }
 
 function only(rows: Row[], figure: RegExp): Row {
@@ -61,5 +94,27 @@ describe('the bench table’s issue 17 targets', () => {
     assert.equal(row.met, true);
     assert.equal(only(ledgerMemoryRows(ledgerMemory(TARGETS.ledgerHeapPerBookingKB * 1024)), /heap/).met, true, 'exactly 2 KB');
     assert.equal(only(ledgerMemoryRows(ledgerMemory(2049)), /heap/).met, false);
+  });
+
+  it('scores the season’s lock commands per booking against 4', () => {
+    const row = only(seasonRows(season(3.87, slotReads(1))), /lock commands per booking/);
+    assert.equal(row.figure, 'lock commands per booking (season of 236 bookings, 30 days)');
+    assert.equal(row.target, '<= 4');
+    assert.equal(row.met, true);
+    assert.equal(only(seasonRows(season(4.15, slotReads(1))), /lock commands/).met, false);
+  });
+
+  it('scores the slot reads on the slot read most in a day, and says which', () => {
+    const row = only(seasonRows(season(3.87, slotReads(1))), /slot reads per lock per day/);
+    assert.equal(row.target, '<= 1');
+    assert.equal(row.met, true);
+    assert.match(row.value, /most 1 of one slot in 24 h \(gate slot 1\); 0\.98 reads per lock per day/);
+    assert.equal(only(seasonRows(season(3.87, slotReads(2))), /slot reads/).met, false);
+  });
+
+  it('counts a season that does not report its reads as not met', () => {
+    const row = only(seasonRows(season(3.87, undefined)), /slot reads/);
+    assert.equal(row.met, false);
+    assert.match(table([row]), /NO$/m);
   });
 });
