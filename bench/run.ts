@@ -1,11 +1,12 @@
 /**
  * `npm run bench`: feed ingest, reconcile, event-loop delay, cancellation-to-revoke latency, vendor
- * pushes, ledger memory and Node-RED start time, in that order. Prints a table and
+ * pushes, ledger memory, Node-RED start time and a simulated season (lock commands per booking, slot
+ * reads per day), in that order. Prints a table and
  * writes every number to bench-results/bench.json (bench-quick.json for BENCH_QUICK=1).
  *
  * Environment:
  *   BENCH_QUICK=1              small sizes, a smoke run of about a minute
- *   BENCH_ONLY=feeds,reconcile,postgres,event-loop,revoke,vendor,ledger-memory,red-start   run only these parts
+ *   BENCH_ONLY=feeds,reconcile,postgres,event-loop,revoke,vendor,ledger-memory,red-start,season   run only these parts
  *   BENCH_RECONCILE_LIMIT_S    deadline per ledger size and scenario (default 600, quick 120)
  *   BENCH_OUT                  where to write the JSON instead
  */
@@ -18,8 +19,9 @@ import { benchReconcile, ReconcileResults, ReconcileSettings } from './reconcile
 import { benchReconcilePostgres, PostgresBenchSettings, PostgresSizeResult } from './reconcile-postgres';
 import { benchLedgerMemory, LedgerMemoryResults, LedgerMemorySettings } from './ledger-memory';
 import { benchRedStart, RedStartResults, RedStartSettings } from './red-start';
-import { eventLoopRows, feedRows, ledgerMemoryRows, postgresRows, reconcileRows, redStartRows, revokeRows, Row, table, TARGETS, vendorRows } from './report';
+import { eventLoopRows, feedRows, ledgerMemoryRows, postgresRows, reconcileRows, redStartRows, revokeRows, Row, seasonRows, table, TARGETS, vendorRows } from './report';
 import { benchRevoke, RevokeResults, RevokeSettings } from './revoke';
+import { benchSeason, SeasonResults, SeasonSettings } from './season';
 import { benchVendor, VendorResults, VendorSettings } from './vendor';
 
 interface Settings {
@@ -32,9 +34,10 @@ interface Settings {
   vendor: VendorSettings;
   ledgerMemory: LedgerMemorySettings;
   redStart: RedStartSettings;
+  season: SeasonSettings;
 }
 
-const PARTS = ['feeds', 'reconcile', 'postgres', 'event-loop', 'revoke', 'vendor', 'ledger-memory', 'red-start'] as const;
+const PARTS = ['feeds', 'reconcile', 'postgres', 'event-loop', 'revoke', 'vendor', 'ledger-memory', 'red-start', 'season'] as const;
 type Part = (typeof PARTS)[number];
 
 function settingsFromEnv(): Settings {
@@ -52,6 +55,8 @@ function settingsFromEnv(): Settings {
       vendor: { writes: 100, locks: 10, latencyMs: 200, runs: 1, warmups: 0 },
       ledgerMemory: { bookings: 10_000 },
       redStart: { runs: 1, warmups: 0 },
+      // Fewer units than the full season, still with unit 4's owner's code and every fault (about 15 s).
+      season: { units: 8, bookings: 48, days: 30, start: '2026-07-01', seed: 2026 },
     };
   }
   return {
@@ -64,6 +69,8 @@ function settingsFromEnv(): Settings {
     vendor: { writes: 500, locks: 50, latencyMs: 200, runs: 5, warmups: 1 },
     ledgerMemory: { bookings: 100_000 },
     redStart: { runs: 3, warmups: 1 },
+    // npm run simulate's season has 50 units and takes about 95 s alone; 30 take about 50 s.
+    season: { units: 30, bookings: 240, days: 30, start: '2026-07-01', seed: 2026 },
   };
 }
 
@@ -110,6 +117,7 @@ async function main(): Promise<void> {
   let vendor: VendorResults | undefined;
   let ledgerMemory: LedgerMemoryResults | undefined;
   let redStart: RedStartResults | undefined;
+  let season: SeasonResults | undefined;
 
   if (parts.includes('feeds')) {
     log(`feed ingest + diff, ${settings.feeds.sizes.join(' and ')} events ...`);
@@ -151,6 +159,12 @@ async function main(): Promise<void> {
     redStart = await benchRedStart(settings.redStart);
     rows.push(...redStartRows(redStart));
   }
+  if (parts.includes('season')) {
+    const { units, bookings, days } = settings.season;
+    log(`a season of ${bookings} bookings on ${units} units, ${days} days, on the simulation's clock ...`);
+    season = await benchSeason(settings.season);
+    rows.push(...seasonRows(season));
+  }
 
   log('');
   log(table(rows));
@@ -169,6 +183,7 @@ async function main(): Promise<void> {
     vendor,
     ledgerMemory,
     redStart,
+    season,
     table: rows,
   };
   const file = writeResults(results, settings.quick);

@@ -34,6 +34,7 @@ async function main(): Promise<void> {
     zhaDoorCoveredWithoutFalseAlarms: report.zhaDoor.covered === report.zhaDoor.arrivals && report.zhaDoor.notConfirmedAlerts === 0,
     foreignCodesKept: report.foreignCodes.kept === report.foreignCodes.of,
     lockReadAtMostDaily: report.foreignCodes.fewestHoursBetweenReads >= 24,
+    slotReadAtMostOnceADay: report.slotReads.mostReadsOfOneSlotInADay <= 1,
     seamDoorCoveredNoDuplicates: !seam || (seam.covered === seam.arrivals && seam.duplicates === 0),
   };
   const result = { options, seconds, report, targets, node: process.version, date: new Date().toISOString() };
@@ -62,6 +63,8 @@ async function main(): Promise<void> {
     ['  arrivals on door-4: covered', `${report.foreignCodes.covered}/${report.foreignCodes.arrivals}`, ''],
     ['  locks read whole (when linked, then daily)', report.foreignCodes.locksRead, ''],
     ['  fewest hours between two reads of one lock', report.foreignCodes.fewestHoursBetweenReads, 'target >= 24'],
+    ['most reads of one slot in any 24 hours', report.slotReads.mostReadsOfOneSlotInADay, 'target <= 1'],
+    ['  reads per lock per day (whole or one slot)', report.slotReads.readsPerLockPerDay, ''],
   ];
   if (seam) {
     rows.push(

@@ -72,6 +72,17 @@ describe('a simulated season', function () {
     assert.ok(foreign.fewestHoursBetweenReads >= 24, `two reads of one lock ${foreign.fewestHoursBetweenReads} h apart`);
   });
 
+  it('reads each slot of a lock that reads codes back at most once a day: whole when linked, then daily for drift', () => {
+    const reads = report.slotReads;
+    const readable = seasonPlan(options).locks.filter((lock) => lock.id !== 'door-2').length;
+    assert.equal(reads.locks, readable);
+    assert.equal(reads.mostReadsOfOneSlotInADay, 1, JSON.stringify(reads));
+    // A verify falls due 24 h after the last plus up to 2 h that differ by lock (lib/ledger/lock-reads.ts).
+    const atLeast = readable * Math.floor((reads.days * 24) / 26);
+    assert.ok(reads.wholeReads >= atLeast, `${reads.wholeReads} whole reads, at least ${atLeast} expected`);
+    assert.ok(reads.readsPerLockPerDay <= 1, `${reads.readsPerLockPerDay} reads per lock per day`);
+  });
+
   it('covers every arrival on the Seam door, through Seam’s fake, with one access code per code and the cleaner’s hours moved in place', () => {
     const seam = report.seamDoor;
     assert.ok(seam, 'the season has a Seam door');

@@ -1,6 +1,7 @@
 /** What a season reports, and how each figure is worked out from what happened. */
 import type { Booking } from '../bookings/booking';
 import type { LedgerData } from '../ledger/ledger-types';
+import type { LockConfig } from '../locks/provider';
 import type { AlertMessage } from '../messages';
 import type { SeasonLock } from './season-door';
 import type { FeedAlertKind } from './season-feeds';
@@ -59,10 +60,38 @@ export interface SeasonReport {
   /** The door and the gate that hold the owner's and the cleaner's own codes: still there, untouched, at the season's end? */
   foreignCodes: { locks: string[]; kept: number; of: number; arrivals: number; covered: number; locksRead: number; fewestHoursBetweenReads: number };
   /**
+   * Reads the ledger asked of the locks that read codes back and that the lock carried out: the whole
+   * lock (when linked, then the daily drift check) and one slot (before a first write to a slot never
+   * seen). A whole read wakes every slot in the lock's range, so it counts as a read of each; the
+   * read-back of a write belongs to the write and is not here. Issue 17: at most one read of a slot a day.
+   */
+  slotReads: SlotReadsReport;
+  /**
    * The Seam door (when the season was given one): its arrivals and those with a working code; access
    * codes created on Seam, changed in place, and made twice; guests' commands to it per booking.
    */
   seamDoor?: { lockId: string; arrivals: number; covered: number; created: number; changedInPlace: number; duplicates: number; commandsPerBooking: number };
+}
+
+export interface SlotReadsReport {
+  /** Locks that read codes back, and the days the season's clock ran over. */
+  locks: number;
+  days: number;
+  wholeReads: number;
+  oneSlotReads: number;
+  /** Reads of either kind per lock per day of the season. */
+  readsPerLockPerDay: number;
+  /** The most reads of any one slot of any lock within any 24 hours. */
+  mostReadsOfOneSlotInADay: number;
+  /** Where and from when that most was seen (the first such slot). */
+  busiest?: { lockId: string; slot: number; from: string };
+}
+
+/** A read the ledger asked of a lock and the lock answered, at `at` (ms); slot 0 is the whole lock. */
+export interface LedgerRead {
+  lockId: string;
+  slot: number;
+  at: number;
 }
 
 /** An alert as the season recorded it: when the host got it. */
@@ -88,6 +117,7 @@ export interface SeasonSeen {
 }
 
 const MINUTE = 60_000;
+const DAY = 24 * 60 * MINUTE;
 
 /** Codes StayKey did not create, in slots it could use: unit 4's owner's code and the cleaner's on the gate. */
 export const FOREIGN_CODES_OF_SEASON: ForeignCodeOfSeason[] = [
@@ -206,4 +236,62 @@ export function lostOperations(data: LedgerData, lockFor: (lockId: string) => Se
     if (!held) lost += 1;
   }
   return lost;
+}
+
+/** How often the ledger's reads woke each slot of the locks that read back, between `from` and `to` (ms). */
+export function slotReadsReport(reads: LedgerRead[], locks: LockConfig[], from: number, to: number): SlotReadsReport {
+  const days = Math.max(to - from, DAY) / DAY;
+  const ours = reads.filter((read) => locks.some((lock) => lock.id === read.lockId));
+  let busiest: BusiestSlot = { lockId: '', slot: 0, reads: 0, from: 0 };
+  for (const lock of locks) {
+    const slot = busiestSlot(lock, ours.filter((read) => read.lockId === lock.id));
+    if (slot.reads > busiest.reads) busiest = slot;
+  }
+  const wholeReads = ours.filter((read) => read.slot === 0).length;
+  return {
+    locks: locks.length,
+    days: Math.round(days * 10) / 10,
+    wholeReads,
+    oneSlotReads: ours.length - wholeReads,
+    readsPerLockPerDay: Math.round((ours.length / Math.max(locks.length, 1) / days) * 100) / 100,
+    mostReadsOfOneSlotInADay: busiest.reads,
+    ...(busiest.reads ? { busiest: { lockId: busiest.lockId, slot: busiest.slot, from: new Date(busiest.from).toISOString() } } : {}),
+  };
+}
+
+interface BusiestSlot {
+  lockId: string;
+  slot: number;
+  reads: number;
+  from: number;
+}
+
+/**
+ * The slot of one lock read most within 24 hours. Every slot in the lock's range shares its whole reads,
+ * so only the first of them and the slots read alone need looking at.
+ */
+function busiestSlot(lock: LockConfig, reads: LedgerRead[]): BusiestSlot {
+  const { firstSlot, lastSlot } = lock.rules;
+  const whole = reads.filter((read) => read.slot === 0).map((read) => read.at);
+  const alone = new Set(reads.filter((read) => read.slot > 0).map((read) => read.slot));
+  let busiest: BusiestSlot = { lockId: lock.id, slot: firstSlot, reads: 0, from: 0 };
+  for (const slot of [firstSlot, ...[...alone].sort((a, b) => a - b)]) {
+    const inRange = slot >= firstSlot && slot <= lastSlot;
+    const times = [...(inRange ? whole : []), ...reads.filter((read) => read.slot === slot).map((read) => read.at)];
+    const most = mostWithinADay(times);
+    if (most.reads > busiest.reads) busiest = { lockId: lock.id, slot, ...most };
+  }
+  return busiest;
+}
+
+/** The most of `times` (ms) within any 24 hours, and the first of them. */
+function mostWithinADay(times: number[]): { reads: number; from: number } {
+  const sorted = [...times].sort((a, b) => a - b);
+  let most = { reads: 0, from: 0 };
+  let first = 0;
+  for (let last = 0; last < sorted.length; last++) {
+    while (sorted[last] - sorted[first] >= DAY) first++;
+    if (last - first + 1 > most.reads) most = { reads: last - first + 1, from: sorted[first] };
+  }
+  return most;
 }

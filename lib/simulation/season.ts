@@ -12,6 +12,7 @@ import { Booking } from '../bookings/booking';
 import type { BookingUpdate } from '../bookings/message-bookings';
 import { Ledger, LedgerStore } from '../ledger/ledger';
 import type { LedgerData } from '../ledger/ledger-types';
+import { readsCodes } from '../ledger/lock-reads';
 import { memoryLedgerStore } from '../ledger/ledger-memory';
 import { CommandRunner, sealReadCodes } from '../locks/command-runner';
 import type { LockConfig, LockProvider, LockStatus } from '../locks/provider';
@@ -24,9 +25,9 @@ import { windowFor, WindowOptions } from '../windows/window';
 import { SEAM_DOOR, seamOutage, SeasonDoor, SeasonInstances, SeasonLock, SeasonWiring } from './season-door';
 import { ChannelFeeds, FeedAlertKind, feedAlertKind } from './season-feeds';
 import { seasonPlan, SeasonEvent, SeasonPlan } from './season-plan';
-import { Arrival, arrivalOf, codesStillOpening, FOREIGN_CODES_OF_SEASON, foreignCodesReport, keyInForeignCodes, lostOperations, SeasonOptions, SeasonReport, SeasonSeen, seamDoorReport, zhaDoorReport } from './season-report';
+import { Arrival, arrivalOf, codesStillOpening, FOREIGN_CODES_OF_SEASON, foreignCodesReport, keyInForeignCodes, LedgerRead, lostOperations, SeasonOptions, SeasonReport, SeasonSeen, seamDoorReport, slotReadsReport, zhaDoorReport } from './season-report';
 
-export type { Arrival, SeasonOptions, SeasonReport } from './season-report';
+export type { Arrival, SeasonOptions, SeasonReport, SlotReadsReport } from './season-report';
 export type { SeasonDoor, SeasonDoorFactory, SeasonInstances, SeasonWiring } from './season-door';
 
 const READINESS_EVERY_MS = 15 * 60_000;
@@ -68,6 +69,9 @@ class SeasonWorld {
   private readonly lockConfigs: LockConfig[];
   /** When each lock was read whole (successfully): on its first link, then at most daily. */
   private readonly wholeReads = new Map<string, number[]>();
+  /** Every read the ledger asked that a lock carried out, answered or not by the time of a restart. */
+  private readonly ledgerReads: LedgerRead[] = [];
+  private readonly startedAt: number;
   private zhaRunner: CommandRunner | undefined;
   private seamRunner: CommandRunner | undefined;
   /** Guests' commands to the Seam door, for its commands per booking. */
@@ -109,6 +113,7 @@ class SeasonWorld {
     this.store = memoryLedgerStore();
     this.feeds = new ChannelFeeds(plan.units.map((unit) => unit.name), this.clock);
     this.events = [...plan.events].sort((a, b) => a.at.localeCompare(b.at));
+    this.startedAt = this.clock.now().getTime();
     this.nextReadiness = this.clock.now().getTime();
     this.nextFetch = this.clock.now().getTime();
     this.end = Date.parse(`${addDays(options.start, options.days + 2)}T00:00:00Z`);
@@ -286,6 +291,8 @@ class SeasonWorld {
       const pin = command.pin ? this.vault.open(command.pin) : undefined;
       void this.runnerFor(command.lockId).execute(command, pin).then((result) => {
         this.busy -= 1;
+        // The lock woke for a read even when a restart lost its answer: counted before that check.
+        if (command.action === 'read' && result.ok) this.ledgerReads.push({ lockId: command.lockId, slot: command.slot, at: this.clock.now().getTime() });
         // A runner from before a restart answers into nothing, as a killed Node-RED would.
         if (generation !== this.generation) return;
         if (result.unverifiable && result.action !== 'clear') this.codesSetNotVerifiable += 1;
@@ -371,6 +378,7 @@ class SeasonWorld {
       cancellationsFromBadFeeds: this.badCancellations.size,
       zhaDoor: zhaDoorReport(this.seen(), ZHA_DOOR, this.codesSetNotVerifiable),
       foreignCodes: foreignCodesReport(this.seen(), FOREIGN_CODES_OF_SEASON, this.wholeReads),
+      slotReads: slotReadsReport(this.ledgerReads, this.lockConfigs.filter(readsCodes), this.startedAt, this.clock.now().getTime()),
       ...(this.door ? { seamDoor: seamDoorReport(this.seen(), this.door.config.id, this.door.counts(), this.seamCommands) } : {}),
     };
   }

@@ -1,0 +1,120 @@
+/**
+ * The bench's table scores each figure issue 17 names against its target: a figure over the target
+ * reads "not met", one within it "met". Benchmarks are not tests, but the table that scores them is.
+ */
+import { strict as assert } from 'node:assert';
+import type { LedgerMemoryResults } from '../bench/ledger-memory';
+import { ledgerMemoryRows, revokeRows, Row, seasonRows, table, TARGETS } from '../bench/report';
+import type { RevokeFigure } from '../bench/revoke';
+import type { SeasonResults } from '../bench/season';
+import type { SeasonReport, SlotReadsReport } from '../lib/simulation/season';
+
+function revoke(latencyMs: number, medianMs: number): RevokeFigure {
+  return {
+    latencyMs,
+    runsMs: [medianMs],
+    medianMs,
+    minMs: medianMs,
+    maxMs: medianMs,
+    ...(latencyMs > 0 ? { ratio: medianMs / latencyMs } : {}),
+    overheadMs: medianMs - latencyMs,
+  };
+}
+
+function ledgerMemory(bytesPerBooking: number): LedgerMemoryResults {
+  const bookings = 100_000;
+  return {
+    bookings,
+    ledgerBytes: 0,
+    ledgerHeap: bytesPerBooking * bookings,
+    jsonHeap: 1400 * bookings,
+    ledgerBytesPerBooking: bytesPerBooking,
+    jsonBytesPerBooking: 1400,
+    ratio: bytesPerBooking / 1400,
+  };
+}
+
+function slotReads(most: number): SlotReadsReport {
+  return { locks: 30, days: 35, wholeReads: 1027, oneSlotReads: 0, readsPerLockPerDay: 0.98, mostReadsOfOneSlotInADay: most, busiest: { lockId: 'gate', slot: 1, from: '2026-06-28T00:00:01.500Z' } };
+}
+
+function season(lockCommandsPerBooking: number, reads: SlotReadsReport | undefined): SeasonResults {
+  const counted: Omit<SeasonReport, 'slotReads'> = {
+    units: 30,
+    bookings: 236,
+    arrivals: 220,
+    arrivalsCovered: 220,
+    arrivalsWithoutCode: 0,
+    uncovered: [],
+    uncoveredWithoutTimelyAlert: 0,
+    codesAliveAfterCheckout: 0,
+    codesLeftOnOfflineLocks: 0,
+    lockCommandsPerBooking,
+    lostOperations: 0,
+    restarts: 3,
+    alerts: 20,
+    feedAlerts: { emptyCalendar: 1, massDisappearance: 1, unreadableEvent: 1, other: 0 },
+    plannedCancellations: 10,
+    cancellationsSeen: 10,
+    cancellationsFromBadFeeds: 0,
+    zhaDoor: { lockId: 'door-2', arrivals: 8, covered: 8, notConfirmedAlerts: 0, codesSetNotVerifiable: 8 },
+    foreignCodes: { locks: ['door-4', 'gate'], kept: 2, of: 2, arrivals: 8, covered: 8, locksRead: 30, fewestHoursBetweenReads: 24 },
+  };
+  // A season from before issue 17 has no slotReads.
+  const report = (reads ? { ...counted, slotReads: reads } : counted) as SeasonReport;
+  return { settings: { units: 30, bookings: 240, days: 30, start: '2026-07-01', seed: 2026 }, elapsedMs: 50_000, report };
+}
+
+function only(rows: Row[], figure: RegExp): Row {
+  const found = rows.filter((row) => figure.test(row.figure));
+  assert.equal(found.length, 1, `one row for ${figure}: ${JSON.stringify(rows.map((row) => row.figure))}`);
+  return found[0];
+}
+
+describe('the bench table’s issue 17 targets', () => {
+  it('scores the revoke at lock latency 0 on its whole time, under 100 ms', () => {
+    const fast = only(revokeRows({ figures: [revoke(0, 12.5)] }), /latency 0 ms/);
+    assert.equal(fast.target, '< 100 ms');
+    assert.equal(fast.met, true);
+    assert.equal(fast.ratio, '+12.5 ms');
+    assert.equal(only(revokeRows({ figures: [revoke(0, 140)] }), /latency 0 ms/).met, false);
+  });
+
+  it('scores the revoke behind a 300 ms lock on the time over the lock, and keeps its ratio', () => {
+    const row = only(revokeRows({ figures: [revoke(300, 314)] }), /latency 300 ms/);
+    assert.equal(row.met, true, 'a 14 ms overhead is within 100 ms although the whole takes 314 ms');
+    assert.equal(row.ratio, '1.05x');
+    assert.match(row.value, /\+14\.0 ms over the lock/);
+    assert.equal(only(revokeRows({ figures: [revoke(300, 420)] }), /latency 300 ms/).met, false, '120 ms over the lock');
+  });
+
+  it('scores the ledger heap per booking against 2 KB', () => {
+    const row = only(ledgerMemoryRows(ledgerMemory(1577)), /ledger heap per booking/);
+    assert.equal(row.target, '<= 2 KB');
+    assert.equal(row.met, true);
+    assert.equal(only(ledgerMemoryRows(ledgerMemory(TARGETS.ledgerHeapPerBookingKB * 1024)), /heap/).met, true, 'exactly 2 KB');
+    assert.equal(only(ledgerMemoryRows(ledgerMemory(2049)), /heap/).met, false);
+  });
+
+  it('scores the season’s lock commands per booking against 4', () => {
+    const row = only(seasonRows(season(3.87, slotReads(1))), /lock commands per booking/);
+    assert.equal(row.figure, 'lock commands per booking (season of 236 bookings, 30 days)');
+    assert.equal(row.target, '<= 4');
+    assert.equal(row.met, true);
+    assert.equal(only(seasonRows(season(4.15, slotReads(1))), /lock commands/).met, false);
+  });
+
+  it('scores the slot reads on the slot read most in a day, and says which', () => {
+    const row = only(seasonRows(season(3.87, slotReads(1))), /slot reads per lock per day/);
+    assert.equal(row.target, '<= 1');
+    assert.equal(row.met, true);
+    assert.match(row.value, /most 1 of one slot in 24 h \(gate slot 1\); 0\.98 reads per lock per day/);
+    assert.equal(only(seasonRows(season(3.87, slotReads(2))), /slot reads/).met, false);
+  });
+
+  it('counts a season that does not report its reads as not met', () => {
+    const row = only(seasonRows(season(3.87, undefined)), /slot reads/);
+    assert.equal(row.met, false);
+    assert.match(table([row]), /NO$/m);
+  });
+});
