@@ -8,7 +8,10 @@
 const RESERVED = new Set(['__proto__', 'constructor', 'prototype']);
 
 export function isReservedId(value: unknown): boolean {
-  return typeof value === 'string' && RESERVED.has(value.trim());
+  if (typeof value !== 'string') return false;
+  const trimmed = value.trim();
+  // Every reserved name is 9 to 11 characters: most ids are told apart without hashing them.
+  return trimmed.length >= 9 && trimmed.length <= 11 && RESERVED.has(trimmed);
 }
 
 /** The id as given; throws naming the field when it is one of the names JavaScript keeps for itself. */

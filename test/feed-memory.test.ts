@@ -9,6 +9,7 @@ import { strict as assert } from 'node:assert';
 import fc from 'fast-check';
 import { FeedEvents, FeedOptions, portableEvents, readFeed, readFeedEvents } from '../lib/bookings/ical-feed';
 import { FeedMemory, splitFeed } from '../lib/bookings/feed-memory';
+import { CalendarEvent, readStays } from '../lib/bookings/stays';
 import { fuzzParameters } from './support/fuzz';
 
 interface FeedEvent {
@@ -258,3 +259,27 @@ function calendarOf(events: FeedEvent[]): string {
 function countEvents(text: string): number {
   return text.split('BEGIN:VEVENT').length - 1;
 }
+
+describe('readStays with UIDs known to be unique', () => {
+  it('gives what the reading by id gives, markers and stays without a UID included', () => {
+    const point = fc.integer({ min: 1, max: 20 }).map((day) => ({ day: `2026-07-${String(day).padStart(2, '0')}` }));
+    const calendarEvent = fc.record({
+      hasUid: fc.boolean(),
+      summary: fc.constantFrom('Reserved', 'Check-in: Anna', 'Check-out: Anna', 'Airbnb (Not available)', 'Reserved - Bo'),
+      description: fc.constantFrom('', 'Reservation code: HMX1', 'Guests: 3'),
+      start: point,
+      nights: fc.integer({ min: 0, max: 4 }),
+    });
+    fc.assert(
+      fc.property(fc.array(calendarEvent, { maxLength: 12 }), fc.constantFrom(undefined, '2026-07-08'), (list, endedBefore) => {
+        const events: CalendarEvent[] = list.map((event, index) => {
+          const end = { day: `2026-07-${String(Number(event.start.day.slice(8)) + event.nights).padStart(2, '0')}` };
+          return { ...(event.hasUid ? { uid: `uid-${index}` } : {}), summary: event.summary, description: event.description, start: event.start, end };
+        });
+        const options = { unit: 'Room 101', source: 'airbnb', endedBefore };
+        assert.deepEqual(readStays(events, options, { uidsUnique: true }), readStays(events, options));
+      }),
+      fuzzParameters(300),
+    );
+  });
+});

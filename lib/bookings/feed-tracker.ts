@@ -59,6 +59,8 @@ interface Known {
    * checkout even while the feed lacks it; once the feed lists it again it is followed as any other.
    */
   keptByHost?: boolean;
+  /** The fetch that last listed it (counted from this tracker's start; not saved). */
+  seenIn?: number;
 }
 
 export interface FeedTrackerState {
@@ -79,6 +81,8 @@ export class FeedTracker {
   private readonly clock: Clock;
   private emptySince: string | undefined;
   private reported = new Set<string>();
+  /** Fetches applied since this tracker was made: which one last listed a stay tells who is missing. */
+  private fetches = 0;
 
   constructor(options: FeedTrackerOptions = {}) {
     const misses = options.missesBeforeCancel ?? 1;
@@ -117,13 +121,10 @@ export class FeedTracker {
     this.emptySince = undefined;
     changes.skipped = this.newlySkipped(fetch.skipped ?? []);
     const future = this.futureStays();
-    const seen = new Set<string>();
-    for (const booking of fetch.bookings) {
-      seen.add(booking.id);
-      this.take(booking, changes);
-    }
+    const fetchNumber = ++this.fetches;
+    for (const booking of fetch.bookings) this.take(booking, fetchNumber, changes);
     const keep = new Set(fetch.keep ?? []);
-    const missing = this.missAllBut(seen, (id) => fetch.holdMissing === true || keep.has(id));
+    const missing = this.missAllBut(fetchNumber, (id) => fetch.holdMissing === true || keep.has(id));
     this.cancelOrHold(missing, future, changes);
     return changes;
   }
@@ -175,7 +176,7 @@ export class FeedTracker {
   }
 
   toJSON(): FeedTrackerState {
-    const state: FeedTrackerState = { version: 1, bookings: [...this.known.values()].map((entry) => ({ ...entry })) };
+    const state: FeedTrackerState = { version: 1, bookings: [...this.known.values()].map(({ seenIn, ...entry }) => entry) };
     if (this.emptySince) state.emptySince = this.emptySince;
     if (this.reported.size > 0) state.reported = [...this.reported];
     return state;
@@ -216,25 +217,26 @@ export class FeedTracker {
     return fresh;
   }
 
-  private take(booking: Booking, changes: FeedChanges): void {
+  private take(booking: Booking, fetchNumber: number, changes: FeedChanges): void {
     const before = this.known.get(booking.id);
     // An unchanged stay keeps the booking it had: the fresh copy dies young, rather than every poll
     // moving thousands of new bookings into the old generation of the heap.
     if (before && before.heldSince === undefined && !before.keptByHost && !bookingDiffers(before.booking, booking)) {
       before.misses = 0;
+      before.seenIn = fetchNumber;
       return;
     }
-    this.known.set(booking.id, { booking, misses: 0 });
+    this.known.set(booking.id, { booking, misses: 0, seenIn: fetchNumber });
     if (!before) changes.created.push(booking);
     else if (bookingDiffers(before.booking, booking)) changes.changed.push(booking);
   }
 
   /** Counts a miss for every future stay the fetch lacks; returns those missed often enough to cancel. */
-  private missAllBut(seen: Set<string>, kept: (id: string) => boolean): [string, Known][] {
+  private missAllBut(fetchNumber: number, kept: (id: string) => boolean): [string, Known][] {
     const today = latestToday(this.clock.now());
     const missing: [string, Known][] = [];
     for (const [id, entry] of this.known) {
-      if (seen.has(id)) continue;
+      if (entry.seenIn === fetchNumber) continue;
       // Channels drop stays from the feed once they are over; that is history, not a cancellation.
       if (entry.booking.departure <= today) {
         this.known.delete(id);

@@ -133,7 +133,7 @@ export function readingOf(events: FeedEvents, options: FeedOptions, facts?: Even
     if ('problem' in copy) noteUnreadable({ uid: copy.uid, summary: copy.summary, reason: copy.problem }, reading);
     else calendarEvents.push(copy.event);
   }
-  const stays = readStays(calendarEvents, { ...options, closedAreStays: closedAreStays(calendar, uids, options) }, facts);
+  const stays = readStays(calendarEvents, { ...options, closedAreStays: closedAreStays(calendar, uids, options) }, { facts, uidsUnique: true });
   reading.bookings = stays.bookings;
   for (const skipped of stays.skipped) {
     if (skipped.unreadable) noteUnreadable(skipped, reading);
@@ -395,7 +395,24 @@ function closedAreStays(calendar: Component, uids: (string | undefined)[], optio
   if (options.closed === 'stays' || isBookingCom(options.channel ?? options.source)) return true;
   const prodid = safely(() => calendar.getFirstPropertyValue('prodid'));
   if (typeof prodid === 'string' && /booking\.com/i.test(prodid)) return true;
-  return uids.some((uid) => /@booking\.com$/i.test(uid ?? ''));
+  return uids.some(isBookingComUid);
+}
+
+const BOOKING_COM_UID = '@booking.com';
+
+/**
+ * A UID ending in @booking.com in any ASCII case, as /@booking\.com$/i reads it (which folds no other
+ * letter onto these), looking at the last 12 characters only: this runs for every UID of every poll.
+ */
+function isBookingComUid(uid: string | undefined): boolean {
+  if (uid === undefined || uid.length < BOOKING_COM_UID.length) return false;
+  const from = uid.length - BOOKING_COM_UID.length;
+  for (let at = 0; at < BOOKING_COM_UID.length; at++) {
+    const want = BOOKING_COM_UID.charCodeAt(at);
+    const got = uid.charCodeAt(from + at);
+    if (got !== want && !(want >= 0x61 && want <= 0x7a && got === want - 0x20)) return false;
+  }
+  return true;
 }
 
 /** "booking.com", "Booking", "bookingcom": what hosts call the Booking.com feed. */

@@ -70,8 +70,8 @@ export function staysFromEvents(events: CalendarEvent[], options: StayOptions): 
 }
 
 /** The stays in `events`, and the events left out with why (blocks, events the host's filters leave out). */
-export function readStays(events: CalendarEvent[], options: StayOptions, facts?: EventFacts): { bookings: Booking[]; skipped: SkippedEvent[] } {
-  const bookings = new Map<string, Booking>();
+export function readStays(events: CalendarEvent[], options: StayOptions, reading: StayReading = {}): { bookings: Booking[]; skipped: SkippedEvent[] } {
+  const stays: Booking[] = [];
   const markers: Marker[] = [];
   const skipped: SkippedEvent[] = [];
   const skip = (event: CalendarEvent, reason: string, unreadable = false) => {
@@ -79,12 +79,13 @@ export function readStays(events: CalendarEvent[], options: StayOptions, facts?:
   };
   const wanted = summaryFilter(options);
   const summaries = summaryReaders();
+  let everyStayByUid = reading.uidsUnique === true;
   for (const event of events) {
     if (!wanted(event.summary)) {
       skip(event, 'left out by the include / exclude setting');
       continue;
     }
-    const known = factsOf(event, facts);
+    const known = factsOf(event, reading.facts);
     const kind = closedStay(event.summary, options) ? 'stay' : summaries.kind(event.summary, known.nights);
     if (kind === 'block') {
       skip(event, 'a block (dates closed, no guest)');
@@ -93,19 +94,35 @@ export function readStays(events: CalendarEvent[], options: StayOptions, facts?:
     if (kind === 'stay') {
       const booking = stayBooking(event, options, (known.details ??= guestDetails(event.summary, event.description, summaries.name)));
       if (!booking) skip(event, 'its checkout is not after its arrival', true);
-      // A later copy of the same UID replaces an earlier one: feeds append the newer version.
-      else bookings.set(booking.id, booking);
+      else stays.push(booking);
+      if (!event.uid) everyStayByUid = false;
       continue;
     }
     markers.push({ event, kind, day: event.start.day, guest: markerGuest(event.summary) });
   }
-  const stays = [...bookings.values()];
-  const unmatched = markers.filter((marker) => !attachToStay(marker, stays));
-  for (const booking of pairMarkers(unmatched, options)) {
-    if (!bookings.has(booking.id)) bookings.set(booking.id, booking);
-  }
-  const kept = [...bookings.values()].filter((booking) => !options.endedBefore || booking.departure >= options.endedBefore);
+  // A later copy of the same id replaces an earlier one: feeds append the newer version. Stays named
+  // by UIDs known to be unique cannot repeat, and skip the Map.
+  const bookings = everyStayByUid ? stays : [...byId(stays).values()];
+  const unmatched = markers.filter((marker) => !attachToStay(marker, bookings));
+  const paired = unmatched.length === 0 ? [] : pairMarkers(unmatched, options);
+  const all = paired.length === 0 ? bookings : [...byId(bookings, paired).values()];
+  const kept = options.endedBefore ? all.filter((booking) => booking.departure >= options.endedBefore!) : all;
   return { bookings: kept, skipped };
+}
+
+/** How a calendar's events are read: what was found per event before, and whether UIDs are unique. */
+export interface StayReading {
+  facts?: EventFacts;
+  /** No two events have the same UID (ical-feed keeps one copy per UID). */
+  uidsUnique?: boolean;
+}
+
+/** Bookings by id: each id where it first came, the last booking with it; then `extra` where the id is new. */
+function byId(bookings: Booking[], extra: Booking[] = []): Map<string, Booking> {
+  const result = new Map<string, Booking>();
+  for (const booking of bookings) result.set(booking.id, booking);
+  for (const booking of extra) if (!result.has(booking.id)) result.set(booking.id, booking);
+  return result;
 }
 
 /** Summaries longer than this are read each time: the memory is for the few summaries a channel repeats. */
