@@ -283,3 +283,35 @@ describe('readStays with UIDs known to be unique', () => {
     );
   });
 });
+
+describe('feed memory: finding the last fetch\'s events', () => {
+  function counting() {
+    const asked: number[] = [];
+    const reader = (text: string, options: FeedOptions) => {
+      asked.push(countEvents(text));
+      return readFeedEvents(text, options);
+    };
+    return { asked, reader };
+  }
+  const many = Array.from({ length: 60 }, (_, index) => stay(`s${index}`, 10 + (index % 15)));
+
+  it('finds every event after a long run is dropped or the feed is sorted anew, and reads none of them again', () => {
+    const memory = new FeedMemory();
+    const { asked, reader } = counting();
+    memory.read(calendarOf(many), OPTIONS, reader);
+    const dropped = [...many.slice(25), stay('new', 20)];
+    assert.equal(outcome(() => memory.read(calendarOf(dropped), OPTIONS, reader)), outcome(() => readFeed(calendarOf(dropped), OPTIONS)));
+    const reversed = [...dropped].reverse();
+    assert.equal(outcome(() => memory.read(calendarOf(reversed), OPTIONS, reader)), outcome(() => readFeed(calendarOf(reversed), OPTIONS)));
+    assert.deepEqual(asked, [60, 1], 'the reversed feed is not parsed at all');
+  });
+
+  it('reads again an event moved far from where it stood, with the same reading', () => {
+    const memory = new FeedMemory();
+    const { asked, reader } = counting();
+    memory.read(calendarOf(many), OPTIONS, reader);
+    const moved = [many[59], ...many.slice(0, 59)];
+    assert.equal(outcome(() => memory.read(calendarOf(moved), OPTIONS, reader)), outcome(() => readFeed(calendarOf(moved), OPTIONS)));
+    assert.deepEqual(asked, [60, 1]);
+  });
+});

@@ -34,7 +34,9 @@ interface Remembered {
   settings: string;
   context: string;
   calendar: FeedEvents['calendar'];
-  entries: Map<string, EventEntry>;
+  /** The last fetch's events' lines, in feed order, and what each was read as. */
+  events: string[];
+  entries: EventEntry[];
 }
 
 export class FeedMemory {
@@ -53,7 +55,7 @@ export class FeedMemory {
     if (!shape) return { text, finish: (read) => this.forgetAfter(readingOf(required(read), options)) };
     const settings = settingsKey(options);
     const last = this.last?.settings === settings && this.last.context === shape.context ? this.last : undefined;
-    const known = shape.events.map((event) => last?.entries.get(event));
+    const known = last ? matchEvents(shape.events, last) : shape.events.map(() => undefined);
     const unread = shape.events.filter((_, index) => known[index] === undefined);
     const remember = (calendar: FeedEvents['calendar'], fresh: EventEntry[]) => this.remember(shape, known, fresh, { options, settings, calendar });
     if (last && unread.length === 0) return { text: undefined, finish: () => remember(last.calendar, []) };
@@ -83,19 +85,54 @@ export class FeedMemory {
     fresh: EventEntry[],
     feed: { options: FeedOptions; settings: string; calendar: FeedEvents['calendar'] },
   ): FeedReading {
-    const entries = new Map<string, EventEntry>();
     const inOrder: EventEntry[] = [];
     let next = 0;
-    shape.events.forEach((event, index) => {
-      const entry = known[index] ?? keptEntry(fresh[next++], event);
-      entries.set(event, entry);
-      inOrder.push(entry);
-    });
+    for (const [index, event] of shape.events.entries()) inOrder.push(known[index] ?? keptEntry(fresh[next++], event));
     if (next !== fresh.length) throw new Error(`feed is garbled: ${next} new events but ${fresh.length} read; keeping the last good bookings`);
     const reading = readingOf({ calendar: feed.calendar, entries: inOrder }, feed.options, this.facts);
-    this.last = { settings: feed.settings, context: shape.context, calendar: feed.calendar, entries };
+    this.last = { settings: feed.settings, context: shape.context, calendar: feed.calendar, events: shape.events, entries: inOrder };
     return reading;
   }
+}
+
+/** How far past the last match an event is looked for, and how many misses in a row make an index. */
+const NEARBY = 16;
+
+/**
+ * Each event's entry from the last fetch, found where it stood: a feed keeps its order from one fetch
+ * to the next, so a few comparisons of lines find nearly every event without hashing thousands of
+ * texts, and an event not found near is new or changed. A run of misses means the feed moved (a long
+ * run dropped, events sorted anew): the last fetch is then indexed, and the run looked up again.
+ * An event not found is read again, which costs time, never correctness.
+ */
+function matchEvents(events: string[], last: Remembered): (EventEntry | undefined)[] {
+  const known: (EventEntry | undefined)[] = [];
+  let index: Map<string, number> | undefined;
+  let from = 0;
+  let missesInARow = 0;
+  const take = (position: number, at: number) => {
+    known[position] = last.entries[at];
+    if (at >= from) from = at + 1;
+  };
+  for (const [position, event] of events.entries()) {
+    const at = index ? index.get(event) ?? -1 : nearby(last.events, event, from);
+    known.push(undefined);
+    if (at >= 0) take(position, at);
+    missesInARow = at >= 0 ? 0 : missesInARow + 1;
+    if (index || missesInARow < NEARBY) continue;
+    index = new Map(last.events.map((text, place) => [text, place]));
+    for (let missed = position - missesInARow + 1; missed <= position; missed++) {
+      const found = index.get(events[missed]);
+      if (found !== undefined) take(missed, found);
+    }
+  }
+  return known;
+}
+
+function nearby(events: string[], event: string, from: number): number {
+  const end = Math.min(events.length, from + NEARBY);
+  for (let at = from; at < end; at++) if (events[at] === event) return at;
+  return -1;
 }
 
 function required(read: FeedEvents | undefined): FeedEvents {
