@@ -4,7 +4,9 @@
  */
 import { strict as assert } from 'node:assert';
 import type { LedgerMemoryResults } from '../bench/ledger-memory';
-import { ledgerMemoryRows, revokeRows, Row, seasonRows, table, TARGETS } from '../bench/report';
+import type { FeedResults, FeedSizeResult } from '../bench/feeds';
+import { feedRows, ledgerMemoryRows, revokeRows, Row, seasonRows, table, TARGETS } from '../bench/report';
+import type { Timing } from '../bench/measure';
 import type { RevokeFigure } from '../bench/revoke';
 import type { SeasonResults } from '../bench/season';
 import type { SeasonReport, SlotReadsReport } from '../lib/simulation/season';
@@ -65,6 +67,36 @@ function season(lockCommandsPerBooking: number, reads: SlotReadsReport | undefin
   return { settings: { units: 30, bookings: 240, days: 30, start: '2026-07-01', seed: 2026 }, elapsedMs: 50_000, report };
 }
 
+function timing(medianMs: number): Timing {
+  return { medianMs, minMs: medianMs, maxMs: medianMs, runsMs: [medianMs], warmups: 0, cold: false };
+}
+
+/** A feed size whose poll and first read take `pollMs` and `firstMs` beside a 20 ms ICAL.parse. */
+function feedSize(events: number, pollMs: number, firstMs: number): FeedSizeResult {
+  return {
+    events,
+    bytes: events * 280,
+    expected: { bookings: events, created: 0, changed: 0, cancelled: 0 },
+    pollAndDiff: timing(pollMs),
+    ingestAndDiff: timing(firstMs),
+    parseOnly: timing(firstMs - 5),
+    diffOnly: timing(5),
+    nodeIcal: timing(60),
+    icalParse: timing(20),
+    ratio: pollMs / 60,
+    pollIcalRatio: pollMs / 20,
+    icalRatio: firstMs / 20,
+    hostile: { bytes: events * 420, ingest: timing(firstMs), icalParse: timing(25), ratio: firstMs / (firstMs - 5) },
+  };
+}
+
+function feeds(pollMs: number, firstMs: number, linearity: number): FeedResults {
+  return {
+    sizes: [feedSize(5000, pollMs, firstMs)],
+    linearity: { ratio: linearity, firstReadRatio: 4.6, sizeRatio: 4, diffRatio: 4.1, icalParseRatio: 6 },
+  };
+}
+
 function only(rows: Row[], figure: RegExp): Row {
   const found = rows.filter((row) => figure.test(row.figure));
   assert.equal(found.length, 1, `one row for ${figure}: ${JSON.stringify(rows.map((row) => row.figure))}`);
@@ -72,6 +104,24 @@ function only(rows: Row[], figure: RegExp): Row {
 }
 
 describe('the bench table’s issue 17 targets', () => {
+  it('scores a feed poll and a first read, each against 1.5x ICAL.parse', () => {
+    const rows = feedRows(feeds(26, 62, 3.9));
+    const poll = rows.find((row) => /feed poll \+ diff/.test(row.figure) && /ICAL\.parse/.test(row.baseline));
+    const first = only(rows, /feed first read \+ diff/);
+    assert.equal(poll?.met, true, '26 ms is 1.3x a 20 ms parse');
+    assert.equal(first.met, false, '62 ms is 3.1x');
+    assert.equal(first.ratio, '3.10x');
+    const slow = feedRows(feeds(31, 29, 3.9)).find((row) => /feed poll \+ diff/.test(row.figure) && /ICAL\.parse/.test(row.baseline));
+    assert.equal(slow?.met, false, '31 ms is over 1.5x');
+  });
+
+  it('scores the linearity on the poll, and shows the first read beside it', () => {
+    const row = only(feedRows(feeds(26, 62, 3.9)), /feed linearity/);
+    assert.equal(row.met, true);
+    assert.match(row.value, /poll 3\.90x \(first read 4\.60x/);
+    assert.equal(only(feedRows(feeds(26, 62, 4.5)), /feed linearity/).met, false);
+  });
+
   it('scores the revoke at lock latency 0 on its whole time, under 100 ms', () => {
     const fast = only(revokeRows({ figures: [revoke(0, 12.5)] }), /latency 0 ms/);
     assert.equal(fast.target, '< 100 ms');
