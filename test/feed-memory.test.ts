@@ -315,3 +315,29 @@ describe('feed memory: finding the last fetch\'s events', () => {
     assert.deepEqual(asked, [60, 1]);
   });
 });
+
+describe('feed memory: what a poll hands out', () => {
+  it('hands out bookings of its own: changing one downstream changes nothing the next poll reads', () => {
+    const memory = new FeedMemory();
+    const text = calendarOf([stay('a', 10), stay('b', 12)]);
+    const first = memory.read(text, OPTIONS, readFeedEvents);
+    first.bookings[0].arrival = '1999-01-01';
+    (first.bookings[1] as { guestName?: string }).guestName = 'Mallory';
+    assert.equal(outcome(() => memory.read(text, OPTIONS, readFeedEvents)), outcome(() => readFeed(text, OPTIONS)));
+  });
+
+  it('follows a UID that moves from one event to another between polls', () => {
+    const memory = new FeedMemory();
+    const fetches = [
+      [stay('a', 10), stay('b', 12)],
+      [stay('a', 10), stay('a', 14)],
+      [stay('b', 12), stay('a', 14)],
+      [stay('b', 12), stay('a', 14), stay('b', 16)],
+      [stay('a', 14), stay('b', 16)],
+    ];
+    for (const events of fetches) {
+      const text = calendarOf(events);
+      assert.equal(outcome(() => memory.read(text, OPTIONS, readFeedEvents)), outcome(() => readFeed(text, OPTIONS)));
+    }
+  });
+});

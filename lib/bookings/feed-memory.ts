@@ -11,6 +11,7 @@
  * whole, as before, and nothing of it is remembered.
  */
 import { checkFeedText, EventEntry, FeedEvents, FeedOptions, FeedReading, readingOf } from './ical-feed';
+import { isReservedId } from '../ids';
 import type { EventFacts } from './stays';
 import { serverTimeZone } from '../time/zoned';
 
@@ -36,11 +37,18 @@ interface Remembered {
   calendar: FeedEvents['calendar'];
   /** The last fetch's events' lines, in feed order, and what each was read as. */
   events: string[];
-  entries: EventEntry[];
+  entries: KeptEntry[];
+}
+
+/** An event as remembered, and the poll that last listed it (to tell which left the feed). */
+interface KeptEntry extends EventEntry {
+  seenIn: number;
 }
 
 export class FeedMemory {
   private last: Remembered | undefined;
+  private polls = 0;
+  private readonly owners = new UidOwners();
   /** What the stays' reading found per event (see EventFacts); an event no longer listed drops out. */
   private readonly facts: EventFacts = new WeakMap();
 
@@ -55,7 +63,7 @@ export class FeedMemory {
     if (!shape) return { text, finish: (read) => this.forgetAfter(readingOf(required(read), options)) };
     const settings = settingsKey(options);
     const last = this.last?.settings === settings && this.last.context === shape.context ? this.last : undefined;
-    const known = last ? matchEvents(shape.events, last) : shape.events.map(() => undefined);
+    const known: (KeptEntry | undefined)[] = last ? matchEvents(shape.events, last) : shape.events.map(() => undefined);
     const unread = shape.events.filter((_, index) => known[index] === undefined);
     const remember = (calendar: FeedEvents['calendar'], fresh: EventEntry[]) => this.remember(shape, known, fresh, { options, settings, calendar });
     if (last && unread.length === 0) return { text: undefined, finish: () => remember(last.calendar, []) };
@@ -81,18 +89,73 @@ export class FeedMemory {
   /** `known`: each event's entry from the last fetch, if any; `fresh`: the others', read now, in feed order. */
   private remember(
     shape: FeedShape,
-    known: (EventEntry | undefined)[],
+    known: (KeptEntry | undefined)[],
     fresh: EventEntry[],
     feed: { options: FeedOptions; settings: string; calendar: FeedEvents['calendar'] },
   ): FeedReading {
-    const inOrder: EventEntry[] = [];
-    let next = 0;
-    for (const [index, event] of shape.events.entries()) inOrder.push(known[index] ?? keptEntry(fresh[next++], event));
-    if (next !== fresh.length) throw new Error(`feed is garbled: ${next} new events but ${fresh.length} read; keeping the last good bookings`);
-    const reading = readingOf({ calendar: feed.calendar, entries: inOrder }, feed.options, this.facts);
+    const poll = ++this.polls;
+    const inOrder: KeptEntry[] = [];
+    const added: KeptEntry[] = [];
+    let reusedTwice = false;
+    for (const [index, event] of shape.events.entries()) {
+      let entry = known[index];
+      if (entry) reusedTwice ||= entry.seenIn === poll;
+      else added.push((entry = keptEntry(fresh[added.length], event)));
+      entry.seenIn = poll;
+      inOrder.push(entry);
+    }
+    if (added.length !== fresh.length) throw new Error(`feed is garbled: ${added.length} new events but ${fresh.length} read; keeping the last good bookings`);
+    const gone = this.last && known.some(Boolean) ? this.last.entries.filter((entry) => entry.seenIn !== poll) : undefined;
+    const uidsUnique = this.owners.update(inOrder, reusedTwice ? undefined : gone, added);
+    const reading = readingOf({ calendar: feed.calendar, entries: inOrder }, feed.options, { facts: this.facts, uidsUnique });
     this.last = { settings: feed.settings, context: shape.context, calendar: feed.calendar, events: shape.events, entries: inOrder };
     return reading;
   }
+}
+
+/**
+ * Which remembered event holds each UID, kept from poll to poll by what left the feed and what came
+ * in: a poll learns that no UID is listed twice without hashing every UID again, and ical-feed then
+ * skips its search for several copies of one UID. Unknown (rebuilt next time) once a UID is listed twice.
+ */
+class UidOwners {
+  private owners: Map<string, KeptEntry> | undefined;
+
+  /** Whether every UID of `all` is listed once. `gone` and `added`: the change since the last poll (no `gone`: start over). */
+  update(all: KeptEntry[], gone: KeptEntry[] | undefined, added: KeptEntry[]): boolean {
+    const owners = this.owners;
+    if (!owners || !gone) return this.rebuild(all);
+    for (const entry of gone) {
+      const uid = countedUid(entry);
+      if (uid !== undefined && owners.get(uid) === entry) owners.delete(uid);
+    }
+    for (const entry of added) {
+      const uid = countedUid(entry);
+      if (uid === undefined) continue;
+      if (owners.has(uid)) return this.rebuild(all);
+      owners.set(uid, entry);
+    }
+    return true;
+  }
+
+  private rebuild(all: KeptEntry[]): boolean {
+    const owners = new Map<string, KeptEntry>();
+    this.owners = undefined;
+    for (const entry of all) {
+      const uid = countedUid(entry);
+      if (uid === undefined) continue;
+      if (owners.has(uid)) return false;
+      owners.set(uid, entry);
+    }
+    this.owners = owners;
+    return true;
+  }
+}
+
+/** The UID ical-feed sorts copies by: a copy's, unless it is a name JavaScript keeps (that copy is skipped). */
+function countedUid(entry: EventEntry): string | undefined {
+  const uid = entry.copy?.uid;
+  return uid && !isReservedId(uid) ? uid : undefined;
 }
 
 /** How far past the last match an event is looked for, and how many misses in a row make an index. */
@@ -105,8 +168,8 @@ const NEARBY = 16;
  * run dropped, events sorted anew): the last fetch is then indexed, and the run looked up again.
  * An event not found is read again, which costs time, never correctness.
  */
-function matchEvents(events: string[], last: Remembered): (EventEntry | undefined)[] {
-  const known: (EventEntry | undefined)[] = [];
+function matchEvents(events: string[], last: Remembered): (KeptEntry | undefined)[] {
+  const known: (KeptEntry | undefined)[] = [];
   let index: Map<string, number> | undefined;
   let from = 0;
   let missesInARow = 0;
@@ -145,9 +208,9 @@ function required(read: FeedEvents | undefined): FeedEvents {
  * parse, which would keep every fetch's parse alive; SEQUENCE and DTSTAMP are read from the lines
  * when a UID is listed twice.
  */
-function keptEntry(entry: EventEntry | undefined, text: string): EventEntry {
+function keptEntry(entry: EventEntry | undefined, text: string): KeptEntry {
   if (!entry) throw new Error('feed is garbled: more events than were read; keeping the last good bookings');
-  return entry.copy ? { copy: { ...entry.copy, vevent: undefined, text }, uid: entry.uid } : entry;
+  return { copy: entry.copy ? { ...entry.copy, vevent: undefined, text } : undefined, uid: entry.uid, seenIn: 0 };
 }
 
 /** The calendar with only `events` in it, where its events stood. */
@@ -198,7 +261,7 @@ export function splitFeed(text: string): FeedShape | undefined {
     if (line === Line.Odd) return undefined;
     if (line === Line.EventBegin) {
       if (eventStart >= 0 || depth !== 1) return undefined;
-      context.push(text.slice(pieceStart, start));
+      if (start > pieceStart) context.push(text.slice(pieceStart, start));
       contextLength += start - pieceStart;
       if (firstAt < 0) firstAt = contextLength;
       eventStart = start;

@@ -118,7 +118,8 @@ export function portableEvents(events: FeedEvents): FeedEvents {
 }
 
 /** The stays of a feed read event by event. */
-export function readingOf(events: FeedEvents, options: FeedOptions, facts?: EventFacts): FeedReading {
+/** `known.uidsUnique`: no UID is listed twice (FeedMemory knows it from the last poll), so copies need no sorting. */
+export function readingOf(events: FeedEvents, options: FeedOptions, known: { facts?: EventFacts; uidsUnique?: boolean } = {}): FeedReading {
   const calendar = new ICAL.Component(events.calendar);
   const reading: FeedReading = { bookings: [], events: events.entries.length, skipped: [], keep: [], holdMissing: false };
   const copies: Copy[] = [];
@@ -129,11 +130,11 @@ export function readingOf(events: FeedEvents, options: FeedOptions, facts?: Even
     else if (copy) copies.push(copy);
   }
   const calendarEvents: CalendarEvent[] = [];
-  for (const copy of latestCopies(copies, reading, calendar)) {
+  for (const copy of latestCopies(copies, reading, calendar, known.uidsUnique === true)) {
     if ('problem' in copy) noteUnreadable({ uid: copy.uid, summary: copy.summary, reason: copy.problem }, reading);
     else calendarEvents.push(copy.event);
   }
-  const stays = readStays(calendarEvents, { ...options, closedAreStays: closedAreStays(calendar, uids, options) }, { facts, uidsUnique: true });
+  const stays = readStays(calendarEvents, { ...options, closedAreStays: closedAreStays(calendar, uids, options) }, { facts: known.facts, uidsUnique: true });
   reading.bookings = stays.bookings;
   for (const skipped of stays.skipped) {
     if (skipped.unreadable) noteUnreadable(skipped, reading);
@@ -179,7 +180,8 @@ function noteUnreadable(skipped: SkippedEvent, reading: FeedReading): void {
  * Copies that neither settles and that say different things are a conflict: the host is told and the
  * stay keeps its last good version. Events without a UID are each their own.
  */
-function latestCopies(copies: Copy[], reading: FeedReading, calendar: Component): Copy[] {
+function latestCopies(copies: Copy[], reading: FeedReading, calendar: Component, uidsUnique: boolean): Copy[] {
+  if (uidsUnique) return onlyCopies(copies, reading);
   // The first copy of each UID, in feed order; the rare UIDs listed more than once have all their copies in `more`.
   const byUid = new Map<string, Copy>();
   const more = new Map<string, Copy[]>();
@@ -213,6 +215,17 @@ function latestCopies(copies: Copy[], reading: FeedReading, calendar: Component)
     result.push(newest);
   }
   return result;
+}
+
+/** latestCopies when no UID is listed twice: the same order (events without a UID first), without a search. */
+function onlyCopies(copies: Copy[], reading: FeedReading): Copy[] {
+  const withoutUid: Copy[] = [];
+  const withUid: Copy[] = [];
+  for (const copy of copies) {
+    if (copy.repeats) reading.skipped.push({ uid: copy.uid, summary: summaryOf(copy), reason: 'repeats (RRULE): read once, as its first stay' });
+    (copy.uid ? withUid : withoutUid).push(copy);
+  }
+  return withoutUid.concat(withUid);
 }
 
 function newer(a: Copy, b: Copy, calendar: Component): number {

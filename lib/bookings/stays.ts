@@ -63,7 +63,14 @@ interface Marker {
  * What readStays works out from an event alone, kept per event object: FeedMemory hands the same
  * objects over on every poll, so an unchanged event's description is not read again.
  */
-export type EventFacts = WeakMap<CalendarEvent, { nights: number; details?: GuestDetails }>;
+export type EventFacts = WeakMap<CalendarEvent, Facts>;
+
+interface Facts {
+  nights: number;
+  details?: GuestDetails;
+  /** The stay as last built, with the settings it was built for: a poll hands out copies of it. */
+  stay?: { unit: string; source: string; closedAreStays: boolean; booking: Booking };
+}
 
 export function staysFromEvents(events: CalendarEvent[], options: StayOptions): Booking[] {
   return readStays(events, options).bookings;
@@ -92,7 +99,7 @@ export function readStays(events: CalendarEvent[], options: StayOptions, reading
       continue;
     }
     if (kind === 'stay') {
-      const booking = stayBooking(event, options, (known.details ??= guestDetails(event.summary, event.description, summaries.name)));
+      const booking = rememberedStay(event, options, known, summaries.name);
       if (!booking) skip(event, 'its checkout is not after its arrival', true);
       else stays.push(booking);
       if (!event.uid) everyStayByUid = false;
@@ -157,7 +164,7 @@ function closedStay(summary: string, options: StayOptions): boolean {
   return options.closedAreStays === true && /^closed\s*-\s*not available$/i.test(summary.trim());
 }
 
-function factsOf(event: CalendarEvent, facts: EventFacts | undefined): { nights: number; details?: GuestDetails } {
+function factsOf(event: CalendarEvent, facts: EventFacts | undefined): Facts {
   const known = facts?.get(event);
   if (known) return known;
   const found = { nights: nights(event) };
@@ -194,6 +201,19 @@ function summaryFilter(options: StayOptions): (summary: string) => boolean {
 
 function prefixes(list: string[] | undefined): string[] {
   return (list ?? []).filter((prefix) => prefix.trim() !== '').map((prefix) => prefix.trim().toLowerCase());
+}
+
+/**
+ * The event's stay: a copy of the one built last time for the same settings, else built now. Only
+ * copies leave: whoever changes a booking downstream never changes what the next poll hands out.
+ */
+function rememberedStay(event: CalendarEvent, options: StayOptions, known: Facts, names: (summary: string) => string | undefined): Booking | undefined {
+  const closedAreStays = options.closedAreStays === true;
+  const stay = known.stay;
+  if (stay && stay.unit === options.unit && stay.source === options.source && stay.closedAreStays === closedAreStays) return { ...stay.booking };
+  const booking = stayBooking(event, options, (known.details ??= guestDetails(event.summary, event.description, names)));
+  if (booking) known.stay = { unit: options.unit, source: options.source, closedAreStays, booking: { ...booking } };
+  return booking;
 }
 
 function stayBooking(event: CalendarEvent, options: StayOptions, details: GuestDetails): Booking | undefined {
