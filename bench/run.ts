@@ -61,7 +61,7 @@ function settingsFromEnv(): Settings {
   }
   return {
     quick,
-    feeds: { sizes: [5_000, 20_000], runs: 7, warmups: 3 },
+    feeds: { sizes: [5_000, 20_000], runs: 9, warmups: 6 },
     reconcile: { sizes: [1_000, 10_000], probeSizes: [3_000], runs: 9, warmups: 2, budgetMs: 60_000, limitMs: limitS * 1000 },
     postgres: { sizes: [1_000, 10_000], runs: 5, warmups: 1, budgetMs: 60_000 },
     eventLoopPins: 1_000,
