@@ -1,12 +1,12 @@
 /**
- * `npm run bench`: feed ingest, reconcile, event-loop delay, cancellation-to-revoke latency, vendor
+ * `npm run bench`: feed ingest, reconcile, the ledger journal's load and compaction, event-loop delay, cancellation-to-revoke latency, vendor
  * pushes, ledger memory, Node-RED start time and a simulated season (lock commands per booking, slot
  * reads per day), in that order. Prints a table and
  * writes every number to bench-results/bench.json (bench-quick.json for BENCH_QUICK=1).
  *
  * Environment:
  *   BENCH_QUICK=1              small sizes, a smoke run of about a minute
- *   BENCH_ONLY=feeds,reconcile,postgres,event-loop,revoke,vendor,ledger-memory,red-start,season   run only these parts
+ *   BENCH_ONLY=feeds,reconcile,journal,postgres,event-loop,revoke,vendor,ledger-memory,red-start,season   run only these parts
  *   BENCH_RECONCILE_LIMIT_S    deadline per ledger size and scenario (default 600, quick 120)
  *   BENCH_OUT                  where to write the JSON instead
  */
@@ -17,9 +17,10 @@ import { benchEventLoop, EventLoopResults } from './event-loop';
 import { benchFeeds, FeedResults, FeedSettings } from './feeds';
 import { benchReconcile, ReconcileResults, ReconcileSettings } from './reconcile';
 import { benchReconcilePostgres, PostgresBenchSettings, PostgresSizeResult } from './reconcile-postgres';
+import { benchJournal, JournalResults, JournalSettings } from './journal';
 import { benchLedgerMemory, LedgerMemoryResults, LedgerMemorySettings } from './ledger-memory';
 import { benchRedStart, RedStartResults, RedStartSettings } from './red-start';
-import { eventLoopRows, feedRows, ledgerMemoryRows, postgresRows, reconcileRows, redStartRows, revokeRows, Row, seasonRows, table, TARGETS, vendorRows } from './report';
+import { eventLoopRows, feedRows, journalRows, ledgerMemoryRows, postgresRows, reconcileRows, redStartRows, revokeRows, Row, seasonRows, table, TARGETS, vendorRows } from './report';
 import { benchRevoke, RevokeResults, RevokeSettings } from './revoke';
 import { benchSeason, SeasonResults, SeasonSettings } from './season';
 import { benchVendor, VendorResults, VendorSettings } from './vendor';
@@ -28,6 +29,7 @@ interface Settings {
   quick: boolean;
   feeds: FeedSettings;
   reconcile: ReconcileSettings;
+  journal: JournalSettings;
   postgres: PostgresBenchSettings;
   eventLoopPins: number;
   revoke: RevokeSettings;
@@ -37,7 +39,7 @@ interface Settings {
   season: SeasonSettings;
 }
 
-const PARTS = ['feeds', 'reconcile', 'postgres', 'event-loop', 'revoke', 'vendor', 'ledger-memory', 'red-start', 'season'] as const;
+const PARTS = ['feeds', 'reconcile', 'journal', 'postgres', 'event-loop', 'revoke', 'vendor', 'ledger-memory', 'red-start', 'season'] as const;
 type Part = (typeof PARTS)[number];
 
 function settingsFromEnv(): Settings {
@@ -49,6 +51,7 @@ function settingsFromEnv(): Settings {
       quick,
       feeds: { sizes: [500, 2_000], runs: 3, warmups: 2 },
       reconcile: { sizes: [100, 1_000], probeSizes: [], runs: 5, warmups: 1, budgetMs: 10_000, limitMs: limitS * 1000 },
+      journal: { sizes: [100, 1_000], runs: 3, warmups: 1 },
       postgres: { sizes: [100], runs: 3, warmups: 1, budgetMs: 10_000 },
       eventLoopPins: 100,
       revoke: { latenciesMs: [0, 300], runs: 5, warmups: 1 },
@@ -63,6 +66,7 @@ function settingsFromEnv(): Settings {
     quick,
     feeds: { sizes: [5_000, 20_000], runs: 9, warmups: 6 },
     reconcile: { sizes: [1_000, 10_000], probeSizes: [3_000], runs: 9, warmups: 2, budgetMs: 60_000, limitMs: limitS * 1000 },
+    journal: { sizes: [1_000, 10_000], runs: 5, warmups: 1 },
     postgres: { sizes: [1_000, 10_000], runs: 5, warmups: 1, budgetMs: 60_000 },
     eventLoopPins: 1_000,
     revoke: { latenciesMs: [0, 300], runs: 15, warmups: 2 },
@@ -111,6 +115,7 @@ async function main(): Promise<void> {
   const rows: Row[] = [];
   let feeds: FeedResults | undefined;
   let reconcile: ReconcileResults | undefined;
+  let journal: JournalResults | undefined;
   let postgres: PostgresSizeResult[] | undefined;
   let eventLoop: EventLoopResults | undefined;
   let revoke: RevokeResults | undefined;
@@ -128,6 +133,11 @@ async function main(): Promise<void> {
     log(`reconcile, ${settings.reconcile.sizes.join(' and ')} locks ...`);
     reconcile = await benchReconcile(settings.reconcile, log);
     rows.push(...reconcileRows(reconcile));
+  }
+  if (parts.includes('journal')) {
+    log(`ledger journal: load nearly full and just compacted, compaction; ${settings.journal.sizes.join(' and ')} locks ...`);
+    journal = await benchJournal(settings.journal, log);
+    rows.push(...journalRows(journal));
   }
   if (parts.includes('postgres')) {
     log(`reconcile on PostgreSQL beside the file store, ${settings.postgres.sizes.join(' and ')} locks ...`);
@@ -177,6 +187,7 @@ async function main(): Promise<void> {
     targets: TARGETS,
     feeds,
     reconcile,
+    journal,
     postgres,
     eventLoop,
     revoke,

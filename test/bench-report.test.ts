@@ -5,7 +5,8 @@
 import { strict as assert } from 'node:assert';
 import type { LedgerMemoryResults } from '../bench/ledger-memory';
 import type { FeedResults, FeedSizeResult } from '../bench/feeds';
-import { feedRows, ledgerMemoryRows, revokeRows, Row, seasonRows, table, TARGETS } from '../bench/report';
+import type { JournalSizeResult } from '../bench/journal';
+import { feedRows, journalRows, ledgerMemoryRows, revokeRows, Row, seasonRows, table, TARGETS } from '../bench/report';
 import type { Timing } from '../bench/measure';
 import type { RevokeFigure } from '../bench/revoke';
 import type { SeasonResults } from '../bench/season';
@@ -97,6 +98,30 @@ function feeds(pollMs: number, firstMs: number, linearity: number): FeedResults 
   };
 }
 
+/** A ledger size whose journal load, compacted load and compaction took these medians (ms). */
+function journalSize(locks: number, ms: { loadFull: number; loadCompacted: number; jsonParse: number; compaction: number; wholeSave: number }): JournalSizeResult {
+  return {
+    locks,
+    bookings: locks * 10,
+    fileCache: 'warm',
+    files: {
+      snapshotBytes: locks * 10_025,
+      snapshotRecords: locks * 20,
+      journalBytes: locks * 8_553,
+      journalRecords: 4,
+      journalChanges: locks * 23,
+      reconciles: 4,
+      nextRecordBytes: locks * 2_433,
+      compactedBytes: locks * 10_216,
+    },
+    loadFull: timing(ms.loadFull),
+    loadCompacted: timing(ms.loadCompacted),
+    jsonParse: timing(ms.jsonParse),
+    compaction: timing(ms.compaction),
+    wholeSave: timing(ms.wholeSave),
+  };
+}
+
 function only(rows: Row[], figure: RegExp): Row {
   const found = rows.filter((row) => figure.test(row.figure));
   assert.equal(found.length, 1, `one row for ${figure}: ${JSON.stringify(rows.map((row) => row.figure))}`);
@@ -166,5 +191,42 @@ describe('the bench table’s issue 17 targets', () => {
     const row = only(seasonRows(season(3.87, undefined)), /slot reads/);
     assert.equal(row.met, false);
     assert.match(table([row]), /NO$/m);
+  });
+
+  it('gives each ledger size a row for the nearly full load, the compacted load and the compaction, with no target', () => {
+    const rows = journalRows({
+      sizes: [
+        journalSize(1_000, { loadFull: 227, loadCompacted: 98.3, jsonParse: 34.2, compaction: 106, wholeSave: 76.2 }),
+        journalSize(10_000, { loadFull: 2_450, loadCompacted: 1_010, jsonParse: 410, compaction: 1_300, wholeSave: 1_150 }),
+      ],
+    });
+    assert.equal(rows.length, 6);
+    for (const row of rows) {
+      assert.equal(row.target, '-');
+      assert.equal(row.met, null, `${row.figure} is context, not scored`);
+    }
+    const full = only(rows, /^ledger load, journal nearly full, 1,000 locks$/);
+    assert.equal(full.value, '227 ms (snapshot 9.6 MB, 20,000 records + journal 8.2 MB: 4 saves, 23,000 records; cache warm)');
+    assert.equal(full.baseline, 'JSON.parse 34.2 ms');
+    assert.equal(full.ratio, '6.64x');
+    const compacted = only(rows, /^ledger load, just compacted, 10,000 locks$/);
+    assert.equal(compacted.value, '1010 ms (snapshot 97.4 MB, journal empty; cache warm)');
+    assert.equal(compacted.ratio, '2.46x');
+    const compaction = only(rows, /^ledger compaction, 1,000 locks$/);
+    assert.equal(compaction.value, '106 ms (9.7 MB written atomically, fsync included)');
+    assert.equal(compaction.baseline, 'whole save before the journal 76.2 ms');
+    assert.equal(compaction.ratio, '1.39x');
+    assert.equal(only(rows, /^ledger compaction, 10,000 locks$/).ratio, '1.13x');
+  });
+
+  it('shows a ledger size whose journal benchmark failed as an error in each of its rows', () => {
+    const failed: JournalSizeResult = { locks: 10_000, bookings: 100_000, fileCache: 'warm', error: 'benchmark process ended early (SIGKILL)' };
+    const rows = journalRows({ sizes: [failed] });
+    assert.deepEqual(
+      rows.map((row) => row.figure),
+      ['ledger load, journal nearly full, 10,000 locks', 'ledger load, just compacted, 10,000 locks', 'ledger compaction, 10,000 locks'],
+    );
+    for (const row of rows) assert.equal(row.value, 'error: benchmark process ended early (SIGKILL)');
+    assert.doesNotMatch(table(rows), /NaN|undefined/);
   });
 });
