@@ -77,10 +77,6 @@ export class FeedMemory {
     return plan.finish(plan.text === undefined ? undefined : readEvents(plan.text, options));
   }
 
-  forget(): void {
-    this.last = undefined;
-  }
-
   private forgetAfter(reading: FeedReading): FeedReading {
     this.last = undefined;
     return reading;
@@ -107,9 +103,16 @@ export class FeedMemory {
     if (added.length !== fresh.length) throw new Error(`feed is garbled: ${added.length} new events but ${fresh.length} read; keeping the last good bookings`);
     const gone = this.last && known.some(Boolean) ? this.last.entries.filter((entry) => entry.seenIn !== poll) : undefined;
     const uidsUnique = this.owners.update(inOrder, reusedTwice ? undefined : gone, added);
-    const reading = readingOf({ calendar: feed.calendar, entries: inOrder }, feed.options, { facts: this.facts, uidsUnique });
-    this.last = { settings: feed.settings, context: shape.context, calendar: feed.calendar, events: shape.events, entries: inOrder };
-    return reading;
+    try {
+      const reading = readingOf({ calendar: feed.calendar, entries: inOrder }, feed.options, { facts: this.facts, uidsUnique });
+      this.last = { settings: feed.settings, context: shape.context, calendar: feed.calendar, events: shape.events, entries: inOrder };
+      return reading;
+    } catch (err) {
+      // The owners already follow this fetch: nothing remembered may be trusted any more.
+      this.last = undefined;
+      this.owners.forget();
+      throw err;
+    }
   }
 }
 
@@ -136,6 +139,10 @@ class UidOwners {
       owners.set(uid, entry);
     }
     return true;
+  }
+
+  forget(): void {
+    this.owners = undefined;
   }
 
   private rebuild(all: KeptEntry[]): boolean {
