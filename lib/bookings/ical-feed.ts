@@ -117,8 +117,10 @@ export function portableEvents(events: FeedEvents): FeedEvents {
   return { calendar: events.calendar, entries };
 }
 
-/** The stays of a feed read event by event. */
-/** `known.uidsUnique`: no UID is listed twice (FeedMemory knows it from the last poll), so copies need no sorting. */
+/**
+ * The stays of a feed read event by event. `known.facts`: what earlier polls found per event;
+ * `known.uidsUnique`: no UID is listed twice (FeedMemory knows it from the last poll), so copies need no sorting.
+ */
 export function readingOf(events: FeedEvents, options: FeedOptions, known: { facts?: EventFacts; uidsUnique?: boolean } = {}): FeedReading {
   const calendar = new ICAL.Component(events.calendar);
   const reading: FeedReading = { bookings: [], events: events.entries.length, skipped: [], keep: [], holdMissing: false };
