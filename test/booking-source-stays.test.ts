@@ -72,6 +72,17 @@ describe('mergeStays', () => {
     assert.deepEqual(doubles.map((double) => double.key), ['airbnb-1 + bdc-1']);
   });
 
+  it('keeps two stays announced apart apart, when a later fetch leaves one without a word of its guest', () => {
+    const apart = new Map([
+      ['airbnb-1', 'airbnb-1'],
+      ['airbnb-2', 'airbnb-2'],
+    ]);
+    const { stays } = mergeStays([booking('airbnb-1', '2026-07-10', '2026-07-14'), booking('airbnb-2', '2026-07-10', '2026-07-14', { guestName: 'John Smith' })], apart);
+    assert.deepEqual(stays.map((stay) => stay.id).sort(), ['airbnb-1', 'airbnb-2'], 'joining them would cancel a guest still listed');
+    const fresh = mergeStays([booking('airbnb-1', '2026-07-10', '2026-07-14'), booking('pms-9', '2026-07-10', '2026-07-14', { guestName: 'John Smith' })], apart);
+    assert.equal(fresh.stays.length, 1, 'a copy not announced before still joins the stay it repeats');
+  });
+
   it('keeps the id a stay was announced under when that copy is gone and another is still listed', () => {
     const { stays } = mergeStays([booking('pms-1', '2026-07-10', '2026-07-14', { guestName: 'John Smith' })], new Map([['pms-1', 'airbnb-1']]));
     assert.equal(stays[0].id, 'airbnb-1');

@@ -40,7 +40,7 @@ export function mergeStays(bookings: Booking[], announced: ReadonlyMap<string, s
     else groups.join(first, index);
   });
   const overlaps = overlappingPairs(bookings);
-  for (const [a, b] of overlaps) if (sameStay(bookings[a], bookings[b])) groups.join(a, b);
+  for (const [a, b] of overlaps) if (sameStay(bookings[a], bookings[b]) && !announcedApart(bookings[a], bookings[b], announced)) groups.join(a, b);
 
   const stays = new Map<number, Stay>();
   for (const [root, members] of groups.members()) stays.set(root, stayOf(members.map((index) => bookings[index]), announced));
@@ -56,6 +56,17 @@ function sameStay(a: Booking, b: Booking): boolean {
   if (a.unit !== b.unit) return false;
   if (shared(a.reservationCode, b.reservationCode) || shared(a.email, b.email) || shared(a.guestName, b.guestName)) return true;
   return a.arrival === b.arrival && a.departure === b.departure && (anonymous(a) || anonymous(b));
+}
+
+/**
+ * Two stays already announced apart (a double booking the host was told of) stay apart, even when a
+ * later fetch makes them look alike (one loses its guest's name to a garbled feed): joining them would
+ * cancel one guest's code while both are still listed.
+ */
+function announcedApart(a: Booking, b: Booking, announced: ReadonlyMap<string, string>): boolean {
+  const first = announced.get(a.id);
+  const second = announced.get(b.id);
+  return first !== undefined && second !== undefined && first !== second;
 }
 
 function shared(a: string | undefined, b: string | undefined): boolean {
