@@ -57,6 +57,18 @@ describe('ledger: slots', () => {
     assert.equal(set.slot, 3);
   });
 
+  it('takes bookings nearest arrival first, whatever order they came in', async () => {
+    const clock = new ManualClock('2026-07-09T17:00:00Z');
+    const ledger = makeLedger(clock, [door()]);
+    ledger.acceptWindow(windowMessage(booking('later', '2026-07-11', '2026-07-12')));
+    ledger.acceptWindow(windowMessage(booking('sooner', '2026-07-10', '2026-07-11')));
+    const { commands } = await ledger.reconcile();
+    const setFor = (id: string) => commands.findIndex((c) => c.action === 'set' && c.codeId === ledger.codesOf(id)[0].codeId);
+    assert.ok(setFor('sooner') >= 0 && setFor('later') >= 0, JSON.stringify(commands.map((c) => [c.action, c.codeId])));
+    assert.ok(setFor('sooner') < setFor('later'), 'the sooner guest\'s code goes to the lock first');
+    assert.deepEqual([ledger.codesOf('sooner')[0].slot, ledger.codesOf('later')[0].slot], [1, 2]);
+  });
+
   it('gives the last slot to the nearest arrival and tells the host which booking waits', async () => {
     const clock = new ManualClock('2026-07-09T16:00:00Z');
     const ledger = makeLedger(clock, [door({ firstSlot: 1, lastSlot: 1 }, false)]);
