@@ -181,6 +181,45 @@ describe('ledger journal: the ledger on disk', () => {
     assert.equal(fs.readFileSync(`${file}.journal`, 'utf8'), damaged, 'nothing was rewritten');
   });
 
+  it('reads back names and ids that are not ASCII from both files, and counts a damaged record\'s place in bytes', async () => {
+    // The files are read as bytes, and as Latin-1 only when every byte is ASCII: these must come back as written.
+    const names = ['Zoë Ørsted', '山田 花子', 'Ana 😀', 'lone \ud800 half'];
+    const first = open(fileLedgerStore(file, { compactAfterBytes: 1 }));
+    names.forEach((name, index) => {
+      const message = windowMessage(`b${index}-${name}`, '2026-07-10', '2026-07-13');
+      message.booking.guestName = name;
+      first.acceptWindow(message);
+    });
+    await first.reconcile();
+    first.close();
+    assert.ok(fs.readFileSync(file, 'utf8').includes('Zoë Ørsted'), 'the names are in the snapshot');
+    const ledger = open();
+    const renamed = windowMessage('b1-山田 花子', '2026-07-10', '2026-07-14', 'changed');
+    renamed.booking.guestName = 'Yamada Hanako 山田';
+    ledger.acceptWindow(renamed);
+    await ledger.reconcile();
+    ledger.close();
+    assert.ok(journalRecords(file).length > 1, 'the rename is in the journal');
+    const loaded = open().snapshot();
+    assert.deepEqual(asSaved(loaded), asSaved(ledger.snapshot()));
+    assert.deepEqual(
+      Object.values(loaded.bookings).map((entry) => entry.booking.guestName).sort(),
+      ['Ana 😀', 'Yamada Hanako 山田', 'Zoë Ørsted', 'lone \ud800 half'].sort(),
+    );
+
+    ledger.acceptWindow(windowMessage('b9', '2026-07-10', '2026-07-12'));
+    await ledger.reconcile();
+    ledger.acceptWindow(windowMessage('b10', '2026-07-10', '2026-07-12'));
+    await ledger.reconcile();
+    // The record after the rename is damaged: the rename's characters before it take more bytes than one each.
+    const lines = fs.readFileSync(`${file}.journal`, 'utf8').split('\n');
+    assert.ok(lines[1].includes('山田') && lines[2].includes('Guest b9'), 'the journal holds the rename, then b9');
+    const damagedAt = Buffer.byteLength(lines.slice(0, 2).join('\n') + '\n');
+    lines[2] = lines[2].replace('Guest b9', 'Guest b8');
+    fs.writeFileSync(`${file}.journal`, lines.join('\n'));
+    assert.throws(() => open(), new RegExp(`is corrupt at byte ${damagedAt} `));
+  });
+
   it('after a compaction stopped between its snapshot and its journal, loads the snapshot and starts a new journal', async () => {
     const ledger = open();
     ledger.acceptWindow(windowMessage('b1', '2026-07-10', '2026-07-13'));

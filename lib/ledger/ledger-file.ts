@@ -1,7 +1,8 @@
+import { isAscii } from 'node:buffer';
 import { createHash } from 'node:crypto';
 import * as fs from 'node:fs';
 import * as path from 'node:path';
-import { readJson, readTextIfAny, writeFileAtomic } from '../store/atomic-file';
+import { readBytesIfAny, readJson, textOf, writeFileAtomic } from '../store/atomic-file';
 import { applyBatch, RECORD_KINDS } from './ledger-changes';
 import type { LedgerBatch, LedgerStore } from './ledger-options';
 import { emptyLedger, LedgerData, ledgerWithDictionaries } from './ledger-types';
@@ -167,45 +168,53 @@ function journalLine(record: object): string {
   return `${checksum(json)} ${json}\n`;
 }
 
-function checksum(json: string): string {
+/** Of the record's JSON as written: the same for its text and for its UTF-8 bytes. */
+function checksum(json: string | Buffer): string {
   return createHash('sha1').update(json).digest('hex').slice(0, 16);
 }
 
-/** The journal's records, or undefined when there is none. */
+/**
+ * The journal's records, or undefined when there is none. Read as bytes: the checksums are of the
+ * bytes written, and where a record ends is a byte count, so the text is never encoded again.
+ */
 function readJournal(file: string, notice: FileLedgerOptions['onNotice']): JournalRecords | undefined {
-  const text = readTextIfAny(file);
-  if (text === undefined) return undefined;
+  const bytes = readBytesIfAny(file);
+  if (bytes === undefined) return undefined;
+  const ascii = isAscii(bytes);
   const records: unknown[] = [];
   let at = 0;
-  while (at < text.length) {
-    const end = text.indexOf('\n', at);
-    const record = end < 0 ? undefined : parseLine(text.slice(at, end));
+  while (at < bytes.length) {
+    const end = bytes.indexOf(NEWLINE, at);
+    const record = end < 0 ? undefined : parseLine(bytes.subarray(at, end), ascii);
     if (record === undefined) {
       // Only the last record may be torn: the one a crash stopped before its save returned.
-      const tornAtEnd = end < 0 || end === text.length - 1;
-      if (!tornAtEnd) throw new Error(`${file} is corrupt at byte ${Buffer.byteLength(text.slice(0, at))} (a damaged record with records after it); StayKey will not guess what it held. Restore it from a backup or move it away.`);
+      const tornAtEnd = end < 0 || end === bytes.length - 1;
+      if (!tornAtEnd) throw new Error(`${file} is corrupt at byte ${at} (a damaged record with records after it); StayKey will not guess what it held. Restore it from a backup or move it away.`);
       notice?.(`${path.basename(file)}: the last record was cut short by a stop (a save that never finished); it is dropped.`);
       break;
     }
     records.push(record);
     at = end + 1;
   }
-  const wholeBytes = Buffer.byteLength(text.slice(0, at));
   if (!records.length) return undefined;
   const [header, ...batches] = records;
   const generation = (header as { generation?: unknown }).generation;
   if (!Number.isInteger(generation)) throw new Error(`${file} does not start as a StayKey journal; StayKey will not guess what it held. Restore it from a backup or move it away.`);
   for (const batch of batches) checkBatch(batch, file);
-  return { generation: generation as number, batches: batches as LedgerBatch[], wholeBytes };
+  return { generation: generation as number, batches: batches as LedgerBatch[], wholeBytes: at };
 }
 
-function parseLine(line: string): unknown {
-  const space = line.indexOf(' ');
+const NEWLINE = 0x0a;
+const SPACE = 0x20;
+
+/** One journal line, `<checksum> <json>`, without its line break: the record, or undefined when damaged. */
+function parseLine(line: Buffer, ascii: boolean): unknown {
+  const space = line.indexOf(SPACE);
   if (space < 0) return undefined;
-  const json = line.slice(space + 1);
-  if (checksum(json) !== line.slice(0, space)) return undefined;
+  const json = line.subarray(space + 1);
+  if (checksum(json) !== line.toString('latin1', 0, space)) return undefined;
   try {
-    return JSON.parse(json) as unknown;
+    return JSON.parse(textOf(json, ascii)) as unknown;
   } catch {
     return undefined;
   }
