@@ -79,8 +79,10 @@ export class GuestTelling extends LedgerPart {
    */
   async hashDelivered(): Promise<void> {
     for (const code of Object.values(this.data.codes)) {
+      // The code's own fields first: in a steady ledger every code is hashed, and its booking need not be looked up.
+      if (!code.sealedPin || !code.onLock || code.state !== 'confirmed' || code.rewrite) continue;
       const booking = this.data.bookings[code.bookingId];
-      if (!code.sealedPin || !code.onLock || code.state !== 'confirmed' || !booking?.delivered || code.rewrite) continue;
+      if (!booking?.delivered) continue;
       if (booking.toldVersion < booking.version) continue;
       if (booking.window.weekly) continue;
       if (booking.window.kind === 'backup' || this.options.keepPinsForGuestPage) continue;

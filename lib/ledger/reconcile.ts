@@ -1,7 +1,7 @@
 import type { LockConfig } from '../locks/provider';
 import type { LockAction, LockCommand } from '../messages';
 import { Period, periodAround } from '../windows/recurrence';
-import { BookingEntry, CodeEntry, codeIdOf } from './ledger-types';
+import { BookingEntry, CodeEntry } from './ledger-types';
 import type { Plan } from './ledger-options';
 import type { Slots } from './slots';
 import type { GuestTelling } from './guest-telling';
@@ -34,10 +34,11 @@ export class Reconciler extends LedgerPart {
     const plan: Plan = { commands: this.reader.planned([...locks.values()]), codeMessages: [], alerts: [] };
     this.backups.keepBackupPools([...locks.values()]);
     // Nearest arrival first: when a lock runs out of slots, the guest arriving soonest gets one.
-    for (const [id, entry] of byArrival(this.data.bookings)) await this.reconcileBooking(id, entry, locks, plan);
+    const bookings = byArrival(this.data.bookings);
+    for (const [id, entry] of bookings) await this.reconcileBooking(id, entry, locks, plan);
     plan.commands.push(...this.pendingReads.splice(0));
     await this.telling.hashDelivered();
-    this.forgetFinished();
+    this.forgetFinished(bookings);
     try {
       await this.save();
     } catch (err) {
@@ -74,7 +75,7 @@ export class Reconciler extends LedgerPart {
         if (forThisBooking) plan.alerts.push(...this.once(`unknown-lock:${id}:${lockId}`, unknownLockAlert(entry, lockId)));
         continue;
       }
-      let code: CodeEntry | undefined = this.data.codes[codeIdOf(id, lockId)];
+      let code: CodeEntry | undefined = this.codesOf(id).find((candidate) => candidate.lockId === lockId);
       // A revoked code the booking needs again (its dates moved back within reach, a cancellation
       // undone) starts afresh: another guest may have taken its old slot meanwhile.
       if (code?.state === 'revoked' && forThisBooking) code = this.forgetCode(code);
@@ -186,9 +187,10 @@ export class Reconciler extends LedgerPart {
     return this.now().getTime() - Date.parse(code.failedAt) < this.retryAfter();
   }
 
-  private forgetFinished(): void {
+  /** `bookings`: every booking as this reconcile took them (only this forgets one, so none has gone since). */
+  private forgetFinished(bookings: [string, BookingEntry][]): void {
     const cutoff = this.now().getTime() - (this.options.keepFinishedDays ?? 7) * 24 * 60 * MINUTE;
-    for (const [id, entry] of Object.entries(this.data.bookings)) {
+    for (const [id, entry] of bookings) {
       const codes = this.codesOf(id);
       if (!codes.every((code) => code.state === 'revoked')) continue;
       const finished = entry.cancelled ? Date.parse(entry.updatedAt) : Date.parse(entry.window.endsAt);
