@@ -78,9 +78,12 @@ export class GuestTelling extends LedgerPart {
    * hours go back with the same PIN.
    */
   async hashDelivered(): Promise<void> {
-    for (const code of Object.values(this.data.codes)) {
-      // The code's own fields first: in a steady ledger every code is hashed, and its booking need not be looked up.
+    // Picked out before the first await, so codes coming or going meanwhile do not upset the walk.
+    const sealed: CodeEntry[] = [];
+    for (const codes of this.records.codesByBooking()) for (const code of codes) if (code.sealedPin) sealed.push(code);
+    for (const code of sealed) {
       if (!code.sealedPin || !code.onLock || code.state !== 'confirmed' || code.rewrite) continue;
+      if (this.data.codes[code.codeId] !== code) continue;
       const booking = this.data.bookings[code.bookingId];
       if (!booking?.delivered) continue;
       if (booking.toldVersion < booking.version) continue;
