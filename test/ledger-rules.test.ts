@@ -188,6 +188,21 @@ describe('ledger: refusals only the host can fix', () => {
   });
 });
 
+describe('ledger: when to look again', () => {
+  it('wakes when a command sent has had its time to answer, and when a failed one may be tried again', async () => {
+    const clock = new ManualClock('2026-07-09T16:00:00Z');
+    const ledger = makeLedger(clock, [door()], { commandTimeoutMinutes: 30, retryFailedAfterMinutes: 20 });
+    ledger.acceptWindow(windowMessage(booking('b1', '2026-07-10', '2026-07-12')));
+    const [set] = (await ledger.reconcile()).commands;
+    assert.equal(set.action, 'set');
+    // Nothing else falls due before the guest's window opens the next day: the command's answer is awaited 30 minutes.
+    assert.equal(ledger.nextDueAt()?.toISOString(), '2026-07-09T16:30:00.000Z');
+    clock.advanceTo('2026-07-09T16:05:00Z');
+    await ledger.acceptResult(ok(set, { ok: false, confirmed: false, reason: 'offline', error: 'Front door is offline' }));
+    assert.equal(ledger.nextDueAt()?.toISOString(), '2026-07-09T16:25:00.000Z', 'tried again 20 minutes after it failed');
+  });
+});
+
 describe('ledger: read-back', () => {
   async function readOf(ledger: Ledger, codes: ReadCode[]) {
     ledger.verify('door');

@@ -218,9 +218,11 @@ export class Reconciler extends LedgerPart {
         consider(Date.parse(period.endsAt));
       }
     }
-    for (const code of Object.values(this.data.codes)) {
-      if (code.inFlight) consider(Date.parse(code.inFlight.sentAt) + this.commandTimeout());
-      if (code.failedAt) consider(Date.parse(code.failedAt) + this.retryAfter());
+    for (const codes of this.records.codesByBooking()) {
+      for (const code of codes) {
+        if (code.inFlight) consider(Date.parse(code.inFlight.sentAt) + this.commandTimeout());
+        if (code.failedAt) consider(Date.parse(code.failedAt) + this.retryAfter());
+      }
     }
     for (const at of this.reader.dueTimes(this.options.locks())) consider(at);
     return Number.isFinite(next) ? new Date(next) : undefined;
