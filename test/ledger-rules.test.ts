@@ -364,18 +364,21 @@ describe('ledger: dry run', () => {
 });
 
 describe('ledger: lock summaries for dashboards', () => {
-  it('counts guest codes on each lock, names the next arrival and the last use, and holds no PIN', async () => {
+  it('counts guest codes on each lock, names the next arrival (not a cancelled one) and the last use, and holds no PIN', async () => {
     const clock = new ManualClock('2026-07-09T16:00:00Z');
     const ledger = makeLedger(clock, [door(), gate]);
+    ledger.acceptWindow(windowMessage(booking('Linus', '2026-07-20', '2026-07-22'), ['door', 'gate']));
     ledger.acceptWindow(windowMessage(booking('Ada', '2026-07-09', '2026-07-12'), ['door', 'gate']));
     ledger.acceptWindow(windowMessage(booking('Grace', '2026-07-14', '2026-07-16'), ['door']));
+    ledger.acceptWindow(windowMessage(booking('Barbara', '2026-07-13', '2026-07-15'), ['gate']));
+    ledger.acceptWindow(windowMessage(booking('Barbara', '2026-07-13', '2026-07-15'), ['gate'], 'cancelled'));
     const commands = await settle(ledger);
     const adaDoor = commands.find((c) => c.codeId === 'Ada@door')!;
     ledger.acceptKeypad({ kind: 'code-used', lockId: 'door', slot: adaDoor.slot, success: true, at: '2026-07-09T17:00:00Z' });
     const summaries = ledger.lockSummaries();
     assert.deepEqual(summaries, [
       { lockId: 'door', name: 'Front door', activeGuestCodes: 1, nextArrival: '2026-07-14T15:00:00.000Z', lastCodeUsedAt: '2026-07-09T17:00:00Z', lastCodeUsedBy: 'Ada' },
-      { lockId: 'gate', name: 'Main gate', activeGuestCodes: 1, nextArrival: null, lastCodeUsedAt: null },
+      { lockId: 'gate', name: 'Main gate', activeGuestCodes: 1, nextArrival: '2026-07-20T15:00:00.000Z', lastCodeUsedAt: null },
     ]);
     assert.ok(!JSON.stringify(summaries).includes(vault.open(adaDoor.pin!)));
   });
