@@ -58,6 +58,11 @@ export interface ReconcileSizeResult {
   commands?: number;
   /** reconcile / JSON.parse. */
   ratio?: number;
+  /**
+   * Steady state only: what the pin-issuer does after every reconcile (lock summaries for dashboards,
+   * the ledger's counts, when to wake next), on the same ledger.
+   */
+  followUp?: Timing;
   probe: boolean;
   /**
    * Set when the deadline ended the run. With runs finished before it, `reconcile` holds them (warm-up
@@ -164,7 +169,7 @@ type ChildReport =
   | { type: 'baseline'; timing: Timing }
   | { type: 'start' }
   | { type: 'run'; ms: number; warmup: boolean }
-  | { type: 'done'; reconcile: Timing; saveMs: number; withoutSaveMs: number; commands: number }
+  | { type: 'done'; reconcile: Timing; saveMs: number; withoutSaveMs: number; commands: number; followUp?: Timing }
   | { type: 'error'; message: string };
 
 function inChild(request: ChildRequest, probe: boolean): Promise<ReconcileSizeResult> {
@@ -205,6 +210,7 @@ function inChild(request: ChildRequest, probe: boolean): Promise<ReconcileSizeRe
         result.saveMs = report.saveMs;
         result.withoutSaveMs = report.withoutSaveMs;
         result.commands = report.commands;
+        if (report.followUp) result.followUp = report.followUp;
         result.ratio = round(report.reconcile.medianMs / result.jsonParse!.medianMs);
         finish();
       } else if (report.type === 'error') {
@@ -284,7 +290,31 @@ async function runInChild({ template, locks, scenario, settings }: ChildRequest)
   });
   const timed = reconcile.cold ? runs : runs.filter((run) => !run.warmup);
   const withoutSaveMs = round(median(timed.map((run) => run.ms - run.saveMs)));
-  report({ type: 'done', reconcile, saveMs: round(median(timed.map((run) => run.saveMs))), withoutSaveMs, commands });
+  const followUp = scenario === 'steady' ? await timeFollowUp(text, lockList, timing) : undefined;
+  report({ type: 'done', reconcile, saveMs: round(median(timed.map((run) => run.saveMs))), withoutSaveMs, commands, followUp });
+}
+
+/**
+ * After every reconcile the pin-issuer tells dashboards each lock's summary, reports the ledger's counts
+ * and works out when to wake next. One ledger serves every run: none of the three changes it.
+ */
+async function timeFollowUp(text: string, lockList: LockConfig[], timing: { runs: number; warmups: number; budgetMs: number }): Promise<Timing> {
+  const store = journalStore(text);
+  const ledger = new Ledger({ clock: new ManualClock(BENCH_NOW), vault: benchVault, locks: () => lockList, store });
+  try {
+    return await measure({
+      ...timing,
+      setup: () => ledger,
+      run: (steady) => ({ summaries: steady.lockSummaries(), counts: steady.summary(), next: steady.nextDueAt() }),
+      check: ({ summaries, counts, next }) => {
+        expect('lock summaries', summaries.length, lockList.length);
+        expect('bookings counted', counts.bookings, lockList.length * BOOKINGS_PER_LOCK);
+        if (!next) throw new Error('a steady ledger with stays ahead has a time to wake');
+      },
+    });
+  } finally {
+    store.remove();
+  }
 }
 
 /** One booking on every lock (10% of all bookings) leaves a night later than before. */

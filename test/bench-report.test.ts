@@ -6,7 +6,8 @@ import { strict as assert } from 'node:assert';
 import type { LedgerMemoryResults } from '../bench/ledger-memory';
 import type { FeedResults, FeedSizeResult } from '../bench/feeds';
 import type { JournalSizeResult } from '../bench/journal';
-import { feedRows, journalRows, ledgerMemoryRows, revokeRows, Row, seasonRows, table, TARGETS } from '../bench/report';
+import { feedRows, journalRows, ledgerMemoryRows, reconcileRows, revokeRows, Row, seasonRows, table, TARGETS } from '../bench/report';
+import type { ReconcileSizeResult } from '../bench/reconcile';
 import type { Timing } from '../bench/measure';
 import type { RevokeFigure } from '../bench/revoke';
 import type { SeasonResults } from '../bench/season';
@@ -217,6 +218,29 @@ describe('the bench table’s issue 17 targets', () => {
     assert.equal(compaction.baseline, 'whole save before the journal 76.2 ms');
     assert.equal(compaction.ratio, '1.39x');
     assert.equal(only(rows, /^ledger compaction, 10,000 locks$/).ratio, '1.13x');
+  });
+
+  it('scores what follows each reconcile (lock summaries, counts, next wake-up) against the steady reconcile', () => {
+    const steady = (locks: number, reconcileMs: number, followUpMs: number, probe = false): ReconcileSizeResult => ({
+      scenario: 'steady',
+      locks,
+      bookings: locks * 10,
+      ledgerBytes: locks * 10_025,
+      jsonParse: timing(reconcileMs),
+      reconcile: timing(reconcileMs),
+      ratio: 1,
+      followUp: timing(followUpMs),
+      probe,
+    });
+    const rows = reconcileRows({ sizes: [steady(1_000, 55, 12), steady(3_000, 180, 40, true), steady(10_000, 700, 4_800_000)], scaling: [] });
+    const small = only(rows, /^after each reconcile: lock summaries, counts, next wake-up, 1,000 locks$/);
+    assert.equal(small.met, true, '12 ms after a 55 ms reconcile');
+    assert.equal(small.baseline, 'steady reconcile 55.0 ms');
+    assert.equal(small.target, `<= ${TARGETS.followUpRatio}x`);
+    const big = only(rows, /after each reconcile.*10,000 locks$/);
+    assert.equal(big.met, false, 'the summaries walked every booking once per lock: minutes after a reconcile of 0.7 s');
+    assert.equal(only(rows, /after each reconcile.*\(probe\)$/).met, null);
+    assert.match(table(rows), /NO$/m);
   });
 
   it('shows a ledger size whose journal benchmark failed as an error in each of its rows', () => {
