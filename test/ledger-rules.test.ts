@@ -189,7 +189,7 @@ describe('ledger: refusals only the host can fix', () => {
 });
 
 describe('ledger: when to look again', () => {
-  it('wakes when a command sent has had its time to answer, and when a failed one may be tried again', async () => {
+  it('wakes when a command sent has had its time to answer, and when a failed one may be tried again; counts them', async () => {
     const clock = new ManualClock('2026-07-09T16:00:00Z');
     const ledger = makeLedger(clock, [door()], { commandTimeoutMinutes: 30, retryFailedAfterMinutes: 20 });
     ledger.acceptWindow(windowMessage(booking('b1', '2026-07-10', '2026-07-12')));
@@ -197,9 +197,26 @@ describe('ledger: when to look again', () => {
     assert.equal(set.action, 'set');
     // Nothing else falls due before the guest's window opens the next day: the command's answer is awaited 30 minutes.
     assert.equal(ledger.nextDueAt()?.toISOString(), '2026-07-09T16:30:00.000Z');
+    assert.deepEqual(ledger.summary(), { onLocks: 0, pending: 1, failed: 0, bookings: 1 });
     clock.advanceTo('2026-07-09T16:05:00Z');
     await ledger.acceptResult(ok(set, { ok: false, confirmed: false, reason: 'offline', error: 'Front door is offline' }));
     assert.equal(ledger.nextDueAt()?.toISOString(), '2026-07-09T16:25:00.000Z', 'tried again 20 minutes after it failed');
+    assert.deepEqual(ledger.summary(), { onLocks: 0, pending: 0, failed: 1, bookings: 1 });
+    clock.advanceTo('2026-07-09T16:25:00Z');
+    const [again] = (await ledger.reconcile()).commands;
+    await ledger.acceptResult(ok(again));
+    assert.deepEqual(ledger.summary(), { onLocks: 1, pending: 0, failed: 0, bookings: 1 });
+  });
+
+  it('wakes to set a code on a lock without schedules half an hour before the window opens', async () => {
+    const clock = new ManualClock('2026-07-10T12:00:00Z');
+    const ledger = makeLedger(clock, [door({}, false)]);
+    ledger.acceptWindow(windowMessage(booking('b1', '2026-07-10', '2026-07-12')));
+    assert.deepEqual((await ledger.reconcile()).commands, [], 'nothing goes to the lock before the window is near');
+    // Check-in 16:00 in Lisbon is 15:00 UTC; the code goes on 30 minutes before.
+    assert.equal(ledger.nextDueAt()?.toISOString(), '2026-07-10T14:30:00.000Z');
+    clock.advanceTo('2026-07-10T14:30:00Z');
+    assert.deepEqual((await ledger.reconcile()).commands.map((c) => c.action), ['set']);
   });
 });
 

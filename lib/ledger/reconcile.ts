@@ -207,15 +207,20 @@ export class Reconciler extends LedgerPart {
     const consider = (at: number) => {
       if (at > now.getTime() && at < next) next = at;
     };
+    const setAhead = this.setAhead();
     for (const entry of Object.values(this.data.bookings)) {
-      consider(Date.parse(entry.window.issueAt));
-      consider(Date.parse(entry.window.endsAt));
+      const { window } = entry;
+      const endsAt = Date.parse(window.endsAt);
+      consider(Date.parse(window.issueAt));
+      consider(endsAt);
       if (entry.lentTo) consider(Date.parse(entry.lentTo.until));
-      const period = periodAround(entry.window, now);
+      // A window without weekly hours is its own period (periodAround), read here without parsing it twice.
+      const period = window.weekly ? periodAround(window, now) : endsAt <= now.getTime() ? undefined : window;
       if (period) {
-        consider(Date.parse(period.startsAt) - this.setAhead());
-        consider(Date.parse(period.startsAt));
-        consider(Date.parse(period.endsAt));
+        const startsAt = Date.parse(period.startsAt);
+        consider(startsAt - setAhead);
+        consider(startsAt);
+        if (period !== window) consider(Date.parse(period.endsAt));
       }
     }
     for (const codes of this.records.codesByBooking()) {
