@@ -1,4 +1,3 @@
-import { isAscii } from 'node:buffer';
 import { createHash } from 'node:crypto';
 import * as fs from 'node:fs';
 import * as path from 'node:path';
@@ -180,12 +179,11 @@ function checksum(json: string | Buffer): string {
 function readJournal(file: string, notice: FileLedgerOptions['onNotice']): JournalRecords | undefined {
   const bytes = readBytesIfAny(file);
   if (bytes === undefined) return undefined;
-  const ascii = isAscii(bytes);
   const records: unknown[] = [];
   let at = 0;
   while (at < bytes.length) {
     const end = bytes.indexOf(NEWLINE, at);
-    const record = end < 0 ? undefined : parseLine(bytes.subarray(at, end), ascii);
+    const record = end < 0 ? undefined : parseLine(bytes.subarray(at, end));
     if (record === undefined) {
       // Only the last record may be torn: the one a crash stopped before its save returned.
       const tornAtEnd = end < 0 || end === bytes.length - 1;
@@ -208,13 +206,13 @@ const NEWLINE = 0x0a;
 const SPACE = 0x20;
 
 /** One journal line, `<checksum> <json>`, without its line break: the record, or undefined when damaged. */
-function parseLine(line: Buffer, ascii: boolean): unknown {
+function parseLine(line: Buffer): unknown {
   const space = line.indexOf(SPACE);
   if (space < 0) return undefined;
   const json = line.subarray(space + 1);
   if (checksum(json) !== line.toString('latin1', 0, space)) return undefined;
   try {
-    return JSON.parse(textOf(json, ascii)) as unknown;
+    return JSON.parse(textOf(json)) as unknown;
   } catch {
     return undefined;
   }
